@@ -1,0 +1,437 @@
+//! The timing engine: a pure state machine over a [`Show`]. Commands and the current instant come
+//! in, events and snapshots come out. It never reads a clock, does no I/O and knows nothing of tokio
+//! or serialization, so it can be driven by tests with explicit instants.
+//!
+//! **Invariant:** a running segment stores its deadline, never a counter; remaining time is always
+//! `deadline - now`, so nothing drifts however long the show runs.
+
+use std::time::Duration;
+
+use crate::show::Show;
+
+#[cfg(test)]
+mod tests;
+
+/// An instant of show time, in milliseconds since an arbitrary origin chosen by the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct ShowTime(pub i64);
+
+impl ShowTime {
+    pub fn ms(self) -> i64 {
+        self.0
+    }
+    fn plus(self, ms: i64) -> ShowTime {
+        ShowTime(self.0 + ms)
+    }
+}
+
+/// What the moderator can ask of the engine. A closed set: parsers map onto it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Start,
+    Pause,
+    Resume,
+    /// Start, pause or resume, whichever applies (the space key).
+    Toggle,
+    Next,
+    Previous,
+    Goto(usize),
+    /// Add (positive) or take (negative) seconds from the current segment.
+    Adjust(i64),
+    /// Text for the speaker; empty clears it.
+    Message(String),
+    Reset,
+}
+
+/// The phase of the current segment, as shown to everyone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Phase {
+    Ready,
+    Paused,
+    Running,
+    Warning,
+    Overtime,
+    OverMax,
+    Finished,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Ready => "ready",
+            Phase::Paused => "paused",
+            Phase::Running => "running",
+            Phase::Warning => "warning",
+            Phase::Overtime => "overtime",
+            Phase::OverMax => "over-max",
+            Phase::Finished => "finished",
+        }
+    }
+
+    /// Whether the clock is counting in this phase.
+    pub fn is_running(self) -> bool {
+        matches!(
+            self,
+            Phase::Running | Phase::Warning | Phase::Overtime | Phase::OverMax
+        )
+    }
+}
+
+/// Something that happened, for alerts and records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    Started { index: usize },
+    Warning { index: usize },
+    Overtime { index: usize },
+    OverMax { index: usize },
+    /// A started segment was left; `overrun_ms` is actual minus planned length (positive = long).
+    Ended { index: usize, overrun_ms: i64 },
+    Finished,
+}
+
+/// A command that does not apply in the current state; nothing was changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Refused(pub String);
+
+/// Actual timings of one segment, in show time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Record {
+    pub started: Option<ShowTime>,
+    pub ended: Option<ShowTime>,
+}
+
+/// Everything a view needs at one instant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    pub at: ShowTime,
+    pub phase: Phase,
+    pub index: usize,
+    /// Current length of the segment: planned plus adjustments.
+    pub length_ms: i64,
+    pub remaining_ms: i64,
+    /// When the running segment reaches zero; `None` unless running.
+    pub deadline: Option<ShowTime>,
+    pub message: String,
+    /// Positive: the show is behind its plan by this much.
+    pub schedule_offset_ms: i64,
+    pub show_started: Option<ShowTime>,
+    pub projected_end: Option<ShowTime>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Plan {
+    duration_ms: i64,
+    max_ms: Option<i64>,
+    warn_ms: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Mode {
+    Ready,
+    Running { deadline: ShowTime },
+    Paused { remaining_ms: i64 },
+    Finished { at: ShowTime },
+}
+
+/// The state machine. Create with [`Engine::new`], drive with [`Engine::apply`] and
+/// [`Engine::tick`], read with [`Engine::snapshot`].
+#[derive(Debug, Clone)]
+pub struct Engine {
+    plan: Vec<Plan>,
+    index: usize,
+    mode: Mode,
+    extra_ms: i64,
+    message: String,
+    show_started: Option<ShowTime>,
+    records: Vec<Record>,
+    announced: Phase,
+}
+
+fn ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+impl Engine {
+    pub fn new(show: &Show) -> Engine {
+        let plan: Vec<Plan> = show
+            .segments
+            .iter()
+            .map(|s| Plan {
+                duration_ms: ms(s.duration),
+                max_ms: s.max.map(ms),
+                warn_ms: ms(s.warn),
+            })
+            .collect();
+        assert!(!plan.is_empty(), "a validated show has segments");
+        Engine {
+            records: vec![Record::default(); plan.len()],
+            plan,
+            index: 0,
+            mode: Mode::Ready,
+            extra_ms: 0,
+            message: String::new(),
+            show_started: None,
+            announced: Phase::Ready,
+        }
+    }
+
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    pub fn records(&self) -> &[Record] {
+        &self.records
+    }
+
+    /// Applies a command at `now`. Phase changes due before `now` are reported first.
+    pub fn apply(&mut self, cmd: Command, now: ShowTime) -> Result<Vec<Event>, Refused> {
+        let mut before = self.clone();
+        let mut events = before.tick(now);
+        before.execute(cmd, now, &mut events)?;
+        events.extend(before.tick(now));
+        *self = before;
+        Ok(events)
+    }
+
+    /// Reports the phase changes that happened up to `now` (warning, overtime, over-max).
+    pub fn tick(&mut self, now: ShowTime) -> Vec<Event> {
+        let phase = self.phase_at(now);
+        let mut events = Vec::new();
+        if phase != self.announced && phase.is_running() && self.announced.is_running() {
+            let index = self.index;
+            for stage in [Phase::Warning, Phase::Overtime, Phase::OverMax] {
+                if self.announced < stage && stage <= phase {
+                    events.push(match stage {
+                        Phase::Warning => Event::Warning { index },
+                        Phase::Overtime => Event::Overtime { index },
+                        _ => Event::OverMax { index },
+                    });
+                }
+            }
+        }
+        self.announced = phase;
+        events
+    }
+
+    /// The next instant after `now` at which the phase changes by itself, if any.
+    pub fn next_change(&self, now: ShowTime) -> Option<ShowTime> {
+        let Mode::Running { deadline } = self.mode else {
+            return None;
+        };
+        let p = self.plan[self.index];
+        // Warning starts at `remaining <= warn`, overtime at `remaining < 0` (1 ms past the
+        // deadline), over-max 1 ms past `max - duration` of overtime.
+        let mut marks = vec![deadline.plus(-p.warn_ms), deadline.plus(1)];
+        if let Some(max) = p.max_ms {
+            marks.push(deadline.plus(max - p.duration_ms + 1));
+        }
+        marks.into_iter().filter(|m| *m > now).min()
+    }
+
+    pub fn snapshot(&self, now: ShowTime) -> Snapshot {
+        let remaining_ms = self.remaining(now);
+        let projected_current_end = match self.mode {
+            Mode::Ready => None,
+            Mode::Running { .. } | Mode::Paused { .. } => Some(now.plus(remaining_ms.max(0))),
+            Mode::Finished { at } => Some(at),
+        };
+        let (schedule_offset_ms, projected_end) = match (self.show_started, projected_current_end) {
+            (Some(start), Some(current_end)) => {
+                let upto = if matches!(self.mode, Mode::Finished { .. }) {
+                    self.plan.len()
+                } else {
+                    self.index + 1
+                };
+                let planned: i64 = self.plan[..upto].iter().map(|p| p.duration_ms).sum();
+                let rest: i64 = self.plan[upto..].iter().map(|p| p.duration_ms).sum();
+                (
+                    (current_end.0 - start.0) - planned,
+                    Some(current_end.plus(rest)),
+                )
+            }
+            _ => (0, None),
+        };
+        Snapshot {
+            at: now,
+            phase: self.phase_at(now),
+            index: self.index,
+            length_ms: self.plan[self.index].duration_ms + self.extra_ms,
+            remaining_ms,
+            deadline: match self.mode {
+                Mode::Running { deadline } => Some(deadline),
+                _ => None,
+            },
+            message: self.message.clone(),
+            schedule_offset_ms,
+            show_started: self.show_started,
+            projected_end,
+        }
+    }
+
+    fn remaining(&self, now: ShowTime) -> i64 {
+        match self.mode {
+            Mode::Ready => self.plan[self.index].duration_ms + self.extra_ms,
+            Mode::Running { deadline } => deadline.0 - now.0,
+            Mode::Paused { remaining_ms } => remaining_ms,
+            Mode::Finished { .. } => 0,
+        }
+    }
+
+    fn phase_at(&self, now: ShowTime) -> Phase {
+        match self.mode {
+            Mode::Ready => Phase::Ready,
+            Mode::Paused { .. } => Phase::Paused,
+            Mode::Finished { .. } => Phase::Finished,
+            Mode::Running { deadline } => {
+                let p = self.plan[self.index];
+                let r = deadline.0 - now.0;
+                if r < 0 {
+                    match p.max_ms {
+                        Some(max) if -r > max - p.duration_ms => Phase::OverMax,
+                        _ => Phase::Overtime,
+                    }
+                } else if p.warn_ms > 0 && r <= p.warn_ms {
+                    Phase::Warning
+                } else {
+                    Phase::Running
+                }
+            }
+        }
+    }
+
+    fn execute(
+        &mut self,
+        cmd: Command,
+        now: ShowTime,
+        events: &mut Vec<Event>,
+    ) -> Result<(), Refused> {
+        let refuse = |why: &str| Err(Refused(why.to_owned()));
+        match cmd {
+            Command::Toggle => {
+                let cmd = match self.mode {
+                    Mode::Running { .. } => Command::Pause,
+                    Mode::Paused { .. } => Command::Resume,
+                    _ => Command::Start,
+                };
+                return self.execute(cmd, now, events);
+            }
+            Command::Start | Command::Resume => match self.mode {
+                Mode::Ready | Mode::Paused { .. } => {
+                    let remaining = self.remaining(now);
+                    self.run(now, remaining, events);
+                }
+                Mode::Running { .. } => return refuse("already running"),
+                Mode::Finished { .. } => {
+                    return refuse("the show is finished: reset it or go to a segment");
+                }
+            },
+            Command::Pause => match self.mode {
+                Mode::Running { deadline } => {
+                    self.mode = Mode::Paused {
+                        remaining_ms: deadline.0 - now.0,
+                    };
+                }
+                _ => return refuse("nothing is running"),
+            },
+            Command::Next => {
+                if self.index + 1 < self.plan.len() {
+                    self.switch_to(self.index + 1, now, events);
+                } else if matches!(self.mode, Mode::Running { .. } | Mode::Paused { .. }) {
+                    self.leave(now, events);
+                    self.mode = Mode::Finished { at: now };
+                    events.push(Event::Finished);
+                } else {
+                    return refuse("already at the last segment");
+                }
+            }
+            Command::Previous => {
+                if matches!(self.mode, Mode::Finished { .. }) {
+                    self.switch_to(self.index, now, events);
+                } else if self.index == 0 {
+                    return refuse("already at the first segment");
+                } else {
+                    self.switch_to(self.index - 1, now, events);
+                }
+            }
+            Command::Goto(index) => {
+                if index >= self.plan.len() {
+                    return Err(Refused(format!(
+                        "there is no segment {index}: the show has segments 0 to {}",
+                        self.plan.len() - 1
+                    )));
+                }
+                self.switch_to(index, now, events);
+            }
+            Command::Adjust(seconds) => {
+                let delta = seconds.checked_mul(1000).filter(|d| d.abs() <= 24 * 3_600_000);
+                let Some(delta) = delta else {
+                    return refuse("an adjustment is limited to 24 hours either way");
+                };
+                match &mut self.mode {
+                    Mode::Running { deadline } => *deadline = deadline.plus(delta),
+                    Mode::Paused { remaining_ms } => *remaining_ms += delta,
+                    Mode::Ready => {}
+                    Mode::Finished { .. } => return refuse("the show is finished"),
+                }
+                self.extra_ms += delta;
+            }
+            Command::Message(text) => self.message = text,
+            Command::Reset => {
+                self.index = 0;
+                self.mode = Mode::Ready;
+                self.extra_ms = 0;
+                self.message.clear();
+                self.show_started = None;
+                self.records = vec![Record::default(); self.plan.len()];
+                self.announced = Phase::Ready;
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts the current segment running with `remaining_ms` left.
+    fn run(&mut self, now: ShowTime, remaining_ms: i64, events: &mut Vec<Event>) {
+        self.mode = Mode::Running {
+            deadline: now.plus(remaining_ms),
+        };
+        self.show_started.get_or_insert(now);
+        let record = &mut self.records[self.index];
+        if record.started.is_none() {
+            record.started = Some(now);
+            events.push(Event::Started { index: self.index });
+        }
+        record.ended = None;
+    }
+
+    /// Records the end of the current segment if it had started.
+    fn leave(&mut self, now: ShowTime, events: &mut Vec<Event>) {
+        let record = &mut self.records[self.index];
+        if let Some(started) = record.started {
+            record.ended = Some(now);
+            let planned = self.plan[self.index].duration_ms;
+            events.push(Event::Ended {
+                index: self.index,
+                overrun_ms: (now.0 - started.0) - planned,
+            });
+        }
+    }
+
+    /// Moves to `index`, keeping the mode: running stays running, anything else waits.
+    fn switch_to(&mut self, index: usize, now: ShowTime, events: &mut Vec<Event>) {
+        let was = self.mode;
+        if !matches!(was, Mode::Finished { .. }) {
+            self.leave(now, events);
+        }
+        self.index = index;
+        self.extra_ms = 0;
+        let full = self.plan[index].duration_ms;
+        match was {
+            Mode::Running { .. } => self.run(now, full, events),
+            Mode::Ready => self.mode = Mode::Ready,
+            Mode::Paused { .. } | Mode::Finished { .. } => {
+                self.mode = Mode::Paused { remaining_ms: full };
+            }
+        }
+    }
+}

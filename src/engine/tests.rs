@@ -1,0 +1,321 @@
+//! Engine scripts: `[(t, command)] → expected` with explicit instants, no runtime.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::*;
+use crate::show::{Kind, Segment, Show};
+
+const S: i64 = 1000;
+const M: i64 = 60 * S;
+
+fn seg(title: &str, minutes: u64, max: Option<u64>, warn_s: u64) -> Segment {
+    Segment {
+        title: title.into(),
+        speaker: None,
+        kind: Kind::Talk,
+        duration: Duration::from_secs(minutes * 60),
+        max: max.map(|m| Duration::from_secs(m * 60)),
+        warn: Duration::from_secs(warn_s),
+        notes: None,
+    }
+}
+
+/// Intro 8', talk 20' (max 25'), talk 15', Q&A 30'.
+fn show() -> Show {
+    Show {
+        path: PathBuf::from("test.toml"),
+        title: "test".into(),
+        start: None,
+        timezone: chrono_tz::UTC,
+        segments: vec![
+            seg("Intro", 8, None, 60),
+            seg("Talk A", 20, Some(25), 120),
+            seg("Talk B", 15, None, 120),
+            seg("Q&A", 30, None, 300),
+        ],
+    }
+}
+
+fn t(ms: i64) -> ShowTime {
+    ShowTime(ms)
+}
+
+/// Runs `script` on a fresh engine and returns it with every event seen.
+fn run(script: &[(i64, Command)]) -> (Engine, Vec<Event>) {
+    let mut e = Engine::new(&show());
+    let mut events = Vec::new();
+    for (at, cmd) in script {
+        events.extend(e.apply(cmd.clone(), t(*at)).expect("script command applies"));
+    }
+    (e, events)
+}
+
+#[test]
+fn ready_before_start() {
+    let e = Engine::new(&show());
+    let s = e.snapshot(t(0));
+    assert_eq!((s.phase, s.index, s.remaining_ms), (Phase::Ready, 0, 8 * M));
+    assert_eq!(s.deadline, None);
+    assert_eq!(s.schedule_offset_ms, 0);
+    assert_eq!(s.projected_end, None);
+}
+
+#[test]
+fn phases_follow_remaining_time() {
+    let (e, _) = run(&[(1_000, Command::Start)]);
+    let at = |ms| e.snapshot(t(1_000 + ms));
+    assert_eq!(at(0).phase, Phase::Running);
+    assert_eq!(at(0).remaining_ms, 8 * M);
+    assert_eq!(at(0).deadline, Some(t(1_000 + 8 * M)));
+    assert_eq!(at(7 * M - 1).phase, Phase::Running);
+    assert_eq!(at(7 * M).phase, Phase::Warning, "remaining == warn warns");
+    assert_eq!(at(8 * M).phase, Phase::Warning, "zero is not yet overtime");
+    assert_eq!(at(8 * M + 1).phase, Phase::Overtime);
+    assert_eq!(at(8 * M + 1).remaining_ms, -1);
+    assert_eq!(at(60 * M).phase, Phase::Overtime, "no max: overtime forever");
+}
+
+#[test]
+fn over_max_after_the_hard_limit() {
+    let (e, _) = run(&[(0, Command::Goto(1)), (0, Command::Start)]);
+    assert_eq!(e.snapshot(t(25 * M)).phase, Phase::Overtime);
+    assert_eq!(e.snapshot(t(25 * M + 1)).phase, Phase::OverMax);
+}
+
+#[test]
+fn tick_announces_each_stage_once_in_order() {
+    let mut e = Engine::new(&show());
+    e.apply(Command::Goto(1), t(0)).unwrap();
+    assert_eq!(e.apply(Command::Start, t(0)).unwrap(), vec![Event::Started { index: 1 }]);
+    assert_eq!(e.tick(t(17 * M)), vec![]);
+    assert_eq!(e.tick(t(18 * M)), vec![Event::Warning { index: 1 }]);
+    assert_eq!(e.tick(t(19 * M)), vec![]);
+    assert_eq!(e.tick(t(20 * M + 1)), vec![Event::Overtime { index: 1 }]);
+    assert_eq!(e.tick(t(26 * M)), vec![Event::OverMax { index: 1 }]);
+    assert_eq!(e.tick(t(27 * M)), vec![]);
+}
+
+#[test]
+fn a_late_tick_reports_every_stage_it_skipped() {
+    let mut e = Engine::new(&show());
+    e.apply(Command::Start, t(0)).unwrap();
+    assert_eq!(
+        e.tick(t(9 * M)),
+        vec![Event::Warning { index: 0 }, Event::Overtime { index: 0 }]
+    );
+}
+
+#[test]
+fn next_change_is_the_exact_instant_of_each_stage() {
+    let mut e = Engine::new(&show());
+    e.apply(Command::Goto(1), t(0)).unwrap();
+    e.apply(Command::Start, t(0)).unwrap();
+    let mut now = t(0);
+    let mut phases = vec![];
+    while let Some(at) = e.next_change(now) {
+        assert_ne!(e.snapshot(at).phase, e.snapshot(t(at.0 - 1)).phase);
+        phases.push(e.snapshot(at).phase);
+        now = at;
+    }
+    assert_eq!(phases, vec![Phase::Warning, Phase::Overtime, Phase::OverMax]);
+    assert_eq!(e.next_change(t(0)), Some(t(18 * M)));
+}
+
+#[test]
+fn pause_keeps_the_remaining_time_exactly() {
+    let (e, _) = run(&[
+        (0, Command::Start),
+        (90 * S, Command::Pause),
+        (10 * M, Command::Resume),
+    ]);
+    let s = e.snapshot(t(10 * M));
+    assert_eq!(s.remaining_ms, 8 * M - 90 * S);
+    assert_eq!(s.phase, Phase::Running);
+    // Pausing does not stop the show's clock: the show is now behind by the pause.
+    assert_eq!(s.schedule_offset_ms, 10 * M - 90 * S);
+}
+
+#[test]
+fn paused_snapshot_does_not_move() {
+    let (e, _) = run(&[(0, Command::Start), (30 * S, Command::Pause)]);
+    let a = e.snapshot(t(31 * S));
+    let b = e.snapshot(t(5 * M));
+    assert_eq!((a.phase, a.remaining_ms), (Phase::Paused, 8 * M - 30 * S));
+    assert_eq!(a.remaining_ms, b.remaining_ms);
+    assert_eq!(b.deadline, None);
+}
+
+#[test]
+fn adjust_adds_and_takes_exactly() {
+    let (e, _) = run(&[
+        (0, Command::Start),
+        (M, Command::Adjust(60)),
+        (2 * M, Command::Adjust(-90)),
+    ]);
+    let s = e.snapshot(t(3 * M));
+    assert_eq!(s.remaining_ms, 8 * M + 60 * S - 90 * S - 3 * M);
+    assert_eq!(s.length_ms, 8 * M - 30 * S);
+}
+
+#[test]
+fn adjust_works_paused_and_ready() {
+    let (e, _) = run(&[(0, Command::Adjust(120))]);
+    assert_eq!(e.snapshot(t(M)).remaining_ms, 10 * M);
+    let (e, _) = run(&[(0, Command::Start), (M, Command::Pause), (M, Command::Adjust(-30))]);
+    assert_eq!(e.snapshot(t(9 * M)).remaining_ms, 7 * M - 30 * S);
+}
+
+#[test]
+fn adjust_into_overtime_and_back() {
+    let mut e = Engine::new(&show());
+    e.apply(Command::Start, t(0)).unwrap();
+    let ev = e.apply(Command::Adjust(-8 * 60), t(M)).unwrap();
+    assert_eq!(ev, vec![Event::Warning { index: 0 }, Event::Overtime { index: 0 }]);
+    assert_eq!(e.snapshot(t(M)).remaining_ms, -M);
+    e.apply(Command::Adjust(5 * 60), t(M)).unwrap();
+    assert_eq!(e.snapshot(t(M)).phase, Phase::Running);
+}
+
+#[test]
+fn next_keeps_running_and_records_the_end() {
+    let (e, events) = run(&[(0, Command::Start), (9 * M, Command::Next)]);
+    let s = e.snapshot(t(9 * M));
+    assert_eq!((s.phase, s.index, s.remaining_ms), (Phase::Running, 1, 20 * M));
+    assert!(events.contains(&Event::Ended {
+        index: 0,
+        overrun_ms: M
+    }));
+    assert_eq!(e.records()[0].ended, Some(t(9 * M)));
+    assert_eq!(e.records()[1].started, Some(t(9 * M)));
+    // One minute over in the intro: a minute behind.
+    assert_eq!(s.schedule_offset_ms, M);
+}
+
+#[test]
+fn next_while_paused_waits_paused() {
+    let (e, _) = run(&[(0, Command::Start), (M, Command::Pause), (2 * M, Command::Next)]);
+    let s = e.snapshot(t(3 * M));
+    assert_eq!((s.phase, s.index, s.remaining_ms), (Phase::Paused, 1, 20 * M));
+}
+
+#[test]
+fn goto_and_previous_before_the_start_stay_ready() {
+    let (e, _) = run(&[(0, Command::Goto(3)), (0, Command::Previous)]);
+    let s = e.snapshot(t(0));
+    assert_eq!((s.phase, s.index), (Phase::Ready, 2));
+    assert_eq!(s.show_started, None);
+}
+
+#[test]
+fn refusals_change_nothing() {
+    let mut e = Engine::new(&show());
+    let before = e.snapshot(t(0));
+    assert!(e.apply(Command::Pause, t(0)).is_err());
+    assert!(e.apply(Command::Previous, t(0)).is_err());
+    assert!(e.apply(Command::Goto(4), t(0)).is_err());
+    assert!(e.apply(Command::Adjust(i64::MAX), t(0)).is_err());
+    assert_eq!(e.snapshot(t(0)), before);
+    e.apply(Command::Start, t(0)).unwrap();
+    assert_eq!(e.apply(Command::Start, t(1)), Err(Refused("already running".into())));
+}
+
+#[test]
+fn next_on_the_last_segment_finishes_the_show() {
+    let (mut e, events) = run(&[(0, Command::Goto(3)), (0, Command::Start), (31 * M, Command::Next)]);
+    assert_eq!(events.last(), Some(&Event::Finished));
+    let s = e.snapshot(t(40 * M));
+    assert_eq!(s.phase, Phase::Finished);
+    assert_eq!(s.remaining_ms, 0);
+    assert!(e.apply(Command::Start, t(40 * M)).is_err());
+    assert!(e.apply(Command::Next, t(40 * M)).is_err());
+    e.apply(Command::Previous, t(40 * M)).unwrap();
+    assert_eq!(e.snapshot(t(40 * M)).phase, Phase::Paused);
+}
+
+#[test]
+fn toggle_starts_pauses_and_resumes() {
+    let (e, _) = run(&[(0, Command::Toggle), (M, Command::Toggle)]);
+    assert_eq!(e.snapshot(t(2 * M)).phase, Phase::Paused);
+    let (e, _) = run(&[(0, Command::Toggle), (M, Command::Toggle), (2 * M, Command::Toggle)]);
+    assert_eq!(e.snapshot(t(2 * M)).phase, Phase::Running);
+    assert_eq!(e.snapshot(t(2 * M)).remaining_ms, 7 * M);
+}
+
+#[test]
+fn message_is_set_and_cleared_and_reset_clears_all() {
+    let (e, _) = run(&[(0, Command::Message("Wrap up".into()))]);
+    assert_eq!(e.snapshot(t(0)).message, "Wrap up");
+    let (e, _) = run(&[
+        (0, Command::Message("Wrap up".into())),
+        (0, Command::Message(String::new())),
+    ]);
+    assert_eq!(e.snapshot(t(0)).message, "");
+    let (e, _) = run(&[
+        (0, Command::Start),
+        (M, Command::Message("x".into())),
+        (2 * M, Command::Next),
+        (3 * M, Command::Reset),
+    ]);
+    assert_eq!(e.snapshot(t(4 * M)), Engine::new(&show()).snapshot(t(4 * M)));
+}
+
+#[test]
+fn schedule_offset_tracks_the_whole_show() {
+    // Intro 1' short, talk A 2' long: net 1' behind during talk B.
+    let (e, _) = run(&[
+        (0, Command::Start),
+        (7 * M, Command::Next),
+        (7 * M + 22 * M, Command::Next),
+    ]);
+    let s = e.snapshot(t(29 * M + 5 * M));
+    assert_eq!(s.index, 2);
+    assert_eq!(s.schedule_offset_ms, M);
+    // Projected end: planned 73' plus one minute behind.
+    assert_eq!(s.projected_end, Some(t(74 * M)));
+    // Running into overtime makes it later, second by second.
+    let late = e.snapshot(t(29 * M + 17 * M));
+    assert_eq!(late.schedule_offset_ms, 3 * M);
+}
+
+/// A three-hour show driven by irregular ticks, pauses and commands: remaining time at every
+/// check equals the arithmetic truth to the millisecond (no drift).
+#[test]
+fn three_hour_show_has_zero_drift() {
+    let long = Show {
+        segments: (0..12).map(|i| seg(&format!("s{i}"), 15, Some(20), 120)).collect(),
+        ..show()
+    };
+    let mut e = Engine::new(&long);
+    e.apply(Command::Start, t(0)).unwrap();
+    let mut now = 0i64;
+    let mut segment_start = 0i64;
+    let mut paused_total = 0i64;
+    // Ticks at awkward intervals (prime-ish ms), as a real timer would deliver them late.
+    let mut step = 997i64;
+    for i in 0..12 {
+        let end = |paused: i64| segment_start + 15 * M + 7 * S + paused;
+        while now + step < end(paused_total) {
+            now += step;
+            step = 997 + (now % 13);
+            e.tick(t(now));
+            let expect = (segment_start + 15 * M + paused_total) - now;
+            assert_eq!(e.snapshot(t(now)).remaining_ms, expect, "segment {i} at {now}");
+            if i == 5 && paused_total == 0 && now - segment_start > 5 * M {
+                e.apply(Command::Pause, t(now)).unwrap();
+                e.apply(Command::Resume, t(now + 42_123)).unwrap();
+                paused_total = 42_123;
+                now += 42_123;
+            }
+        }
+        now = end(paused_total);
+        e.apply(Command::Next, t(now)).unwrap();
+        segment_start = now;
+        paused_total = 0;
+    }
+    let s = e.snapshot(t(now));
+    assert_eq!(s.phase, Phase::Finished);
+    // 12 segments, each 7 s over, plus one 42.123 s pause: exactly that far behind.
+    assert_eq!(s.schedule_offset_ms, 12 * 7 * S + 42_123);
+    assert!(now > 3 * 60 * M);
+}

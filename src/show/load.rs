@@ -1,0 +1,267 @@
+//! Reading a run-of-show TOML file into a validated [`Show`]. Every refusal names `FILE:LINE:COL`
+//! (the offending key, or its `[[segment]]`) and says how to fix it. Validation happens here once;
+//! the rest of the program trusts a `Show`.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, LocalResult, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::{DEFAULT_WARN, Kind, Segment, Show, format_hms};
+
+/// Why a session file was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{path}: cannot read the session file: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}:{col}: {message}")]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        col: usize,
+        message: String,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawShow {
+    title: Option<Spanned<String>>,
+    start: Option<Spanned<String>>,
+    timezone: Option<Spanned<String>>,
+    warn: Option<Spanned<String>>,
+    #[serde(default)]
+    segment: Vec<Spanned<RawSegment>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSegment {
+    title: Spanned<String>,
+    speaker: Option<String>,
+    kind: Option<Kind>,
+    duration: Option<Spanned<String>>,
+    max: Option<Spanned<String>>,
+    warn: Option<Spanned<String>>,
+    notes: Option<String>,
+}
+
+/// Reads and validates a session file.
+pub fn load_file(path: &Path) -> Result<Show, LoadError> {
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    load_str(path, &text)
+}
+
+/// Validates session text; `path` is only used in messages and kept in the `Show`.
+pub fn load_str(path: &Path, text: &str) -> Result<Show, LoadError> {
+    let fail = |span: Range<usize>, message: String| {
+        let (line, col) = line_col(text, span.start);
+        LoadError::Invalid {
+            path: path.to_owned(),
+            line,
+            col,
+            message,
+        }
+    };
+    let raw: RawShow = toml::from_str(text).map_err(|e| {
+        let message = e.message().trim_end().replace('\n', " ");
+        fail(e.span().unwrap_or(0..0), format!("{message}"))
+    })?;
+
+    let timezone = match &raw.timezone {
+        Some(tz) => tz.get_ref().parse::<Tz>().map_err(|_| {
+            fail(
+                tz.span(),
+                format!(
+                    "unknown time zone {:?}: use an IANA name such as \"Europe/Geneva\" or \"America/New_York\"",
+                    tz.get_ref()
+                ),
+            )
+        })?,
+        None => machine_zone(),
+    };
+    let start = match &raw.start {
+        Some(s) => Some(
+            parse_start(s.get_ref(), timezone).map_err(|why| fail(s.span(), why))?,
+        ),
+        None => None,
+    };
+    let default_warn = match &raw.warn {
+        Some(w) => parse_length(w, "warn", true).map_err(|why| fail(w.span(), why))?,
+        None => DEFAULT_WARN,
+    };
+    if raw.segment.is_empty() {
+        return Err(fail(
+            text.len()..text.len(),
+            "the show has no segments: add at least one [[segment]] with a title and a duration"
+                .into(),
+        ));
+    }
+
+    let mut segments = Vec::with_capacity(raw.segment.len());
+    for (n, spanned) in raw.segment.iter().enumerate() {
+        let seg = spanned.get_ref();
+        let title = seg.title.get_ref().trim();
+        if title.is_empty() {
+            return Err(fail(
+                seg.title.span(),
+                "a segment's title is empty: give it the programme's wording".into(),
+            ));
+        }
+        let Some(duration_raw) = &seg.duration else {
+            return Err(fail(
+                segment_header(text, spanned.span()),
+                format!(
+                    "segment {} ({title:?}) has no duration: add e.g. duration = \"15m\"",
+                    n + 1
+                ),
+            ));
+        };
+        let duration = parse_length(duration_raw, "duration", false)
+            .map_err(|why| fail(duration_raw.span(), why))?;
+        let max = match &seg.max {
+            Some(m) => {
+                let max = parse_length(m, "max", false).map_err(|why| fail(m.span(), why))?;
+                if max < duration {
+                    return Err(fail(
+                        m.span(),
+                        format!(
+                            "max ({}) is shorter than duration ({}): make max at least the duration, or remove it",
+                            format_hms(max),
+                            format_hms(duration)
+                        ),
+                    ));
+                }
+                Some(max)
+            }
+            None => None,
+        };
+        let warn = match &seg.warn {
+            Some(w) => {
+                let warn = parse_length(w, "warn", true).map_err(|why| fail(w.span(), why))?;
+                if warn >= duration {
+                    return Err(fail(
+                        w.span(),
+                        format!(
+                            "warn ({}) must be shorter than the segment's duration ({}): e.g. warn = \"1m\"",
+                            format_hms(warn),
+                            format_hms(duration)
+                        ),
+                    ));
+                }
+                warn
+            }
+            // An inherited warning longer than a short segment shrinks to half of it.
+            None if default_warn >= duration => duration / 2,
+            None => default_warn,
+        };
+        segments.push(Segment {
+            title: title.to_owned(),
+            speaker: seg.speaker.clone().filter(|s| !s.trim().is_empty()),
+            kind: seg.kind.unwrap_or(Kind::Talk),
+            duration,
+            max,
+            warn,
+            notes: seg.notes.clone().filter(|s| !s.trim().is_empty()),
+        });
+    }
+
+    let title = match raw.title {
+        Some(t) if !t.get_ref().trim().is_empty() => t.into_inner().trim().to_owned(),
+        _ => path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "podium".into()),
+    };
+    Ok(Show {
+        path: path.to_owned(),
+        title,
+        start,
+        timezone,
+        segments,
+    })
+}
+
+/// Parses "8m", "1h 30m", "90s". Zero is refused unless `zero_ok` (a warning of 0 means none).
+fn parse_length(raw: &Spanned<String>, key: &str, zero_ok: bool) -> Result<Duration, String> {
+    let text = raw.get_ref().trim();
+    let d = humantime::parse_duration(text).map_err(|_| {
+        format!("{key} = {text:?} is not a length: write it like \"8m\", \"1h 30m\" or \"90s\"")
+    })?;
+    if d.subsec_nanos() != 0 {
+        return Err(format!(
+            "{key} = {text:?} has a fraction of a second: give whole seconds"
+        ));
+    }
+    if d.is_zero() && !zero_ok {
+        return Err(format!(
+            "{key} must be longer than zero: give e.g. {key} = \"15m\""
+        ));
+    }
+    Ok(d)
+}
+
+/// RFC 3339 with an offset, or a local date-time in the session's zone.
+pub(crate) fn parse_start(text: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
+    let text = text.trim();
+    if let Ok(dt) = DateTime::parse_from_rfc3339(text) {
+        return Ok(dt.with_timezone(&Utc));
+    }
+    let naive = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+        .ok_or_else(|| {
+            format!(
+                "start {text:?} is not a date-time: write \"2021-06-10T14:00:00\" (local time in the \
+                 session's timezone) or RFC 3339 with an offset, \"2021-06-10T14:00:00+02:00\""
+            )
+        })?;
+    match tz.from_local_datetime(&naive) {
+        LocalResult::Single(dt) => Ok(dt.with_timezone(&Utc)),
+        // Clocks went back: the wall time happens twice; the first is the natural reading.
+        LocalResult::Ambiguous(first, _) => Ok(first.with_timezone(&Utc)),
+        LocalResult::None => Err(format!(
+            "start {text:?} does not exist in {tz} (the clocks skip it): pick a time outside the change"
+        )),
+    }
+}
+
+/// The machine's own zone, or UTC when it cannot be told.
+pub(crate) fn machine_zone() -> Tz {
+    iana_time_zone::get_timezone()
+        .ok()
+        .and_then(|name| name.parse().ok())
+        .unwrap_or(Tz::UTC)
+}
+
+/// The span of a segment's `[[segment]]` header: the table's span starts at its first key, so look
+/// back for the header line.
+fn segment_header(text: &str, table: Range<usize>) -> Range<usize> {
+    let before = &text[..table.start.min(text.len())];
+    match before.rfind("[[") {
+        Some(at) => at..at + 2,
+        None => table,
+    }
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = before
+        .rfind('\n')
+        .map_or(before.chars().count(), |nl| before[nl + 1..].chars().count())
+        + 1;
+    (line, col)
+}

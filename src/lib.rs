@@ -1,8 +1,22 @@
 //! podium keeps live webinar sessions on time: a run-of-show drives a countdown that is broadcast
 //! over WebSockets to speaker pages.
 //!
-//! Crate map:
+//! Crate map (see ARCHITECTURE.md):
 //! - [`show`]: the run-of-show model, TOML loading and validation, the planned timetable.
 //! - [`engine`]: the pure timing state machine (no clock, no I/O).
+//! - [`clock`]: the only reader of time; show time, speed, Unix milliseconds.
+//! - [`controller`]: the one task that owns the engine and publishes serialized states.
+//! - [`protocol`]: the wire types, serialized once per change.
+//! - [`server`]: HTTP routes, WebSocket connections, embedded pages.
+//! - [`console`]: the moderator's terminal.
+//! - [`alerts`]: alert texts and desktop notifications.
+//! - [`cli`]: command-line definitions.
+pub mod alerts;
+pub mod cli;
+pub mod clock;
+pub mod console;
+pub mod controller;
 pub mod engine;
+pub mod protocol;
+pub mod server;
 pub mod show;

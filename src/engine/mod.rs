@@ -80,12 +80,23 @@ impl Phase {
 /// Something that happened, for alerts and records.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
-    Started { index: usize },
-    Warning { index: usize },
-    Overtime { index: usize },
-    OverMax { index: usize },
+    Started {
+        index: usize,
+    },
+    Warning {
+        index: usize,
+    },
+    Overtime {
+        index: usize,
+    },
+    OverMax {
+        index: usize,
+    },
     /// A started segment was left; `overrun_ms` is actual minus planned length (positive = long).
-    Ended { index: usize, overrun_ms: i64 },
+    Ended {
+        index: usize,
+        overrun_ms: i64,
+    },
     Finished,
 }
 
@@ -364,7 +375,9 @@ impl Engine {
                 self.switch_to(index, now, events);
             }
             Command::Adjust(seconds) => {
-                let delta = seconds.checked_mul(1000).filter(|d| d.abs() <= 24 * 3_600_000);
+                let delta = seconds
+                    .checked_mul(1000)
+                    .filter(|d| d.abs() <= 24 * 3_600_000);
                 let Some(delta) = delta else {
                     return refuse("an adjustment is limited to 24 hours either way");
                 };

@@ -46,7 +46,10 @@ fn run(script: &[(i64, Command)]) -> (Engine, Vec<Event>) {
     let mut e = Engine::new(&show());
     let mut events = Vec::new();
     for (at, cmd) in script {
-        events.extend(e.apply(cmd.clone(), t(*at)).expect("script command applies"));
+        events.extend(
+            e.apply(cmd.clone(), t(*at))
+                .expect("script command applies"),
+        );
     }
     (e, events)
 }
@@ -73,7 +76,11 @@ fn phases_follow_remaining_time() {
     assert_eq!(at(8 * M).phase, Phase::Warning, "zero is not yet overtime");
     assert_eq!(at(8 * M + 1).phase, Phase::Overtime);
     assert_eq!(at(8 * M + 1).remaining_ms, -1);
-    assert_eq!(at(60 * M).phase, Phase::Overtime, "no max: overtime forever");
+    assert_eq!(
+        at(60 * M).phase,
+        Phase::Overtime,
+        "no max: overtime forever"
+    );
 }
 
 #[test]
@@ -87,7 +94,10 @@ fn over_max_after_the_hard_limit() {
 fn tick_announces_each_stage_once_in_order() {
     let mut e = Engine::new(&show());
     e.apply(Command::Goto(1), t(0)).unwrap();
-    assert_eq!(e.apply(Command::Start, t(0)).unwrap(), vec![Event::Started { index: 1 }]);
+    assert_eq!(
+        e.apply(Command::Start, t(0)).unwrap(),
+        vec![Event::Started { index: 1 }]
+    );
     assert_eq!(e.tick(t(17 * M)), vec![]);
     assert_eq!(e.tick(t(18 * M)), vec![Event::Warning { index: 1 }]);
     assert_eq!(e.tick(t(19 * M)), vec![]);
@@ -118,7 +128,10 @@ fn next_change_is_the_exact_instant_of_each_stage() {
         phases.push(e.snapshot(at).phase);
         now = at;
     }
-    assert_eq!(phases, vec![Phase::Warning, Phase::Overtime, Phase::OverMax]);
+    assert_eq!(
+        phases,
+        vec![Phase::Warning, Phase::Overtime, Phase::OverMax]
+    );
     assert_eq!(e.next_change(t(0)), Some(t(18 * M)));
 }
 
@@ -162,7 +175,11 @@ fn adjust_adds_and_takes_exactly() {
 fn adjust_works_paused_and_ready() {
     let (e, _) = run(&[(0, Command::Adjust(120))]);
     assert_eq!(e.snapshot(t(M)).remaining_ms, 10 * M);
-    let (e, _) = run(&[(0, Command::Start), (M, Command::Pause), (M, Command::Adjust(-30))]);
+    let (e, _) = run(&[
+        (0, Command::Start),
+        (M, Command::Pause),
+        (M, Command::Adjust(-30)),
+    ]);
     assert_eq!(e.snapshot(t(9 * M)).remaining_ms, 7 * M - 30 * S);
 }
 
@@ -171,7 +188,10 @@ fn adjust_into_overtime_and_back() {
     let mut e = Engine::new(&show());
     e.apply(Command::Start, t(0)).unwrap();
     let ev = e.apply(Command::Adjust(-8 * 60), t(M)).unwrap();
-    assert_eq!(ev, vec![Event::Warning { index: 0 }, Event::Overtime { index: 0 }]);
+    assert_eq!(
+        ev,
+        vec![Event::Warning { index: 0 }, Event::Overtime { index: 0 }]
+    );
     assert_eq!(e.snapshot(t(M)).remaining_ms, -M);
     e.apply(Command::Adjust(5 * 60), t(M)).unwrap();
     assert_eq!(e.snapshot(t(M)).phase, Phase::Running);
@@ -181,7 +201,10 @@ fn adjust_into_overtime_and_back() {
 fn next_keeps_running_and_records_the_end() {
     let (e, events) = run(&[(0, Command::Start), (9 * M, Command::Next)]);
     let s = e.snapshot(t(9 * M));
-    assert_eq!((s.phase, s.index, s.remaining_ms), (Phase::Running, 1, 20 * M));
+    assert_eq!(
+        (s.phase, s.index, s.remaining_ms),
+        (Phase::Running, 1, 20 * M)
+    );
     assert!(events.contains(&Event::Ended {
         index: 0,
         overrun_ms: M
@@ -194,9 +217,16 @@ fn next_keeps_running_and_records_the_end() {
 
 #[test]
 fn next_while_paused_waits_paused() {
-    let (e, _) = run(&[(0, Command::Start), (M, Command::Pause), (2 * M, Command::Next)]);
+    let (e, _) = run(&[
+        (0, Command::Start),
+        (M, Command::Pause),
+        (2 * M, Command::Next),
+    ]);
     let s = e.snapshot(t(3 * M));
-    assert_eq!((s.phase, s.index, s.remaining_ms), (Phase::Paused, 1, 20 * M));
+    assert_eq!(
+        (s.phase, s.index, s.remaining_ms),
+        (Phase::Paused, 1, 20 * M)
+    );
 }
 
 #[test]
@@ -217,12 +247,19 @@ fn refusals_change_nothing() {
     assert!(e.apply(Command::Adjust(i64::MAX), t(0)).is_err());
     assert_eq!(e.snapshot(t(0)), before);
     e.apply(Command::Start, t(0)).unwrap();
-    assert_eq!(e.apply(Command::Start, t(1)), Err(Refused("already running".into())));
+    assert_eq!(
+        e.apply(Command::Start, t(1)),
+        Err(Refused("already running".into()))
+    );
 }
 
 #[test]
 fn next_on_the_last_segment_finishes_the_show() {
-    let (mut e, events) = run(&[(0, Command::Goto(3)), (0, Command::Start), (31 * M, Command::Next)]);
+    let (mut e, events) = run(&[
+        (0, Command::Goto(3)),
+        (0, Command::Start),
+        (31 * M, Command::Next),
+    ]);
     assert_eq!(events.last(), Some(&Event::Finished));
     let s = e.snapshot(t(40 * M));
     assert_eq!(s.phase, Phase::Finished);
@@ -237,7 +274,11 @@ fn next_on_the_last_segment_finishes_the_show() {
 fn toggle_starts_pauses_and_resumes() {
     let (e, _) = run(&[(0, Command::Toggle), (M, Command::Toggle)]);
     assert_eq!(e.snapshot(t(2 * M)).phase, Phase::Paused);
-    let (e, _) = run(&[(0, Command::Toggle), (M, Command::Toggle), (2 * M, Command::Toggle)]);
+    let (e, _) = run(&[
+        (0, Command::Toggle),
+        (M, Command::Toggle),
+        (2 * M, Command::Toggle),
+    ]);
     assert_eq!(e.snapshot(t(2 * M)).phase, Phase::Running);
     assert_eq!(e.snapshot(t(2 * M)).remaining_ms, 7 * M);
 }
@@ -257,7 +298,10 @@ fn message_is_set_and_cleared_and_reset_clears_all() {
         (2 * M, Command::Next),
         (3 * M, Command::Reset),
     ]);
-    assert_eq!(e.snapshot(t(4 * M)), Engine::new(&show()).snapshot(t(4 * M)));
+    assert_eq!(
+        e.snapshot(t(4 * M)),
+        Engine::new(&show()).snapshot(t(4 * M))
+    );
 }
 
 #[test]
@@ -283,7 +327,9 @@ fn schedule_offset_tracks_the_whole_show() {
 #[test]
 fn three_hour_show_has_zero_drift() {
     let long = Show {
-        segments: (0..12).map(|i| seg(&format!("s{i}"), 15, Some(20), 120)).collect(),
+        segments: (0..12)
+            .map(|i| seg(&format!("s{i}"), 15, Some(20), 120))
+            .collect(),
         ..show()
     };
     let mut e = Engine::new(&long);
@@ -300,7 +346,11 @@ fn three_hour_show_has_zero_drift() {
             step = 997 + (now % 13);
             e.tick(t(now));
             let expect = (segment_start + 15 * M + paused_total) - now;
-            assert_eq!(e.snapshot(t(now)).remaining_ms, expect, "segment {i} at {now}");
+            assert_eq!(
+                e.snapshot(t(now)).remaining_ms,
+                expect,
+                "segment {i} at {now}"
+            );
             if i == 5 && paused_total == 0 && now - segment_start > 5 * M {
                 e.apply(Command::Pause, t(now)).unwrap();
                 e.apply(Command::Resume, t(now + 42_123)).unwrap();

@@ -76,25 +76,15 @@ pub fn load_str(path: &Path, text: &str) -> Result<Show, LoadError> {
     };
     let raw: RawShow = toml::from_str(text).map_err(|e| {
         let message = e.message().trim_end().replace('\n', " ");
-        fail(e.span().unwrap_or(0..0), format!("{message}"))
+        fail(e.span().unwrap_or(0..0), message)
     })?;
 
     let timezone = match &raw.timezone {
-        Some(tz) => tz.get_ref().parse::<Tz>().map_err(|_| {
-            fail(
-                tz.span(),
-                format!(
-                    "unknown time zone {:?}: use an IANA name such as \"Europe/Geneva\" or \"America/New_York\"",
-                    tz.get_ref()
-                ),
-            )
-        })?,
+        Some(tz) => parse_zone(tz.get_ref()).map_err(|why| fail(tz.span(), why))?,
         None => machine_zone(),
     };
     let start = match &raw.start {
-        Some(s) => Some(
-            parse_start(s.get_ref(), timezone).map_err(|why| fail(s.span(), why))?,
-        ),
+        Some(s) => Some(parse_start(s.get_ref(), timezone).map_err(|why| fail(s.span(), why))?),
         None => None,
     };
     let default_warn = match &raw.warn {
@@ -213,20 +203,25 @@ fn parse_length(raw: &Spanned<String>, key: &str, zero_ok: bool) -> Result<Durat
 }
 
 /// RFC 3339 with an offset, or a local date-time in the session's zone.
-pub(crate) fn parse_start(text: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
+pub fn parse_start(text: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
     let text = text.trim();
     if let Ok(dt) = DateTime::parse_from_rfc3339(text) {
         return Ok(dt.with_timezone(&Utc));
     }
-    let naive = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
-        .ok_or_else(|| {
-            format!(
-                "start {text:?} is not a date-time: write \"2021-06-10T14:00:00\" (local time in the \
+    let naive = [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+    .ok_or_else(|| {
+        format!(
+            "start {text:?} is not a date-time: write \"2021-06-10T14:00:00\" (local time in the \
                  session's timezone) or RFC 3339 with an offset, \"2021-06-10T14:00:00+02:00\""
-            )
-        })?;
+        )
+    })?;
     match tz.from_local_datetime(&naive) {
         LocalResult::Single(dt) => Ok(dt.with_timezone(&Utc)),
         // Clocks went back: the wall time happens twice; the first is the natural reading.
@@ -235,6 +230,21 @@ pub(crate) fn parse_start(text: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
             "start {text:?} does not exist in {tz} (the clocks skip it): pick a time outside the change"
         )),
     }
+}
+
+/// An IANA zone name. "Europe/Geneva", which the tz database folds into Zurich's zone but which
+/// programmes of Geneva-based organisations naturally use, is accepted as Europe/Zurich.
+pub fn parse_zone(name: &str) -> Result<Tz, String> {
+    let name = name.trim();
+    if name.eq_ignore_ascii_case("Europe/Geneva") {
+        return Ok(Tz::Europe__Zurich);
+    }
+    name.parse::<Tz>().map_err(|_| match Tz::from_str_insensitive(name) {
+        Ok(tz) => format!("unknown time zone {name:?}: did you mean {:?}?", tz.name()),
+        Err(_) => format!(
+            "unknown time zone {name:?}: use an IANA name such as \"Europe/Zurich\" or \"America/New_York\""
+        ),
+    })
 }
 
 /// The machine's own zone, or UTC when it cannot be told.
@@ -259,9 +269,8 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
-    let col = before
-        .rfind('\n')
-        .map_or(before.chars().count(), |nl| before[nl + 1..].chars().count())
-        + 1;
+    let col = before.rfind('\n').map_or(before.chars().count(), |nl| {
+        before[nl + 1..].chars().count()
+    }) + 1;
     (line, col)
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-pub use load::{LoadError, load_file, load_str};
+pub use load::{LoadError, load_file, load_str, parse_start, parse_zone};
 pub use plan::{PlanRow, Timetable};
 
 /// The built-in warning before a segment's planned end when the file gives none.

@@ -38,7 +38,9 @@ impl<'a> Timetable<'a> {
             .iter()
             .enumerate()
             .map(|(index, seg)| {
-                let at = |d: Duration| start.map(|s| s + chrono::Duration::from_std(d).unwrap_or_default());
+                let at = |d: Duration| {
+                    start.map(|s| s + chrono::Duration::from_std(d).unwrap_or_default())
+                };
                 let row = PlanRow {
                     index,
                     offset,
@@ -63,7 +65,11 @@ impl<'a> Timetable<'a> {
             Some(start) => {
                 for tz in &all {
                     let local = start.with_timezone(tz);
-                    let _ = writeln!(out, "  starts {} ({tz})", local.format("%a %d %b %Y %H:%M %Z"));
+                    let _ = writeln!(
+                        out,
+                        "  starts {} ({tz})",
+                        local.format("%a %d %b %Y %H:%M %Z")
+                    );
                 }
             }
             None => {
@@ -99,8 +105,17 @@ impl<'a> Timetable<'a> {
                 (Some(s), Some(e)) => {
                     for tz in &all {
                         let (s, e) = (s.with_timezone(tz), e.with_timezone(tz));
-                        let day = if s.date_naive() != e.date_naive() { "+1" } else { "" };
-                        let _ = write!(line, "  {}–{}{day:<2}", s.format("%H:%M"), e.format("%H:%M"));
+                        let day = if s.date_naive() != e.date_naive() {
+                            "+1"
+                        } else {
+                            ""
+                        };
+                        let _ = write!(
+                            line,
+                            "  {}–{}{day:<2}",
+                            s.format("%H:%M"),
+                            e.format("%H:%M")
+                        );
                     }
                 }
                 _ => {

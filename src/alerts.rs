@@ -1,0 +1,124 @@
+//! Alerts for the moderator when a segment enters warning, overtime or over-max: the text of each
+//! alert, and desktop notifications (notify-rust over D-Bus). A failing or missing notification
+//! service is logged once and never stops the show.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::broadcast::error::RecvError;
+use tokio_util::sync::CancellationToken;
+
+use crate::controller::Handle;
+use crate::engine::Event;
+use crate::show::{Show, format_hms};
+
+/// A notification server that does not answer within this long is given up on for the session.
+const NOTIFY_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// What to tell the moderator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alert {
+    pub summary: String,
+    pub body: String,
+}
+
+/// The alert for an event, if it deserves one.
+pub fn describe(show: &Show, event: &Event) -> Option<Alert> {
+    let (index, summary) = match event {
+        Event::Warning { index } => {
+            let warn = show.segments[*index].warn;
+            (*index, format!("{} left", format_hms(warn)))
+        }
+        Event::Overtime { index } => (*index, "Time is up".to_owned()),
+        Event::OverMax { index } => {
+            let max = show.segments[*index].max.unwrap_or_default();
+            (*index, format!("Past the {} hard limit", format_hms(max)))
+        }
+        _ => return None,
+    };
+    let seg = &show.segments[index];
+    let body = match &seg.speaker {
+        Some(speaker) => format!("{}. {} — {}", index + 1, seg.title, speaker),
+        None => format!("{}. {}", index + 1, seg.title),
+    };
+    Some(Alert { summary, body })
+}
+
+/// Sends a desktop notification for every alert until `shutdown`. With `log`, alerts also go to
+/// the log (headless runs, where no terminal shows them).
+pub fn spawn(
+    control: &Handle,
+    desktop: bool,
+    log: bool,
+    shutdown: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
+    let show = control.show().clone();
+    let mut events = control.events();
+    tokio::spawn(async move {
+        let mut notifier = Notifier {
+            enabled: desktop,
+            warned: false,
+        };
+        loop {
+            let event = tokio::select! {
+                _ = shutdown.cancelled() => break,
+                event = events.recv() => event,
+            };
+            let event = match event {
+                Ok(event) => event,
+                Err(RecvError::Lagged(_)) => continue,
+                Err(RecvError::Closed) => break,
+            };
+            let Some(alert) = describe(&show, &event) else {
+                continue;
+            };
+            if log {
+                tracing::warn!("{}: {}", alert.summary, alert.body);
+            }
+            notifier.notify(&show, alert).await;
+        }
+    })
+}
+
+struct Notifier {
+    enabled: bool,
+    warned: bool,
+}
+
+impl Notifier {
+    async fn notify(&mut self, show: &Arc<Show>, alert: Alert) {
+        if !self.enabled {
+            return;
+        }
+        let title = show.title.clone();
+        // notify-rust blocks on D-Bus; a server that never replies would block forever, so it runs
+        // on the blocking pool under a timeout.
+        let send = tokio::task::spawn_blocking(move || {
+            notify_rust::Notification::new()
+                .appname("podium")
+                .summary(&alert.summary)
+                .body(&format!("{}\n{title}", alert.body))
+                .timeout(notify_rust::Timeout::Milliseconds(10_000))
+                .show()
+                .map(|_| ())
+        });
+        match tokio::time::timeout(NOTIFY_TIMEOUT, send).await {
+            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(Err(e))) => self.fail(&format!("{e}")),
+            Ok(Err(e)) => self.fail(&format!("{e}")),
+            Err(_) => {
+                self.fail("the notification service did not answer");
+                self.enabled = false;
+            }
+        }
+    }
+
+    fn fail(&mut self, why: &str) {
+        if !self.warned {
+            self.warned = true;
+            tracing::warn!(
+                "desktop notifications unavailable ({why}); alerts go to the terminal only"
+            );
+        }
+    }
+}

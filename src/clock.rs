@@ -1,0 +1,90 @@
+//! The only module that reads time. Show time is monotonic real time since the session's origin,
+//! multiplied by the speed factor (`--speed 60`: a minute of show per real second). Unix
+//! milliseconds are derived from one wall-clock reading taken at the origin, so a deadline maps to
+//! the same Unix instant for the whole run however often it is converted.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crate::engine::ShowTime;
+
+/// Converts between real monotonic time, show time and Unix milliseconds.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    origin: Instant,
+    origin_unix_ms: f64,
+    speed: f64,
+}
+
+impl Clock {
+    /// A clock whose show time starts at zero now. `speed` must be finite and positive.
+    pub fn new(speed: f64) -> Clock {
+        assert!(
+            speed.is_finite() && speed > 0.0,
+            "speed validated by the CLI"
+        );
+        Clock {
+            origin: Instant::now(),
+            origin_unix_ms: unix_now_ms(),
+            speed,
+        }
+    }
+
+    pub fn speed(&self) -> f64 {
+        self.speed
+    }
+
+    /// The current show time (rounded down to the millisecond).
+    pub fn now(&self) -> ShowTime {
+        self.show_time_at(Instant::now())
+    }
+
+    fn show_time_at(&self, at: Instant) -> ShowTime {
+        let real = at.saturating_duration_since(self.origin).as_nanos() as f64;
+        ShowTime((real * self.speed / 1e6).floor() as i64)
+    }
+
+    /// The real instant at which show time reaches `t` (rounded up, so that `now()` at that
+    /// instant is never before `t`).
+    pub fn instant_of(&self, t: ShowTime) -> Instant {
+        let real_ns = (t.0.max(0) as f64 * 1e6 / self.speed).ceil();
+        self.origin + Duration::from_nanos(real_ns as u64)
+    }
+
+    /// Unix milliseconds (on this machine's wall clock) at show time `t`.
+    pub fn unix_ms(&self, t: ShowTime) -> i64 {
+        (self.origin_unix_ms + t.0 as f64 / self.speed).round() as i64
+    }
+}
+
+/// Wall-clock Unix milliseconds, with sub-millisecond precision.
+pub fn unix_now_ms() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64() * 1000.0)
+        .unwrap_or(0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instant_of_round_trips_without_landing_early() {
+        for speed in [1.0, 9.6, 60.0, 1000.0] {
+            let c = Clock::new(speed);
+            for ms in [0, 1, 999, 123_457, 3 * 3_600_000 + 7] {
+                let at = c.instant_of(ShowTime(ms));
+                assert!(c.show_time_at(at).0 >= ms, "speed {speed} ms {ms}");
+                assert!(c.show_time_at(at).0 <= ms + 1, "speed {speed} ms {ms}");
+            }
+        }
+    }
+
+    #[test]
+    fn unix_ms_is_stable_and_scaled() {
+        let c = Clock::new(60.0);
+        let a = c.unix_ms(ShowTime(60_000));
+        assert_eq!(a - c.unix_ms(ShowTime(0)), 1000);
+        assert_eq!(a, c.unix_ms(ShowTime(60_000)));
+    }
+}

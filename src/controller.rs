@@ -1,0 +1,215 @@
+//! The single task that owns the engine. Commands (from HTTP and the terminal), timer wake-ups and
+//! shutdown come in; each change of state is serialized once and published on a `watch` channel
+//! (latest state wins), and engine events go out on a broadcast channel for alerts.
+//!
+//! **Invariant:** nothing else touches the engine, so there is exactly one writer and one
+//! serialization point.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::clock::Clock;
+use crate::engine::{Command, Engine, Event, Refused, Snapshot};
+use crate::protocol::{self, Published, ShowInfo};
+use crate::show::Show;
+
+/// Clients hear from the server at least this often, even when nothing changes.
+pub const HEARTBEAT: Duration = Duration::from_secs(1);
+
+enum Request {
+    Command(Command, oneshot::Sender<Result<Arc<Published>, Refused>>),
+    Fresh(oneshot::Sender<Arc<Published>>),
+    ShowInfo(oneshot::Sender<ShowInfo>),
+}
+
+/// The controller has stopped (shutdown); nothing more can be asked of it.
+#[derive(Debug, thiserror::Error)]
+#[error("the session is shutting down")]
+pub struct Stopped;
+
+/// A cheap, cloneable way to talk to the controller and follow its state.
+#[derive(Clone)]
+pub struct Handle {
+    tx: mpsc::Sender<Request>,
+    state: watch::Receiver<Arc<Published>>,
+    events: broadcast::Sender<Event>,
+    show: Arc<Show>,
+    clock: Clock,
+}
+
+impl Handle {
+    /// Applies a command; `Ok(Err(_))` when the engine refused it.
+    pub async fn command(&self, cmd: Command) -> Result<Result<Arc<Published>, Refused>, Stopped> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Request::Command(cmd, reply))
+            .await
+            .map_err(|_| Stopped)?;
+        rx.await.map_err(|_| Stopped)
+    }
+
+    /// The state at this instant (not the last heartbeat's).
+    pub async fn fresh(&self) -> Result<Arc<Published>, Stopped> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Request::Fresh(reply))
+            .await
+            .map_err(|_| Stopped)?;
+        rx.await.map_err(|_| Stopped)
+    }
+
+    pub async fn show_info(&self) -> Result<ShowInfo, Stopped> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Request::ShowInfo(reply))
+            .await
+            .map_err(|_| Stopped)?;
+        rx.await.map_err(|_| Stopped)
+    }
+
+    /// Follows published states: the latest one wins.
+    pub fn subscribe(&self) -> watch::Receiver<Arc<Published>> {
+        self.state.clone()
+    }
+
+    pub fn events(&self) -> broadcast::Receiver<Event> {
+        self.events.subscribe()
+    }
+
+    pub fn show(&self) -> &Arc<Show> {
+        &self.show
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+}
+
+struct Controller {
+    engine: Engine,
+    show: Arc<Show>,
+    clock: Clock,
+    seq: u64,
+    state: watch::Sender<Arc<Published>>,
+    events: broadcast::Sender<Event>,
+    last_publish: Instant,
+}
+
+/// Starts the controller task; it ends when `shutdown` is cancelled.
+pub fn spawn(
+    show: Arc<Show>,
+    clock: Clock,
+    shutdown: CancellationToken,
+) -> (Handle, tokio::task::JoinHandle<()>) {
+    let engine = Engine::new(&show);
+    let snapshot = engine.snapshot(clock.now());
+    let first = Arc::new(Published {
+        seq: 1,
+        json: protocol::state_json(&show, &clock, 1, &snapshot),
+        snapshot,
+    });
+    let (state, state_rx) = watch::channel(first);
+    let (events, _) = broadcast::channel(64);
+    let (tx, rx) = mpsc::channel(64);
+    let handle = Handle {
+        tx,
+        state: state_rx,
+        events: events.clone(),
+        show: show.clone(),
+        clock,
+    };
+    let controller = Controller {
+        engine,
+        show,
+        clock,
+        seq: 1,
+        state,
+        events,
+        last_publish: Instant::now(),
+    };
+    let task = tokio::spawn(controller.run(rx, shutdown));
+    (handle, task)
+}
+
+impl Controller {
+    async fn run(mut self, mut rx: mpsc::Receiver<Request>, shutdown: CancellationToken) {
+        loop {
+            let now = self.clock.now();
+            let heartbeat = self.last_publish + HEARTBEAT;
+            let wake = match self.engine.next_change(now) {
+                Some(at) => Instant::from_std(self.clock.instant_of(at)).min(heartbeat),
+                None => heartbeat,
+            };
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                request = rx.recv() => match request {
+                    Some(request) => self.handle(request),
+                    None => break,
+                },
+                _ = tokio::time::sleep_until(wake) => {
+                    let now = self.clock.now();
+                    let events = self.engine.tick(now);
+                    self.publish(!events.is_empty(), self.engine.snapshot(now));
+                    self.emit(events);
+                }
+            }
+        }
+    }
+
+    fn handle(&mut self, request: Request) {
+        match request {
+            Request::Command(cmd, reply) => {
+                let now = self.clock.now();
+                let result = self.engine.apply(cmd, now).map(|events| {
+                    let published = self.publish(true, self.engine.snapshot(now));
+                    self.emit(events);
+                    published
+                });
+                let _ = reply.send(result);
+            }
+            Request::Fresh(reply) => {
+                let snapshot = self.engine.snapshot(self.clock.now());
+                let json = protocol::state_json(&self.show, &self.clock, self.seq, &snapshot);
+                let _ = reply.send(Arc::new(Published {
+                    seq: self.seq,
+                    snapshot,
+                    json,
+                }));
+            }
+            Request::ShowInfo(reply) => {
+                let _ = reply.send(protocol::show_info(
+                    &self.show,
+                    &self.clock,
+                    self.engine.records(),
+                ));
+            }
+        }
+    }
+
+    /// Serializes once and publishes; `changed` bumps `seq` (a heartbeat keeps it).
+    fn publish(&mut self, changed: bool, snapshot: Snapshot) -> Arc<Published> {
+        if changed {
+            self.seq += 1;
+        }
+        let json = protocol::state_json(&self.show, &self.clock, self.seq, &snapshot);
+        let published = Arc::new(Published {
+            seq: self.seq,
+            snapshot,
+            json,
+        });
+        self.state.send_replace(published.clone());
+        self.last_publish = Instant::now();
+        published
+    }
+
+    fn emit(&self, events: Vec<Event>) {
+        for event in events {
+            // No subscriber (e.g. in tests) is fine: events are advisory.
+            let _ = self.events.send(event);
+        }
+    }
+}

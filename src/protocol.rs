@@ -1,0 +1,265 @@
+//! The wire types: what goes over HTTP and the WebSocket (see docs/protocol.md). The state is
+//! serialized here, once per change, and the same bytes are handed to every client.
+
+use axum::extract::ws::Utf8Bytes;
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Clock;
+use crate::engine::{Command, Record, Snapshot};
+use crate::show::Show;
+
+/// The longest message the moderator can send to the speaker, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 280;
+
+/// A published state: the snapshot it was made from and its serialized form.
+#[derive(Debug)]
+pub struct Published {
+    pub seq: u64,
+    pub snapshot: Snapshot,
+    pub json: Utf8Bytes,
+}
+
+#[derive(Serialize)]
+struct StateMsg<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    seq: u64,
+    server_time_ms: i64,
+    title: &'a str,
+    phase: &'static str,
+    index: usize,
+    segments: usize,
+    segment: SegmentMsg<'a>,
+    remaining_ms: i64,
+    ends_at_ms: Option<i64>,
+    speed: f64,
+    next: Option<NextMsg<'a>>,
+    message: &'a str,
+    schedule_offset_ms: i64,
+    show_started_at_ms: Option<i64>,
+    projected_end_ms: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct SegmentMsg<'a> {
+    title: &'a str,
+    speaker: Option<&'a str>,
+    kind: &'static str,
+    duration_ms: i64,
+    max_ms: Option<i64>,
+    warn_ms: i64,
+}
+
+#[derive(Serialize)]
+struct NextMsg<'a> {
+    title: &'a str,
+    speaker: Option<&'a str>,
+}
+
+fn ms(d: std::time::Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// Serializes a snapshot as the `state` message.
+pub fn state_json(show: &Show, clock: &Clock, seq: u64, snap: &Snapshot) -> Utf8Bytes {
+    let seg = &show.segments[snap.index];
+    let msg = StateMsg {
+        kind: "state",
+        seq,
+        server_time_ms: clock.unix_ms(snap.at),
+        title: &show.title,
+        phase: snap.phase.as_str(),
+        index: snap.index,
+        segments: show.segments.len(),
+        segment: SegmentMsg {
+            title: &seg.title,
+            speaker: seg.speaker.as_deref(),
+            kind: seg.kind.as_str(),
+            // The current length: planned plus the moderator's adjustments.
+            duration_ms: snap.length_ms,
+            max_ms: seg.max.map(|m| ms(m) + snap.length_ms - ms(seg.duration)),
+            warn_ms: ms(seg.warn),
+        },
+        remaining_ms: snap.remaining_ms,
+        ends_at_ms: snap.deadline.map(|d| clock.unix_ms(d)),
+        speed: clock.speed(),
+        next: show.segments.get(snap.index + 1).map(|n| NextMsg {
+            title: &n.title,
+            speaker: n.speaker.as_deref(),
+        }),
+        message: &snap.message,
+        schedule_offset_ms: snap.schedule_offset_ms,
+        show_started_at_ms: snap.show_started.map(|t| clock.unix_ms(t)),
+        projected_end_ms: snap.projected_end.map(|t| clock.unix_ms(t)),
+    };
+    serde_json::to_string(&msg)
+        .expect("state serializes: plain data, no maps with non-string keys")
+        .into()
+}
+
+/// A command as sent to `POST /api/command`.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "cmd", rename_all = "lowercase", deny_unknown_fields)]
+enum CommandBody {
+    Start,
+    Pause,
+    Resume,
+    Toggle,
+    Next,
+    Previous,
+    Goto { index: usize },
+    Adjust { seconds: i64 },
+    Message { text: String },
+    Reset,
+}
+
+/// Parses a command body, refusing with a reason a person can act on.
+pub fn parse_command(body: &[u8]) -> Result<Command, String> {
+    let body: CommandBody = serde_json::from_slice(body).map_err(|e| {
+        format!("bad command: {e}; send e.g. {{\"cmd\":\"next\"}} or {{\"cmd\":\"adjust\",\"seconds\":60}}")
+    })?;
+    Ok(match body {
+        CommandBody::Start => Command::Start,
+        CommandBody::Pause => Command::Pause,
+        CommandBody::Resume => Command::Resume,
+        CommandBody::Toggle => Command::Toggle,
+        CommandBody::Next => Command::Next,
+        CommandBody::Previous => Command::Previous,
+        CommandBody::Goto { index } => Command::Goto(index),
+        CommandBody::Adjust { seconds } => Command::Adjust(seconds),
+        CommandBody::Message { text } => {
+            let text = text.trim();
+            if text.chars().count() > MAX_MESSAGE_CHARS {
+                return Err(format!(
+                    "message too long: at most {MAX_MESSAGE_CHARS} characters fit on the speaker's screen"
+                ));
+            }
+            if text.chars().any(char::is_control) {
+                return Err("message contains control characters".into());
+            }
+            Command::Message(text.to_owned())
+        }
+        CommandBody::Reset => Command::Reset,
+    })
+}
+
+/// What a viewer may send over the socket.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum ClientMsg {
+    Ping { id: u64, client_ms: f64 },
+}
+
+/// The answer to a ping.
+pub fn pong_json(id: u64, client_ms: f64, server_ms: f64) -> Utf8Bytes {
+    serde_json::json!({"type": "pong", "id": id, "client_ms": client_ms, "server_ms": server_ms})
+        .to_string()
+        .into()
+}
+
+/// An error message for the sender only.
+pub fn error_json(error: &str) -> Utf8Bytes {
+    serde_json::json!({"type": "error", "error": error})
+        .to_string()
+        .into()
+}
+
+/// Sent before the server closes sockets on shutdown.
+pub fn bye_json(reason: &str) -> Utf8Bytes {
+    serde_json::json!({"type": "bye", "reason": reason})
+        .to_string()
+        .into()
+}
+
+/// The run-of-show for the moderator (`GET /api/show`).
+#[derive(Serialize)]
+pub struct ShowInfo {
+    title: String,
+    timezone: String,
+    planned_start: Option<String>,
+    segments: Vec<SegmentInfo>,
+}
+
+#[derive(Serialize)]
+struct SegmentInfo {
+    index: usize,
+    title: String,
+    speaker: Option<String>,
+    kind: &'static str,
+    duration_ms: i64,
+    max_ms: Option<i64>,
+    warn_ms: i64,
+    notes: Option<String>,
+    planned_offset_ms: i64,
+    actual_start_ms: Option<i64>,
+    actual_end_ms: Option<i64>,
+}
+
+pub fn show_info(show: &Show, clock: &Clock, records: &[Record]) -> ShowInfo {
+    ShowInfo {
+        title: show.title.clone(),
+        timezone: show.timezone.name().to_owned(),
+        planned_start: show
+            .start
+            .map(|s| s.with_timezone(&show.timezone).to_rfc3339()),
+        segments: show
+            .segments
+            .iter()
+            .zip(records)
+            .enumerate()
+            .map(|(index, (seg, rec))| SegmentInfo {
+                index,
+                title: seg.title.clone(),
+                speaker: seg.speaker.clone(),
+                kind: seg.kind.as_str(),
+                duration_ms: ms(seg.duration),
+                max_ms: seg.max.map(ms),
+                warn_ms: ms(seg.warn),
+                notes: seg.notes.clone(),
+                planned_offset_ms: ms(show.planned_offset(index)),
+                actual_start_ms: rec.started.map(|t| clock.unix_ms(t)),
+                actual_end_ms: rec.ended.map(|t| clock.unix_ms(t)),
+            })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_parse_and_garbage_is_refused_with_a_reason() {
+        assert_eq!(parse_command(br#"{"cmd":"next"}"#), Ok(Command::Next));
+        assert_eq!(
+            parse_command(br#"{"cmd":"adjust","seconds":-60}"#),
+            Ok(Command::Adjust(-60))
+        );
+        assert_eq!(
+            parse_command(br#"{"cmd":"goto","index":3}"#),
+            Ok(Command::Goto(3))
+        );
+        assert_eq!(
+            parse_command(br#"{"cmd":"message","text":" Wrap up "}"#),
+            Ok(Command::Message("Wrap up".into()))
+        );
+        for bad in [
+            &b"not json"[..],
+            br#"{"cmd":"dance"}"#,
+            br#"{"cmd":"goto"}"#,
+            br#"{"cmd":"goto","index":-1}"#,
+            br#"{"cmd":"adjust","seconds":1e400}"#,
+            br#"{"cmd":"next","extra":1}"#,
+            br#"[]"#,
+        ] {
+            let err = parse_command(bad).unwrap_err();
+            assert!(err.starts_with("bad command"), "{err}");
+        }
+        let long = format!(r#"{{"cmd":"message","text":"{}"}}"#, "x".repeat(281));
+        assert!(
+            parse_command(long.as_bytes())
+                .unwrap_err()
+                .contains("too long")
+        );
+    }
+}

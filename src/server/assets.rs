@@ -1,0 +1,46 @@
+//! The web pages, embedded in the binary at build time so `podium` runs anywhere without `web/`.
+
+/// `(name, content type, body)` for every file served under `/assets/`.
+const ASSETS: &[(&str, &str, &str)] = &[
+    (
+        "style.css",
+        "text/css; charset=utf-8",
+        include_str!("../../web/style.css"),
+    ),
+    (
+        "control.css",
+        "text/css; charset=utf-8",
+        include_str!("../../web/control.css"),
+    ),
+    (
+        "speaker.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/speaker.js"),
+    ),
+    (
+        "control.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/control.js"),
+    ),
+    (
+        "display.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/display.js"),
+    ),
+    (
+        "connection.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/connection.js"),
+    ),
+];
+
+pub const SPEAKER_HTML: &str = include_str!("../../web/speaker.html");
+pub const CONTROL_HTML: &str = include_str!("../../web/control.html");
+
+/// The content type and body of an asset, if there is one by that name.
+pub fn asset(name: &str) -> Option<(&'static str, &'static str)> {
+    ASSETS
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, kind, body)| (*kind, *body))
+}

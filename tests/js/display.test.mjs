@@ -1,0 +1,196 @@
+// Unit tests for web/display.js, the pages' display rules. Run: node --test tests/js/
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  formatDuration,
+  formatOffset,
+  formatRemaining,
+  formatWallClock,
+  msUntilNextChange,
+  phaseAt,
+  remainingAt,
+} from '../../web/display.js';
+
+const NOW = 1_732_435_200_000;
+
+/** A state as the server sends it, running a 5:00 segment (2:00 warning) unless overridden. */
+function state(overrides = {}, segment = {}) {
+  return {
+    type: 'state',
+    phase: 'running',
+    remaining_ms: 300_000,
+    ends_at_ms: NOW + 300_000,
+    speed: 1,
+    ...overrides,
+    segment: { title: 'Talk', speaker: 'A', duration_ms: 300_000, max_ms: null, warn_ms: 120_000, ...segment },
+  };
+}
+
+test('formatRemaining shows ceil seconds while time remains', () => {
+  assert.equal(formatRemaining(300_000), '5:00');
+  assert.equal(formatRemaining(299_001), '5:00');
+  assert.equal(formatRemaining(299_000), '4:59');
+  assert.equal(formatRemaining(60_000), '1:00');
+  assert.equal(formatRemaining(59_999), '1:00');
+  assert.equal(formatRemaining(10_500), '0:11');
+  assert.equal(formatRemaining(1), '0:01');
+  assert.equal(formatRemaining(0.5), '0:01');
+});
+
+test('formatRemaining shows 0:00 for one second, then counts up', () => {
+  assert.equal(formatRemaining(0), '0:00');
+  assert.equal(formatRemaining(-0), '0:00');
+  assert.equal(formatRemaining(-999), '0:00');
+  assert.equal(formatRemaining(-999.9), '0:00');
+  assert.equal(formatRemaining(-1000), '+0:01');
+  assert.equal(formatRemaining(-1999), '+0:01');
+  assert.equal(formatRemaining(-2000), '+0:02');
+  assert.equal(formatRemaining(-65_000), '+1:05');
+});
+
+test('formatRemaining switches to h:mm:ss from one hour on', () => {
+  assert.equal(formatRemaining(3_600_000), '1:00:00');
+  assert.equal(formatRemaining(3_599_001), '1:00:00');
+  assert.equal(formatRemaining(3_599_000), '59:59');
+  assert.equal(formatRemaining(5_400_000), '1:30:00');
+  assert.equal(formatRemaining(36_005_000), '10:00:05');
+  assert.equal(formatRemaining(-3_600_000), '+1:00:00');
+  assert.equal(formatRemaining(-3_661_999), '+1:01:01');
+});
+
+test('remainingAt derives running time from ends_at_ms and speed', () => {
+  const s = state({ remaining_ms: 300_000, ends_at_ms: NOW + 300_000 });
+  assert.equal(remainingAt(s, NOW), 300_000);
+  assert.equal(remainingAt(s, NOW + 1_000), 299_000);
+  assert.equal(remainingAt(s, NOW + 301_000), -1_000);
+
+  // At speed 60 one real second is a minute of show time.
+  const fast = state({ speed: 60, ends_at_ms: NOW + 5_000 });
+  assert.equal(remainingAt(fast, NOW), 300_000);
+  assert.equal(remainingAt(fast, NOW + 1_000), 240_000);
+  assert.equal(formatRemaining(remainingAt(fast, NOW + 1_000)), '4:00');
+  assert.equal(remainingAt(fast, NOW + 6_000), -60_000);
+});
+
+test('remainingAt uses remaining_ms when the segment is not running', () => {
+  for (const phase of ['ready', 'paused', 'finished']) {
+    const s = state({ phase, remaining_ms: 42_000, ends_at_ms: null });
+    assert.equal(remainingAt(s, NOW + 10_000), 42_000, phase);
+  }
+  // A running phase without a deadline is shown as sent.
+  assert.equal(remainingAt(state({ ends_at_ms: null, remaining_ms: 7_000 }), NOW), 7_000);
+});
+
+test('phaseAt flips on the frame the digits reach each threshold', () => {
+  const s = state({}, { warn_ms: 120_000, max_ms: 420_000 }); // hard limit at 2:00 over
+  assert.equal(phaseAt(s, 120_001), 'running'); // shows 2:01
+  assert.equal(phaseAt(s, 120_000), 'warning'); // shows 2:00
+  assert.equal(phaseAt(s, 1), 'warning'); // shows 0:01
+  assert.equal(phaseAt(s, 0), 'overtime'); // shows 0:00
+  assert.equal(phaseAt(s, -1_000), 'overtime');
+  assert.equal(phaseAt(s, -119_001), 'overtime'); // shows +1:59
+  assert.equal(phaseAt(s, -120_000), 'over-max'); // shows +2:00
+  assert.equal(phaseAt(s, -500_000), 'over-max');
+});
+
+test('phaseAt without a hard limit never reaches over-max', () => {
+  const s = state({}, { max_ms: null });
+  assert.equal(phaseAt(s, -86_400_000), 'overtime');
+});
+
+test('phaseAt derives from the digits whatever phase the server last sent while running', () => {
+  const s = state({ phase: 'warning' });
+  assert.equal(phaseAt(s, 200_000), 'running');
+  assert.equal(phaseAt(state({ phase: 'running' }), -5_000), 'overtime');
+});
+
+test('phaseAt believes a server that says over-max', () => {
+  // Only the server knows the adjusted length that the limit is measured from.
+  const s = state({ phase: 'over-max' }, { max_ms: 600_000 });
+  assert.equal(phaseAt(s, -10_000), 'over-max');
+});
+
+test('phaseAt keeps the server phase when nothing runs', () => {
+  for (const phase of ['ready', 'paused', 'finished']) {
+    assert.equal(phaseAt(state({ phase, ends_at_ms: null }), -500_000), phase);
+  }
+});
+
+/** Renders the way the pages do: sleeps until the next change, rounded up to whole ms. */
+function renderTimes(s, from, until) {
+  const shown = [];
+  for (let now = from; now <= until; now += Math.ceil(msUntilNextChange(s, now))) {
+    const r = remainingAt(s, now);
+    shown.push([now - from, formatRemaining(r), phaseAt(s, r)]);
+  }
+  return shown;
+}
+
+test('msUntilNextChange lands on second boundaries', () => {
+  const s = state({ ends_at_ms: NOW + 300_000 });
+  assert.equal(msUntilNextChange(s, NOW), 1_000);
+  assert.equal(msUntilNextChange(s, NOW + 999), 1);
+  assert.equal(msUntilNextChange(s, NOW + 1_000), 1_000);
+  assert.equal(msUntilNextChange(s, NOW + 1_250), 750);
+  // Through zero and into overtime: "0:01" → "0:00" → "+0:01", one second each.
+  assert.equal(msUntilNextChange(s, NOW + 299_500), 500);
+  assert.equal(msUntilNextChange(s, NOW + 300_000), 1_000);
+  assert.equal(msUntilNextChange(s, NOW + 300_400), 600);
+  assert.equal(msUntilNextChange(s, NOW + 301_000), 1_000);
+});
+
+test('a page rendering on msUntilNextChange shows every second once, in step with the server', () => {
+  const s = state({ ends_at_ms: NOW + 3_000 }, { warn_ms: 2_000, duration_ms: 3_000, max_ms: 4_000 });
+  assert.deepEqual(renderTimes(s, NOW + 400, NOW + 5_000), [
+    [0, '0:03', 'running'],
+    [600, '0:02', 'warning'],
+    [1_600, '0:01', 'warning'],
+    [2_600, '0:00', 'overtime'],
+    [3_600, '+0:01', 'over-max'],
+    [4_600, '+0:02', 'over-max'],
+  ]);
+});
+
+test('msUntilNextChange scales with speed', () => {
+  const s = state({ speed: 60, ends_at_ms: NOW + 5_000 });
+  // One show second is 1000/60 real ms.
+  assert.ok(Math.abs(msUntilNextChange(s, NOW) - 1000 / 60) < 1e-9);
+  const shown = renderTimes(s, NOW, NOW + 100).map(([, text]) => text);
+  assert.deepEqual(shown, ['5:00', '4:59', '4:58', '4:57', '4:56', '4:55', '4:54']);
+});
+
+test('msUntilNextChange stops at a threshold that falls between seconds', () => {
+  const s = state({ ends_at_ms: NOW + 30_000 }, { warn_ms: 22_500 });
+  assert.equal(msUntilNextChange(s, NOW + 7_000), 500); // 23 000 left: warning at 22 500
+  assert.equal(msUntilNextChange(s, NOW + 7_500), 500); // then the digits at 22 000
+});
+
+test('msUntilNextChange is Infinity when nothing runs', () => {
+  for (const phase of ['ready', 'paused', 'finished']) {
+    assert.equal(msUntilNextChange(state({ phase, ends_at_ms: null }), NOW), Infinity);
+  }
+});
+
+test('formatOffset says how far behind or ahead, to the second', () => {
+  assert.equal(formatOffset(200_000), '3:20 behind');
+  assert.equal(formatOffset(-65_000), '1:05 ahead');
+  assert.equal(formatOffset(0), 'on time');
+  assert.equal(formatOffset(400), 'on time');
+  assert.equal(formatOffset(-400), 'on time');
+  assert.equal(formatOffset(3_725_000), '1:02:05 behind');
+});
+
+test('formatDuration rounds lengths to the second', () => {
+  assert.equal(formatDuration(480_000), '8:00');
+  assert.equal(formatDuration(490_400), '8:10');
+  assert.equal(formatDuration(4_500_000), '1:15:00');
+  assert.equal(formatDuration(0), '0:00');
+});
+
+test('formatWallClock shows 24-hour time in the show time zone', () => {
+  const t = Date.parse('2021-06-10T14:05:09+02:00');
+  assert.equal(formatWallClock(t, 'Europe/Zurich'), '14:05');
+  assert.equal(formatWallClock(t, 'UTC', true), '12:05:09');
+  // An unknown zone falls back to the browser's own rather than failing.
+  assert.match(formatWallClock(t, 'Not/AZone'), /^\d\d:\d\d$/);
+});

@@ -1,0 +1,335 @@
+// control.js — the moderator page: the live countdown, the command buttons and keys (sent with the
+// bearer token to POST /api/command), the speaker message, and the run-of-show table (/api/show).
+// The server decides what a command does; this page only asks and shows the answer.
+import { Connection } from './connection.js';
+import {
+  formatDuration,
+  formatOffset,
+  formatRemaining,
+  formatWallClock,
+  msUntilNextChange,
+  phaseAt,
+  remainingAt,
+} from './display.js';
+
+const $ = (id) => document.getElementById(id);
+const view = {
+  showTitle: $('show-title'),
+  status: $('status'),
+  tokenForm: $('token-form'),
+  tokenInput: $('token-input'),
+  now: $('now'),
+  position: $('position'),
+  title: $('title'),
+  speaker: $('speaker'),
+  remaining: $('remaining'),
+  phase: $('phase'),
+  offset: $('offset'),
+  projectedEnd: $('projected-end'),
+  next: $('next'),
+  toggle: $('toggle'),
+  messageForm: $('message-form'),
+  messageInput: $('message-input'),
+  messageClear: $('message-clear'),
+  messageCurrent: $('message-current'),
+  feedback: $('feedback'),
+  showSection: $('show-section'),
+  showRows: $('show-rows'),
+};
+
+const PHASE_NAMES = {
+  ready: 'Ready',
+  running: 'Running',
+  paused: 'Paused',
+  warning: 'Warning',
+  overtime: 'Overtime',
+  'over-max': 'Over max',
+  finished: 'Finished',
+};
+const TOGGLE_LABELS = { ready: 'Start', paused: 'Resume', finished: 'Start' }; // else Pause
+const STATUS_TEXT = { connecting: 'connecting…', connected: 'live', reconnecting: 'reconnecting…' };
+const KEYS = {
+  ' ': { cmd: 'toggle' },
+  n: { cmd: 'next' },
+  p: { cmd: 'previous' },
+  '+': { cmd: 'adjust', seconds: 60 },
+  '=': { cmd: 'adjust', seconds: 60 }, // + without shift
+  '-': { cmd: 'adjust', seconds: -60 },
+};
+
+let token = '';
+let state = null;
+let renderTimer = 0;
+let timeZone; // the show's, once /api/show has told it
+let show = null; // the last /api/show answer
+let showKey = ''; // index|phase the table was fetched for
+let showRequest = 0; // number of the latest /api/show request; older answers are dropped
+let seqFloor = -Infinity; // states older than the newest seen are late answers: dropped
+
+const connection = new Connection({
+  onState: applyState,
+  onStatus(status) {
+    if (status === 'connected') {
+      seqFloor = -Infinity; // a new socket may be a restarted server, counting seq from 0
+      showKey = '';
+    }
+    view.status.dataset.state = status;
+    view.status.textContent = STATUS_TEXT[status];
+  },
+});
+
+// ---- Token ---------------------------------------------------------------------------------
+
+function tokenFromHash() {
+  return new URLSearchParams(location.hash.slice(1)).get('token') ?? '';
+}
+
+function useToken(value) {
+  token = value.trim();
+  const authorized = token !== '';
+  view.tokenForm.hidden = authorized;
+  view.showSection.hidden = !authorized;
+  for (const control of document.querySelectorAll('.commands button, .commands input')) {
+    control.disabled = !authorized;
+  }
+  if (authorized) {
+    showKey = '';
+    if (state) refreshShowOnChange();
+  } else {
+    view.tokenInput.focus();
+  }
+}
+
+// ---- Server calls --------------------------------------------------------------------------
+
+/** Calls the API with the token; resolves to the parsed JSON body, throws Error(message). */
+async function api(path, init = {}) {
+  let response;
+  try {
+    response = await fetch(path, {
+      ...init,
+      headers: { ...init.headers, Authorization: `Bearer ${token}` },
+    });
+  } catch {
+    throw new Error('Cannot reach the server.');
+  }
+  const body = await response.json().catch(() => null);
+  if (response.status === 401) {
+    useToken('');
+    throw new Error(`Token refused: ${body?.error ?? 'unauthorized'}. Paste the token again.`);
+  }
+  if (!response.ok) throw new Error(body?.error ?? `The server answered ${response.status}.`);
+  return body;
+}
+
+async function send(command) {
+  if (!token) return;
+  try {
+    const next = await api('/api/command', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(command),
+    });
+    view.feedback.textContent = '';
+    applyState(next); // sooner than waiting for the socket to echo it
+  } catch (error) {
+    view.feedback.textContent = error.message;
+  }
+}
+
+async function refreshShow() {
+  const request = ++showRequest;
+  try {
+    const answer = await api('/api/show');
+    if (request !== showRequest) return;
+    show = answer;
+    timeZone = answer.timezone;
+    renderShow();
+  } catch (error) {
+    if (request === showRequest) view.feedback.textContent = error.message;
+  }
+}
+
+// ---- Live state ----------------------------------------------------------------------------
+
+function applyState(next) {
+  if (next.seq < seqFloor) return;
+  seqFloor = next.seq;
+  state = next;
+  refreshShowOnChange();
+  render();
+}
+
+/** Actual times change only with the segment or the phase: refetch the show then. */
+function refreshShowOnChange() {
+  const key = `${state.index}|${state.phase}`;
+  if (token && key !== showKey) {
+    showKey = key;
+    refreshShow();
+  }
+}
+
+function render() {
+  clearTimeout(renderTimer);
+  const now = connection.serverNow();
+  const remaining = remainingAt(state, now);
+  const phase = phaseAt(state, remaining);
+
+  view.now.dataset.phase = phase;
+  view.showTitle.textContent = state.title || 'Podium';
+  view.position.textContent = `Segment ${state.index + 1} of ${state.segments}`;
+  view.title.textContent = state.segment?.title ?? '';
+  view.speaker.textContent = state.segment?.speaker ?? '';
+  view.remaining.textContent = formatRemaining(remaining);
+  view.phase.textContent = PHASE_NAMES[phase] ?? phase;
+  view.offset.textContent = formatOffset(state.schedule_offset_ms);
+  view.offset.dataset.sign = Math.sign(Math.round(state.schedule_offset_ms / 1000));
+  view.projectedEnd.textContent =
+    state.projected_end_ms == null ? '–' : formatWallClock(state.projected_end_ms, timeZone);
+  view.next.textContent = state.next ? state.next.title : '–';
+  view.toggle.textContent = TOGGLE_LABELS[state.phase] ?? 'Pause';
+  view.messageCurrent.textContent = state.message
+    ? `On screen: “${state.message}”`
+    : 'No message on screen.';
+  markCurrentRow();
+
+  const wait = msUntilNextChange(state, now);
+  if (Number.isFinite(wait)) renderTimer = setTimeout(render, Math.ceil(wait));
+}
+
+// ---- Run of show ---------------------------------------------------------------------------
+
+function renderShow() {
+  const plannedStart = show.planned_start ? Date.parse(show.planned_start) : NaN;
+  const speed = state?.speed ?? 1; // actual times are real ms, lengths are show ms
+  const rows = show.segments.map((segment) => {
+    const row = document.createElement('tr');
+    row.dataset.index = segment.index;
+    row.title = `Go to “${segment.title}”`;
+
+    let planned = `+${formatDuration(segment.planned_offset_ms)}`;
+    if (Number.isFinite(plannedStart)) {
+      planned += ` · ${formatWallClock(plannedStart + segment.planned_offset_ms, timeZone)}`;
+    }
+    const { actual_start_ms: start, actual_end_ms: end } = segment;
+    const took = start != null && end != null ? (end - start) * speed : null;
+
+    row.append(
+      cell(String(segment.index + 1), 'num'),
+      cell(planned),
+      segmentCell(segment),
+      cell(formatDuration(segment.duration_ms), 'num'),
+      cell(start == null ? '–' : formatWallClock(start, timeZone, true)),
+      cell(end == null ? (start == null ? '–' : 'in progress') : formatWallClock(end, timeZone, true)),
+      tookCell(took, segment.duration_ms),
+    );
+    return row;
+  });
+  view.showRows.replaceChildren(...rows);
+  markCurrentRow();
+}
+
+function cell(text, className) {
+  const td = document.createElement('td');
+  td.textContent = text;
+  if (className) td.className = className;
+  return td;
+}
+
+function segmentCell({ title, speaker, notes }) {
+  const td = cell('');
+  const strong = document.createElement('strong');
+  strong.textContent = title;
+  td.append(strong);
+  for (const [text, className] of [[speaker, 'who'], [notes, 'notes']]) {
+    if (!text) continue;
+    const line = document.createElement('span');
+    line.className = className;
+    line.textContent = text;
+    td.append(line);
+  }
+  return td;
+}
+
+function tookCell(took, planned) {
+  if (took == null) return cell('–', 'num');
+  const td = cell(formatDuration(took), 'num');
+  const over = Math.round((took - planned) / 1000);
+  if (over !== 0) {
+    const delta = document.createElement('span');
+    delta.className = over > 0 ? 'delta over' : 'delta under';
+    delta.textContent = `${over > 0 ? '+' : '−'}${formatDuration(Math.abs(over) * 1000)}`;
+    td.append(delta);
+  }
+  return td;
+}
+
+function markCurrentRow() {
+  for (const row of view.showRows.rows) {
+    const current = state != null && Number(row.dataset.index) === state.index;
+    row.classList.toggle('current', current);
+    if (current) row.setAttribute('aria-current', 'true');
+    else row.removeAttribute('aria-current');
+  }
+}
+
+// ---- Input ---------------------------------------------------------------------------------
+
+function wireInput() {
+  view.tokenForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const value = view.tokenInput.value.trim();
+    history.replaceState(null, '', `#token=${encodeURIComponent(value)}`);
+    view.tokenInput.value = '';
+    view.feedback.textContent = '';
+    useToken(value);
+  });
+  addEventListener('hashchange', () => useToken(tokenFromHash()));
+
+  const buttons = document.querySelector('.commands .buttons');
+  // A mouse click must not leave focus on a button, or the space key would press it again.
+  buttons.addEventListener('mousedown', (event) => event.preventDefault());
+  buttons.addEventListener('click', (event) => {
+    const button = event.target.closest('button[data-cmd]');
+    if (!button) return;
+    const { cmd, seconds } = button.dataset;
+    if (cmd === 'reset' && !confirm('Reset the show? It goes back to the first segment, nothing started.')) {
+      return;
+    }
+    send(seconds == null ? { cmd } : { cmd, seconds: Number(seconds) });
+  });
+
+  view.messageForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    send({ cmd: 'message', text: view.messageInput.value.trim() });
+  });
+  view.messageClear.addEventListener('click', () => {
+    view.messageInput.value = '';
+    send({ cmd: 'message', text: '' });
+  });
+  view.messageInput.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') view.messageInput.blur(); // back to the shortcut keys
+  });
+
+  view.showRows.addEventListener('click', (event) => {
+    const row = event.target.closest('tr');
+    if (!row || !token) return;
+    const index = Number(row.dataset.index);
+    const title = show?.segments[index]?.title ?? `segment ${index + 1}`;
+    if (confirm(`Go to ${index + 1}. “${title}”?`)) send({ cmd: 'goto', index });
+  });
+
+  document.addEventListener('keydown', (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
+    // Typing, and keyboard use of a focused button or field, keep their usual meaning.
+    if (event.target.closest?.('input, textarea, select, button, [contenteditable]')) return;
+    const command = KEYS[event.key.toLowerCase()];
+    if (!command || !token) return;
+    event.preventDefault();
+    send(command);
+  });
+}
+
+wireInput();
+useToken(tokenFromHash());
+connection.start();

@@ -1,0 +1,85 @@
+// speaker.js — the speaker page: renders every state that arrives, and re-renders on its own only
+// when the digits or the phase next change (at the server's second boundaries).
+import { Connection } from './connection.js';
+import { formatRemaining, msUntilNextChange, phaseAt, remainingAt } from './display.js';
+
+const $ = (id) => document.getElementById(id);
+const view = {
+  title: $('title'),
+  speaker: $('speaker'),
+  message: $('message'),
+  label: $('label'),
+  remaining: $('remaining'),
+  next: $('next'),
+  status: $('status'),
+};
+
+const LABELS = { ready: 'Ready', paused: 'Paused' };
+const STATUS_TEXT = {
+  connecting: 'connecting…',
+  connected: 'connected',
+  reconnecting: 'reconnecting…',
+};
+
+let state = null;
+let renderTimer = 0;
+let serverStopped = false;
+
+const connection = new Connection({
+  onState(next) {
+    state = next;
+    render();
+  },
+  onStatus: showStatus,
+  onBye() {
+    serverStopped = true;
+  },
+});
+
+/** Sets text only when it changed, so a heartbeat costs no layout. */
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
+
+/** Sets text and hides the element while the text is empty. */
+function setOptional(node, text) {
+  setText(node, text);
+  node.hidden = text === '';
+}
+
+function render() {
+  clearTimeout(renderTimer);
+  const now = connection.serverNow();
+  const remaining = remainingAt(state, now);
+  const phase = phaseAt(state, remaining);
+  const finished = phase === 'finished';
+  const digits = finished ? 'Finished' : formatRemaining(remaining);
+
+  document.body.dataset.phase = phase;
+  setText(view.remaining, digits);
+  view.remaining.dataset.size = finished ? 'word' : String(digits.length);
+  setOptional(view.label, LABELS[phase] ?? '');
+  setText(view.title, finished ? state.title : (state.segment?.title ?? ''));
+  setOptional(view.speaker, finished ? '' : (state.segment?.speaker ?? ''));
+  setOptional(view.next, finished || !state.next ? '' : nextLine(state.next));
+  setOptional(view.message, state.message ?? '');
+  document.title = state.title ? `${state.title} — Podium` : 'Podium';
+
+  const wait = msUntilNextChange(state, now);
+  if (Number.isFinite(wait)) renderTimer = setTimeout(render, Math.ceil(wait));
+}
+
+function nextLine({ title, speaker }) {
+  return speaker ? `Next: ${title} — ${speaker}` : `Next: ${title}`;
+}
+
+function showStatus(status) {
+  if (status === 'connected') serverStopped = false;
+  let text = STATUS_TEXT[status];
+  if (status === 'reconnecting' && serverStopped) text = 'server stopped — reconnecting…';
+  view.status.dataset.state = status;
+  setText(view.status, text);
+  view.status.hidden = status === 'connected';
+}
+
+connection.start();

@@ -29,7 +29,7 @@ export class Connection {
     this.callbacks = { onState, onStatus, onBye };
     this.socket = null;
     this.backoffMs = BACKOFF_MIN_MS;
-    this.timers = { reconnect: 0, watchdog: 0, ping: 0 };
+    this.timers = { watchdog: 0, ping: 0 };
     this.samples = []; // {rtt, offset} of the latest pongs
     this.fallbackOffset = null; // from server_time_ms, until a pong arrives
     this.pingId = 0;
@@ -123,7 +123,7 @@ export class Connection {
     clearTimeout(this.timers.watchdog);
     clearTimeout(this.timers.ping);
     this.callbacks.onStatus('reconnecting');
-    this.timers.reconnect = setTimeout(() => this.#connect(), this.backoffMs);
+    setTimeout(() => this.#connect(), this.backoffMs);
     this.backoffMs = Math.min(this.backoffMs * 2, BACKOFF_MAX_MS);
   }
 }

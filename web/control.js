@@ -93,6 +93,7 @@ function useToken(value) {
     control.disabled = !authorized;
   }
   if (authorized) {
+    view.feedback.textContent = '';
     showKey = '';
     if (state) refreshShowOnChange();
   } else {
@@ -115,6 +116,7 @@ async function api(path, init = {}) {
   }
   const body = await response.json().catch(() => null);
   if (response.status === 401) {
+    history.replaceState(null, '', location.pathname); // drop the refused #token=…
     useToken('');
     throw new Error(`Token refused: ${body?.error ?? 'unauthorized'}. Paste the token again.`);
   }
@@ -205,22 +207,23 @@ function renderShow() {
   const rows = show.segments.map((segment) => {
     const row = document.createElement('tr');
     row.dataset.index = segment.index;
+    row.tabIndex = 0; // Enter on a focused row goes there, like a click
     row.title = `Go to “${segment.title}”`;
 
-    let planned = `+${formatDuration(segment.planned_offset_ms)}`;
-    if (Number.isFinite(plannedStart)) {
-      planned += ` · ${formatWallClock(plannedStart + segment.planned_offset_ms, timeZone)}`;
-    }
+    const offset = `+${formatDuration(segment.planned_offset_ms)}`;
+    const planned = Number.isFinite(plannedStart)
+      ? cell(formatWallClock(plannedStart + segment.planned_offset_ms, timeZone), 'time', offset)
+      : cell(offset, 'time');
     const { actual_start_ms: start, actual_end_ms: end } = segment;
     const took = start != null && end != null ? (end - start) * speed : null;
 
     row.append(
       cell(String(segment.index + 1), 'num'),
-      cell(planned),
+      planned,
       segmentCell(segment),
       cell(formatDuration(segment.duration_ms), 'num'),
-      cell(start == null ? '–' : formatWallClock(start, timeZone, true)),
-      cell(end == null ? (start == null ? '–' : 'in progress') : formatWallClock(end, timeZone, true)),
+      cell(start == null ? '–' : formatWallClock(start, timeZone, true), 'time'),
+      cell(end == null ? (start == null ? '–' : '…') : formatWallClock(end, timeZone, true), 'time'),
       tookCell(took, segment.duration_ms),
     );
     return row;
@@ -229,39 +232,37 @@ function renderShow() {
   markCurrentRow();
 }
 
-function cell(text, className) {
+/** A table cell: `text`, then an optional smaller second line. */
+function cell(text, className, subline, sublineClass = 'sub') {
   const td = document.createElement('td');
   td.textContent = text;
   if (className) td.className = className;
+  if (subline) td.append(line(subline, sublineClass));
   return td;
+}
+
+function line(text, className) {
+  const span = document.createElement('span');
+  span.className = className;
+  span.textContent = text;
+  return span;
 }
 
 function segmentCell({ title, speaker, notes }) {
-  const td = cell('');
-  const strong = document.createElement('strong');
-  strong.textContent = title;
-  td.append(strong);
-  for (const [text, className] of [[speaker, 'who'], [notes, 'notes']]) {
-    if (!text) continue;
-    const line = document.createElement('span');
-    line.className = className;
-    line.textContent = text;
-    td.append(line);
-  }
+  const td = document.createElement('td');
+  td.append(line(title, 'what'));
+  if (speaker) td.append(line(speaker, 'sub'));
+  if (notes) td.append(line(notes, 'sub notes'));
   return td;
 }
 
+/** Actual length, and how far it was from the plan. */
 function tookCell(took, planned) {
   if (took == null) return cell('–', 'num');
-  const td = cell(formatDuration(took), 'num');
   const over = Math.round((took - planned) / 1000);
-  if (over !== 0) {
-    const delta = document.createElement('span');
-    delta.className = over > 0 ? 'delta over' : 'delta under';
-    delta.textContent = `${over > 0 ? '+' : '−'}${formatDuration(Math.abs(over) * 1000)}`;
-    td.append(delta);
-  }
-  return td;
+  if (over === 0) return cell(formatDuration(took), 'num');
+  const delta = `${over > 0 ? '+' : '−'}${formatDuration(Math.abs(over) * 1000)}`;
+  return cell(formatDuration(took), 'num', delta, over > 0 ? 'sub over' : 'sub under');
 }
 
 function markCurrentRow() {
@@ -275,13 +276,19 @@ function markCurrentRow() {
 
 // ---- Input ---------------------------------------------------------------------------------
 
+function goToRow(row) {
+  if (!row || !token) return;
+  const index = Number(row.dataset.index);
+  const title = show?.segments[index]?.title ?? `segment ${index + 1}`;
+  if (confirm(`Go to ${index + 1}. “${title}”?`)) send({ cmd: 'goto', index });
+}
+
 function wireInput() {
   view.tokenForm.addEventListener('submit', (event) => {
     event.preventDefault();
     const value = view.tokenInput.value.trim();
     history.replaceState(null, '', `#token=${encodeURIComponent(value)}`);
     view.tokenInput.value = '';
-    view.feedback.textContent = '';
     useToken(value);
   });
   addEventListener('hashchange', () => useToken(tokenFromHash()));
@@ -311,12 +318,9 @@ function wireInput() {
     if (event.key === 'Escape') view.messageInput.blur(); // back to the shortcut keys
   });
 
-  view.showRows.addEventListener('click', (event) => {
-    const row = event.target.closest('tr');
-    if (!row || !token) return;
-    const index = Number(row.dataset.index);
-    const title = show?.segments[index]?.title ?? `segment ${index + 1}`;
-    if (confirm(`Go to ${index + 1}. “${title}”?`)) send({ cmd: 'goto', index });
+  view.showRows.addEventListener('click', (event) => goToRow(event.target.closest('tr')));
+  view.showRows.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter') goToRow(event.target.closest('tr'));
   });
 
   document.addEventListener('keydown', (event) => {

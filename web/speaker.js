@@ -14,6 +14,7 @@ const view = {
   status: $('status'),
 };
 
+const LONG_MESSAGE = 50; // characters; longer messages get a smaller font
 const LABELS = { ready: 'Ready', paused: 'Paused' };
 const STATUS_TEXT = {
   connecting: 'connecting…',
@@ -63,6 +64,7 @@ function render() {
   setOptional(view.speaker, finished ? '' : (state.segment?.speaker ?? ''));
   setOptional(view.next, finished || !state.next ? '' : nextLine(state.next));
   setOptional(view.message, state.message ?? '');
+  view.message.toggleAttribute('data-long', view.message.textContent.length > LONG_MESSAGE);
   document.title = state.title ? `${state.title} — Podium` : 'Podium';
 
   const wait = msUntilNextChange(state, now);

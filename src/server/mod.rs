@@ -10,6 +10,7 @@ mod ws;
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -136,10 +137,18 @@ async fn show(State(app): State<App>, headers: HeaderMap) -> Response {
     }
 }
 
-async fn command(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
+async fn command(
+    State(app): State<App>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     if let Err(refusal) = authorize(&app.token, &headers) {
         return *refusal;
     }
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => return error(rejection.status(), &rejection.body_text()),
+    };
     let cmd = match protocol::parse_command(&body) {
         Ok(cmd) => cmd,
         Err(why) => return error(StatusCode::BAD_REQUEST, &why),

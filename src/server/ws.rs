@@ -25,16 +25,15 @@ pub async fn serve_socket(socket: WebSocket, control: Handle, shutdown: Cancella
     }
     loop {
         tokio::select! {
+            biased;
             _ = shutdown.cancelled() => {
-                let _ = send(&mut tx, Message::Text(protocol::bye_json("server shutting down"))).await;
-                let _ = send(&mut tx, Message::Close(Some(CloseFrame {
-                    code: close_code::AWAY,
-                    reason: "server shutting down".into(),
-                }))).await;
+                say_goodbye(&mut tx).await;
                 break;
             }
             changed = states.changed() => {
                 if changed.is_err() {
+                    // The controller is gone: the session is ending.
+                    say_goodbye(&mut tx).await;
                     break;
                 }
                 let json = states.borrow_and_update().json.clone();
@@ -62,6 +61,22 @@ pub async fn serve_socket(socket: WebSocket, control: Handle, shutdown: Cancella
             }
         }
     }
+}
+
+async fn say_goodbye<S>(tx: &mut S)
+where
+    S: SinkExt<Message> + Unpin,
+{
+    let _ = send(
+        tx,
+        Message::Text(protocol::bye_json("server shutting down")),
+    )
+    .await;
+    let close = CloseFrame {
+        code: close_code::AWAY,
+        reason: "server shutting down".into(),
+    };
+    let _ = send(tx, Message::Close(Some(close))).await;
 }
 
 async fn send<S>(tx: &mut S, msg: Message) -> Result<(), ()>

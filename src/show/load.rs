@@ -255,9 +255,15 @@ pub(crate) fn machine_zone() -> Tz {
         .unwrap_or(Tz::UTC)
 }
 
-/// The span of a segment's `[[segment]]` header: the table's span starts at its first key, so look
-/// back for the header line.
+/// The span of a segment's `[[segment]]` header. toml's span of an array-of-tables entry starts at
+/// its header; should that ever change to the first key, look back for the header.
 fn segment_header(text: &str, table: Range<usize>) -> Range<usize> {
+    if text
+        .get(table.start..)
+        .is_some_and(|rest| rest.starts_with("[["))
+    {
+        return table;
+    }
     let before = &text[..table.start.min(text.len())];
     match before.rfind("[[") {
         Some(at) => at..at + 2,

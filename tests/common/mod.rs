@@ -1,0 +1,200 @@
+//! Test support: a real podium server on an ephemeral loopback port (in-process, or the real
+//! binary), real WebSocket clients, JSON helpers.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use podium::clock::Clock;
+use podium::server::Token;
+use podium::{controller, server, show};
+use serde_json::Value;
+use tokio::net::{TcpListener, TcpStream};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tokio_util::sync::CancellationToken;
+
+pub const TOKEN: &str = "test-moderator-token";
+
+/// A server running in this process on 127.0.0.1:0; shut down on drop.
+pub struct TestServer {
+    pub addr: std::net::SocketAddr,
+    shutdown: CancellationToken,
+    http: reqwest::Client,
+}
+
+impl TestServer {
+    pub async fn start(session: &str, speed: f64) -> TestServer {
+        let show = Arc::new(show::load_file(Path::new(session)).expect("session loads"));
+        Self::start_show(show, speed).await
+    }
+
+    pub async fn start_show(show: Arc<show::Show>, speed: f64) -> TestServer {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+        let addr = listener.local_addr().expect("bound");
+        let shutdown = CancellationToken::new();
+        let (control, _task) = controller::spawn(show, Clock::new(speed), shutdown.clone());
+        tokio::spawn(server::serve(
+            listener,
+            control,
+            Token::new(TOKEN),
+            shutdown.clone(),
+        ));
+        TestServer {
+            addr,
+            shutdown,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub async fn ws(&self) -> Client {
+        Client::connect(&format!("ws://{}/ws", self.addr)).await
+    }
+
+    /// POSTs a command body with the given bearer token; returns status and JSON.
+    pub async fn command_as(&self, token: Option<&str>, body: &str) -> (u16, Value) {
+        let mut req = self
+            .http
+            .post(self.url("/api/command"))
+            .body(body.to_owned());
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.expect("request sent");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.expect("JSON answer"))
+    }
+
+    pub async fn command(&self, body: &str) -> Value {
+        let (status, json) = self.command_as(Some(TOKEN), body).await;
+        assert_eq!(status, 200, "{body} → {json}");
+        json
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let resp = self
+            .http
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request sent");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    pub fn stop(&self) {
+        self.shutdown.cancel();
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// A real tokio-tungstenite viewer.
+pub struct Client {
+    pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+impl Client {
+    pub async fn connect(url: &str) -> Client {
+        let (ws, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .expect("websocket connects");
+        Client { ws }
+    }
+
+    /// The next text message as JSON (fails the test after 5 s of silence).
+    pub async fn next_json(&mut self) -> Value {
+        loop {
+            let msg = tokio::time::timeout(Duration::from_secs(5), self.ws.next())
+                .await
+                .expect("a message within 5 s")
+                .expect("stream open")
+                .expect("no socket error");
+            match msg {
+                Message::Text(text) => return serde_json::from_str(&text).expect("valid JSON"),
+                Message::Ping(_) | Message::Pong(_) => continue,
+                other => panic!("unexpected frame {other:?}"),
+            }
+        }
+    }
+
+    /// The next message of type `kind`, skipping others.
+    pub async fn next_of(&mut self, kind: &str) -> Value {
+        loop {
+            let v = self.next_json().await;
+            if v["type"] == kind {
+                return v;
+            }
+        }
+    }
+
+    /// Waits (up to 5 s of silence) for a state satisfying `pred`.
+    pub async fn state_where(&mut self, pred: impl Fn(&Value) -> bool) -> Value {
+        loop {
+            let v = self.next_of("state").await;
+            if pred(&v) {
+                return v;
+            }
+        }
+    }
+
+    pub async fn send_text(&mut self, text: &str) {
+        self.ws.send(Message::text(text)).await.expect("sent");
+    }
+}
+
+/// The real `podium` binary, started headless; killed on drop.
+pub struct Process {
+    pub child: tokio::process::Child,
+    pub base: String,
+    pub stdout: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+}
+
+impl Process {
+    pub async fn start(args: &[&str]) -> Process {
+        use tokio::io::AsyncBufReadExt;
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_podium"))
+            .args(args)
+            .args(["--bind", "127.0.0.1:0", "--token", TOKEN, "--no-notify"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("podium starts");
+        let mut stdout = tokio::io::BufReader::new(child.stdout.take().expect("piped")).lines();
+        let base = loop {
+            let line = tokio::time::timeout(Duration::from_secs(10), stdout.next_line())
+                .await
+                .expect("podium prints its URLs")
+                .expect("stdout readable")
+                .expect("podium did not exit");
+            if let Some(url) = line.strip_prefix("speaker view: ") {
+                break url.trim_end_matches('/').to_owned();
+            }
+        };
+        Process {
+            child,
+            base,
+            stdout,
+        }
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("{}/ws", self.base.replacen("http", "ws", 1))
+    }
+
+    pub fn signal(&self, signal: nix::sys::signal::Signal) {
+        let pid = self.child.id().expect("running") as i32;
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), signal).expect("signal sent");
+    }
+}

@@ -1,0 +1,324 @@
+//! The real server on a loopback port with real tokio-tungstenite clients: state arrives, commands
+//! apply and reach every client, the token is enforced, bad input is refused without harm.
+
+mod common;
+
+use common::{TOKEN, TestServer};
+use futures_util::SinkExt;
+use serde_json::Value;
+
+const SHOW: &str = "tests/sessions/short.toml";
+
+#[tokio::test]
+async fn state_arrives_on_connect_with_every_documented_field() {
+    let server = TestServer::start(SHOW, 1.0).await;
+    let mut viewer = server.ws().await;
+    let state = viewer.next_json().await;
+    assert_eq!(state["type"], "state");
+    for field in [
+        "seq",
+        "server_time_ms",
+        "phase",
+        "index",
+        "segment",
+        "remaining_ms",
+        "ends_at_ms",
+        "speed",
+        "next",
+        "message",
+        "schedule_offset_ms",
+        "segments",
+    ] {
+        assert!(state.get(field).is_some(), "state has {field}: {state}");
+    }
+    assert_eq!(state["phase"], "ready");
+    assert_eq!(state["index"], 0);
+    assert_eq!(state["segments"], 3);
+    assert_eq!(state["segment"]["title"], "Opening");
+    assert_eq!(state["segment"]["speaker"], "Chair");
+    assert_eq!(state["segment"]["duration_ms"], 120_000);
+    assert_eq!(state["segment"]["max_ms"], 180_000);
+    assert_eq!(state["remaining_ms"], 120_000);
+    assert_eq!(state["ends_at_ms"], Value::Null);
+    assert_eq!(state["next"]["title"], "Keynote");
+    assert!(state.get("notes").is_none() && !state.to_string().contains("Moderator-only"));
+    let (status, over_http) = server.get("/api/state").await;
+    assert_eq!(status, 200);
+    assert_eq!(over_http["seq"], state["seq"]);
+}
+
+#[tokio::test]
+async fn a_command_reaches_every_client_with_the_same_seq() {
+    let server = TestServer::start(SHOW, 1.0).await;
+    let mut viewers = Vec::new();
+    for _ in 0..4 {
+        let mut v = server.ws().await;
+        v.next_of("state").await;
+        viewers.push(v);
+    }
+    let answer = server.command(r#"{"cmd":"start"}"#).await;
+    assert_eq!(answer["phase"], "running");
+    let seq = answer["seq"].as_u64().expect("seq");
+    for v in &mut viewers {
+        let state = v.state_where(|s| s["phase"] == "running").await;
+        assert_eq!(state["seq"].as_u64(), Some(seq));
+        assert_eq!(state["ends_at_ms"], answer["ends_at_ms"]);
+    }
+    let answer = server
+        .command(r#"{"cmd":"message","text":"Wrap up"}"#)
+        .await;
+    for v in &mut viewers {
+        let state = v.state_where(|s| s["message"] == "Wrap up").await;
+        assert_eq!(state["seq"], answer["seq"]);
+    }
+}
+
+#[tokio::test]
+async fn commands_apply_as_documented() {
+    let server = TestServer::start(SHOW, 1.0).await;
+    let s = server.command(r#"{"cmd":"goto","index":1}"#).await;
+    assert_eq!(
+        (s["index"].as_u64(), s["phase"].as_str()),
+        (Some(1), Some("ready"))
+    );
+    let s = server.command(r#"{"cmd":"adjust","seconds":60}"#).await;
+    assert_eq!(s["remaining_ms"], 660_000);
+    assert_eq!(s["segment"]["duration_ms"], 660_000);
+    let s = server.command(r#"{"cmd":"start"}"#).await;
+    let ends = s["ends_at_ms"].as_i64().expect("running");
+    assert!((ends - s["server_time_ms"].as_i64().unwrap() - 660_000).abs() <= 5);
+    let s = server.command(r#"{"cmd":"pause"}"#).await;
+    assert_eq!(s["phase"], "paused");
+    assert_eq!(s["ends_at_ms"], Value::Null);
+    let s = server.command(r#"{"cmd":"previous"}"#).await;
+    assert_eq!(
+        (s["index"].as_u64(), s["phase"].as_str()),
+        (Some(0), Some("paused"))
+    );
+    let s = server.command(r#"{"cmd":"toggle"}"#).await;
+    assert_eq!(s["phase"], "running");
+    let s = server.command(r#"{"cmd":"next"}"#).await;
+    assert_eq!(
+        (s["index"].as_u64(), s["phase"].as_str()),
+        (Some(1), Some("running"))
+    );
+    let s = server.command(r#"{"cmd":"reset"}"#).await;
+    assert_eq!(
+        (s["index"].as_u64(), s["phase"].as_str()),
+        (Some(0), Some("ready"))
+    );
+}
+
+#[tokio::test]
+async fn control_without_the_token_is_refused_and_changes_nothing() {
+    let server = TestServer::start(SHOW, 1.0).await;
+    let (_, before) = server.get("/api/state").await;
+    let (status, body) = server.command_as(None, r#"{"cmd":"start"}"#).await;
+    assert_eq!(status, 401);
+    assert!(body["error"].as_str().unwrap().contains("token"));
+    let (status, _) = server
+        .command_as(Some("not-the-token"), r#"{"cmd":"start"}"#)
+        .await;
+    assert_eq!(status, 401);
+    let (status, _) = server.get("/api/show").await;
+    assert_eq!(
+        status, 401,
+        "the run-of-show with notes is for the moderator"
+    );
+    let (_, after) = server.get("/api/state").await;
+    assert_eq!(
+        (after["seq"].clone(), after["phase"].clone()),
+        (before["seq"].clone(), before["phase"].clone())
+    );
+}
+
+#[tokio::test]
+async fn a_bad_body_is_refused_with_a_reason_and_the_session_goes_on() {
+    let server = TestServer::start(SHOW, 1.0).await;
+    let mut viewer = server.ws().await;
+    viewer.next_of("state").await;
+    for bad in [
+        "not json",
+        r#"{"cmd":"dance"}"#,
+        r#"{"cmd":"goto"}"#,
+        r#"{"cmd":"adjust","seconds":"a"}"#,
+    ] {
+        let (status, body) = server.command_as(Some(TOKEN), bad).await;
+        assert_eq!(status, 400, "{bad}");
+        assert!(
+            body["error"].as_str().unwrap().starts_with("bad command"),
+            "{body}"
+        );
+    }
+    let (status, body) = server.command_as(Some(TOKEN), r#"{"cmd":"pause"}"#).await;
+    assert_eq!(status, 409, "pausing nothing does not apply: {body}");
+    let (status, _) = server
+        .command_as(Some(TOKEN), r#"{"cmd":"goto","index":99}"#)
+        .await;
+    assert_eq!(status, 409);
+    let huge = format!(r#"{{"cmd":"message","text":"{}"}}"#, "x".repeat(100_000));
+    let (status, _) = server.command_as(Some(TOKEN), &huge).await;
+    assert_eq!(status, 413, "bodies are limited");
+    // The session and the viewer are unharmed.
+    let s = server.command(r#"{"cmd":"start"}"#).await;
+    assert_eq!(s["phase"], "running");
+    viewer.state_where(|s| s["phase"] == "running").await;
+}
+
+#[tokio::test]
+async fn viewers_are_read_only_over_the_socket_and_garbage_is_answered() {
+    let server = TestServer::start(SHOW, 1.0).await;
+    let mut viewer = server.ws().await;
+    let first = viewer.next_of("state").await;
+    viewer
+        .send_text(r#"{"type":"command","cmd":"start","token":"test-moderator-token"}"#)
+        .await;
+    let err = viewer.next_of("error").await;
+    assert!(err["error"].as_str().unwrap().contains("ping"), "{err}");
+    viewer.send_text("{{{{ not json").await;
+    viewer.next_of("error").await;
+    viewer
+        .ws
+        .send(tokio_tungstenite::tungstenite::Message::binary(vec![
+            1u8, 2, 3,
+        ]))
+        .await
+        .unwrap();
+    let err = viewer.next_of("error").await;
+    assert!(err["error"].as_str().unwrap().contains("binary"));
+    let (_, now) = server.get("/api/state").await;
+    assert_eq!(now["phase"], "ready");
+    assert_eq!(now["seq"], first["seq"]);
+    // Still connected and served.
+    server.command(r#"{"cmd":"start"}"#).await;
+    viewer.state_where(|s| s["phase"] == "running").await;
+}
+
+#[tokio::test]
+async fn pings_are_answered_for_clock_sync() {
+    let server = TestServer::start(SHOW, 1.0).await;
+    let mut viewer = server.ws().await;
+    viewer.next_of("state").await;
+    viewer
+        .send_text(r#"{"type":"ping","id":7,"client_ms":1000.5}"#)
+        .await;
+    let pong = viewer.next_of("pong").await;
+    assert_eq!(pong["id"], 7);
+    assert_eq!(pong["client_ms"], 1000.5);
+    let server_ms = pong["server_ms"].as_f64().unwrap();
+    let wall = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as f64;
+    assert!((wall - server_ms).abs() < 2_000.0);
+}
+
+#[tokio::test]
+async fn heartbeats_keep_coming_while_nothing_changes() {
+    let server = TestServer::start(SHOW, 1.0).await;
+    let mut viewer = server.ws().await;
+    let first = viewer.next_of("state").await;
+    let second = viewer.next_of("state").await;
+    let third = viewer.next_of("state").await;
+    assert_eq!(first["seq"], third["seq"], "heartbeats do not bump seq");
+    assert!(third["server_time_ms"].as_i64() > second["server_time_ms"].as_i64());
+}
+
+/// At --speed 60 the 2-minute opening warns after one second, runs out after two and passes its
+/// 3-minute max after three; every viewer sees each phase in order.
+#[tokio::test]
+async fn phases_progress_in_show_time() {
+    let server = TestServer::start(SHOW, 60.0).await;
+    let mut viewer = server.ws().await;
+    viewer.next_of("state").await;
+    let start = server.command(r#"{"cmd":"start"}"#).await;
+    let mut seen = vec![start["phase"].as_str().unwrap().to_owned()];
+    while seen.last().map(String::as_str) != Some("over-max") {
+        let s = viewer.next_of("state").await;
+        let phase = s["phase"].as_str().unwrap().to_owned();
+        if seen.last() != Some(&phase) {
+            if phase == "overtime" {
+                assert!(s["remaining_ms"].as_i64().unwrap() < 0);
+            }
+            seen.push(phase);
+        }
+    }
+    assert_eq!(seen, ["running", "warning", "overtime", "over-max"]);
+    let s = server.get("/api/state").await.1;
+    assert!(
+        s["schedule_offset_ms"].as_i64().unwrap() > 60_000,
+        "a minute past: behind"
+    );
+}
+
+#[tokio::test]
+async fn the_moderator_gets_the_run_of_show_with_notes_and_actual_times() {
+    let server = TestServer::start(SHOW, 1.0).await;
+    server.command(r#"{"cmd":"start"}"#).await;
+    server.command(r#"{"cmd":"next"}"#).await;
+    let resp = reqwest::Client::new()
+        .get(server.url("/api/show"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let show: Value = resp.json().await.unwrap();
+    let segs = show["segments"].as_array().unwrap();
+    assert_eq!(segs.len(), 3);
+    assert_eq!(segs[0]["notes"], "Moderator-only note");
+    assert_eq!(segs[1]["planned_offset_ms"], 120_000);
+    assert!(segs[0]["actual_start_ms"].is_i64() && segs[0]["actual_end_ms"].is_i64());
+    assert!(segs[1]["actual_start_ms"].is_i64() && segs[1]["actual_end_ms"].is_null());
+}
+
+#[tokio::test]
+async fn pages_and_assets_are_served_with_security_headers() {
+    let server = TestServer::start(SHOW, 1.0).await;
+    let http = reqwest::Client::new();
+    for path in [
+        "/",
+        "/control",
+        "/assets/speaker.js",
+        "/assets/style.css",
+        "/assets/display.js",
+    ] {
+        let resp = http.get(server.url(path)).send().await.unwrap();
+        assert_eq!(resp.status(), 200, "{path}");
+        let h = resp.headers();
+        assert!(
+            h["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("default-src 'self'")
+        );
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["referrer-policy"], "no-referrer");
+    }
+    let resp = http
+        .get(server.url("/assets/../Cargo.toml"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+}
+
+#[tokio::test]
+async fn shutdown_tells_clients_and_closes_sockets() {
+    let server = TestServer::start(SHOW, 1.0).await;
+    let mut viewer = server.ws().await;
+    viewer.next_of("state").await;
+    server.stop();
+    let bye = viewer.next_of("bye").await;
+    assert_eq!(bye["reason"], "server shutting down");
+    use futures_util::StreamExt;
+    let close = tokio::time::timeout(std::time::Duration::from_secs(2), viewer.ws.next())
+        .await
+        .expect("closed promptly");
+    match close {
+        Some(Ok(tokio_tungstenite::tungstenite::Message::Close(Some(frame)))) => {
+            assert_eq!(u16::from(frame.code), 1001);
+        }
+        other => panic!("expected a close frame, got {other:?}"),
+    }
+}

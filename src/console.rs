@@ -206,7 +206,7 @@ fn status_line(control: &Handle) -> String {
     let mut line = format!(
         "{title}  {clock}  {}  {}",
         phase.as_str(),
-        format_offset(snap.schedule_offset_ms)
+        format_offset(snap.schedule_offset_at(now))
     );
     if !snap.message.is_empty() {
         line.push_str(&format!("  ✉ {}", snap.message));

@@ -98,19 +98,20 @@ pub fn state_json(show: &Show, clock: &Clock, seq: u64, snap: &Snapshot) -> Utf8
 }
 
 /// A command as sent to `POST /api/command`.
+// Unit-like commands are empty struct variants so that unknown keys are refused for them too.
 #[derive(Debug, Deserialize)]
 #[serde(tag = "cmd", rename_all = "lowercase", deny_unknown_fields)]
 enum CommandBody {
-    Start,
-    Pause,
-    Resume,
-    Toggle,
-    Next,
-    Previous,
+    Start {},
+    Pause {},
+    Resume {},
+    Toggle {},
+    Next {},
+    Previous {},
     Goto { index: usize },
     Adjust { seconds: i64 },
     Message { text: String },
-    Reset,
+    Reset {},
 }
 
 /// Parses a command body, refusing with a reason a person can act on.
@@ -119,12 +120,12 @@ pub fn parse_command(body: &[u8]) -> Result<Command, String> {
         format!("bad command: {e}; send e.g. {{\"cmd\":\"next\"}} or {{\"cmd\":\"adjust\",\"seconds\":60}}")
     })?;
     Ok(match body {
-        CommandBody::Start => Command::Start,
-        CommandBody::Pause => Command::Pause,
-        CommandBody::Resume => Command::Resume,
-        CommandBody::Toggle => Command::Toggle,
-        CommandBody::Next => Command::Next,
-        CommandBody::Previous => Command::Previous,
+        CommandBody::Start {} => Command::Start,
+        CommandBody::Pause {} => Command::Pause,
+        CommandBody::Resume {} => Command::Resume,
+        CommandBody::Toggle {} => Command::Toggle,
+        CommandBody::Next {} => Command::Next,
+        CommandBody::Previous {} => Command::Previous,
         CommandBody::Goto { index } => Command::Goto(index),
         CommandBody::Adjust { seconds } => Command::Adjust(seconds),
         CommandBody::Message { text } => {
@@ -139,7 +140,7 @@ pub fn parse_command(body: &[u8]) -> Result<Command, String> {
             }
             Command::Message(text.to_owned())
         }
-        CommandBody::Reset => Command::Reset,
+        CommandBody::Reset {} => Command::Reset,
     })
 }
 

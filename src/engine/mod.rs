@@ -130,6 +130,26 @@ pub struct Snapshot {
     pub projected_end: Option<ShowTime>,
 }
 
+impl Snapshot {
+    /// The schedule offset extrapolated to `now` (at or after the snapshot): the projected end
+    /// of the current segment moves with the clock once it is overdue or paused.
+    pub fn schedule_offset_at(&self, now: ShowTime) -> i64 {
+        if self.show_started.is_none() {
+            return self.schedule_offset_ms;
+        }
+        let projected = |at: ShowTime, remaining: i64| at.0 + remaining.max(0);
+        let (then, later) = match (self.phase, self.deadline) {
+            (Phase::Paused, _) => (
+                projected(self.at, self.remaining_ms),
+                projected(now, self.remaining_ms),
+            ),
+            (_, Some(deadline)) => (self.at.0.max(deadline.0), now.0.max(deadline.0)),
+            _ => return self.schedule_offset_ms,
+        };
+        self.schedule_offset_ms + (later - then)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Plan {
     duration_ms: i64,

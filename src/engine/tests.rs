@@ -369,3 +369,22 @@ fn three_hour_show_has_zero_drift() {
     assert_eq!(s.schedule_offset_ms, 12 * 7 * S + 42_123);
     assert!(now > 3 * 60 * M);
 }
+
+#[test]
+fn schedule_offset_extrapolates_like_a_fresh_snapshot() {
+    for script in [
+        vec![(0, Command::Start)],
+        vec![(0, Command::Start), (M, Command::Pause)],
+        vec![(0, Command::Start), (9 * M, Command::Next)],
+    ] {
+        let (e, _) = run(&script);
+        let old = e.snapshot(t(2 * M));
+        for later in [2 * M, 7 * M, 8 * M + 1, 12 * M, 30 * M] {
+            assert_eq!(
+                old.schedule_offset_at(t(later)),
+                e.snapshot(t(later)).schedule_offset_ms,
+                "{script:?} at {later}"
+            );
+        }
+    }
+}

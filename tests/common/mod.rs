@@ -161,13 +161,23 @@ pub struct Process {
 }
 
 impl Process {
+    /// `podium ARGS --bind 127.0.0.1:0 --token TOKEN --no-notify`.
     pub async fn start(args: &[&str]) -> Process {
+        let mut all = args.to_vec();
+        all.push("--no-notify");
+        Self::spawn(&all, &[]).await
+    }
+
+    /// `podium ARGS --bind 127.0.0.1:0 --token TOKEN` with extra environment; stderr is piped.
+    pub async fn spawn(args: &[&str], env: &[(&str, &str)]) -> Process {
         use tokio::io::AsyncBufReadExt;
         let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_podium"))
             .args(args)
-            .args(["--bind", "127.0.0.1:0", "--token", TOKEN, "--no-notify"])
+            .args(["--bind", "127.0.0.1:0", "--token", TOKEN])
+            .envs(env.iter().copied())
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
             .kill_on_drop(true)
             .spawn()
             .expect("podium starts");
@@ -196,5 +206,41 @@ impl Process {
     pub fn signal(&self, signal: nix::sys::signal::Signal) {
         let pid = self.child.id().expect("running") as i32;
         nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), signal).expect("signal sent");
+    }
+}
+
+/// HTTP helpers and a clean stop for the real binary (used by the browser tests).
+impl Process {
+    /// POSTs a command with the moderator token; asserts 200 and returns the new state.
+    pub async fn command(&self, body: &str) -> Value {
+        let resp = reqwest::Client::new()
+            .post(format!("{}/api/command", self.base))
+            .bearer_auth(TOKEN)
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("podium answers POST /api/command");
+        let status = resp.status().as_u16();
+        let json: Value = resp.json().await.expect("JSON answer");
+        assert_eq!(status, 200, "{body} → {json}");
+        json
+    }
+
+    /// GETs a JSON path (e.g. `/api/state`); returns status and body (`Null` if not JSON).
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let resp = reqwest::get(format!("{}{path}", self.base))
+            .await
+            .expect("podium answers GET");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Sends SIGTERM and waits (up to 10 s) for the process to exit; returns its exit status.
+    pub async fn terminate(&mut self) -> std::process::ExitStatus {
+        self.signal(nix::sys::signal::Signal::SIGTERM);
+        tokio::time::timeout(Duration::from_secs(10), self.child.wait())
+            .await
+            .expect("podium exits within 10 s of SIGTERM")
+            .expect("podium's exit status is readable")
     }
 }

@@ -1,0 +1,165 @@
+//! The `podium` binary as a user runs it: exit codes, `check` and `plan` output, a headless `run`
+//! that shuts down cleanly on SIGTERM and SIGINT, alerts without a notification service.
+
+mod common;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::{Client, Process, TOKEN};
+use nix::sys::signal::Signal;
+
+fn podium(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_podium"))
+        .args(args)
+        .output()
+        .expect("podium runs")
+}
+
+#[test]
+fn check_accepts_the_bundled_sessions() {
+    let files: Vec<String> = std::fs::read_dir("sessions")
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .collect();
+    let mut args = vec!["check"];
+    args.extend(files.iter().map(String::as_str));
+    let out = podium(&args);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.lines().count(), files.len());
+    assert!(stdout.contains("002_iml_session_four.toml: 6 segments, 1:36:00"), "{stdout}");
+}
+
+#[test]
+fn check_refuses_a_broken_file_with_exit_status_2_and_its_position() {
+    let out = podium(&["check", "sessions/002_iml_session_four.toml", "tests/fixtures/max_below_duration.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("tests/fixtures/max_below_duration.toml:6:7: max (15:00) is shorter than duration (20:00)"),
+        "{stderr}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("002_iml_session_four.toml"));
+}
+
+#[test]
+fn run_refuses_a_broken_file_with_exit_status_2() {
+    let out = podium(&["run", "tests/fixtures/bad_zone.toml", "--bind", "127.0.0.1:0"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad_zone.toml:3:12"));
+}
+
+#[test]
+fn plan_shows_every_zone_asked_for() {
+    let out = podium(&[
+        "plan",
+        "sessions/000_ilo_roundtable_irregular_migration.toml",
+        "--tz",
+        "America/Toronto",
+        "--tz",
+        "Africa/Casablanca",
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    // 15:00 CET is 09:00 in Toronto (EST) and 15:00 in Casablanca (+01) on 21 Nov 2022.
+    let first = text.lines().find(|l| l.trim_start().starts_with("1 ")).expect("a first row");
+    assert!(first.contains("15:00–15:05") && first.contains("09:00–09:05"), "{text}");
+    assert!(text.contains("ends 17:00 CET"), "{text}");
+    let bad = podium(&["plan", "sessions/002_iml_session_four.toml", "--tz", "Mars/Olympus"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn plan_without_a_start_counts_from_zero_and_takes_one_on_the_command_line() {
+    let out = podium(&["plan", "sessions/002_iml_session_four.toml"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("+0:00–+8:00"), "{text}");
+    let out = podium(&[
+        "plan",
+        "sessions/002_iml_session_four.toml",
+        "--start",
+        "2021-06-10T14:00",
+        "--tz",
+        "Asia/Manila",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    // Geneva 14:00 (CEST) is 20:00 in Manila; 96 minutes later it ends at 15:36.
+    assert!(text.contains("14:00–14:08") && text.contains("20:00–20:08"), "{text}");
+    assert!(text.contains("ends 15:36"), "{text}");
+}
+
+async fn exits_cleanly_on(signal: Signal) {
+    let mut proc = Process::start(&["run", "tests/sessions/short.toml"]).await;
+    let mut viewer = Client::connect(&proc.ws_url()).await;
+    viewer.next_of("state").await;
+    proc.signal(signal);
+    let sent = Instant::now();
+    let bye = viewer.next_of("bye").await;
+    assert_eq!(bye["reason"], "server shutting down");
+    let status = tokio::time::timeout(Duration::from_secs(3), proc.child.wait())
+        .await
+        .expect("exits within seconds")
+        .expect("exit status");
+    assert_eq!(status.code(), Some(0), "{signal} is a clean shutdown");
+    assert!(sent.elapsed() < Duration::from_secs(3));
+}
+
+#[tokio::test]
+async fn sigterm_shuts_down_cleanly() {
+    exits_cleanly_on(Signal::SIGTERM).await;
+}
+
+#[tokio::test]
+async fn sigint_shuts_down_cleanly() {
+    exits_cleanly_on(Signal::SIGINT).await;
+}
+
+#[tokio::test]
+async fn headless_run_is_controlled_over_http() {
+    let proc = Process::start(&["run", "tests/sessions/short.toml", "--speed", "60"]).await;
+    let resp = reqwest::Client::new()
+        .post(format!("{}/api/command", proc.base))
+        .bearer_auth(TOKEN)
+        .body(r#"{"cmd":"start"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let mut viewer = Client::connect(&proc.ws_url()).await;
+    viewer.state_where(|s| s["phase"] == "warning").await;
+}
+
+/// With no notification service, the first alert is logged once and the show goes on.
+#[tokio::test]
+async fn alerts_without_a_notification_service_are_logged_once() {
+    use tokio::io::AsyncBufReadExt;
+    let mut proc = Process::spawn(
+        &["run", "tests/sessions/short.toml", "--speed", "60"],
+        &[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/podium-test-bus")],
+    )
+    .await;
+    let mut stderr = tokio::io::BufReader::new(proc.child.stderr.take().unwrap()).lines();
+    reqwest::Client::new()
+        .post(format!("{}/api/command", proc.base))
+        .bearer_auth(TOKEN)
+        .body(r#"{"cmd":"start"}"#)
+        .send()
+        .await
+        .unwrap();
+    let mut viewer = Client::connect(&proc.ws_url()).await;
+    viewer.state_where(|s| s["phase"] == "over-max").await;
+    proc.signal(Signal::SIGTERM);
+    let mut log = String::new();
+    while let Ok(Ok(Some(line))) =
+        tokio::time::timeout(Duration::from_secs(5), stderr.next_line()).await
+    {
+        log.push_str(&line);
+        log.push('\n');
+    }
+    assert_eq!(log.matches("desktop notifications unavailable").count(), 1, "{log}");
+    assert!(log.contains("Time is up"), "{log}");
+    assert!(log.contains("Past the 3:00 hard limit"), "{log}");
+    let status = proc.child.wait().await.unwrap();
+    assert_eq!(status.code(), Some(0));
+}

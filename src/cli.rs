@@ -34,6 +34,22 @@ pub enum Cmd {
     },
     /// Run the show: serve the speaker and moderator pages and drive the countdown.
     Run(RunArgs),
+    /// Planned-versus-actual report of a recorded run; several journals are compared.
+    Report {
+        /// Journal files (runs/*.jsonl) of the same show.
+        #[arg(required = true)]
+        journals: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Md)]
+        format: Format,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Md,
+    Csv,
+    Json,
 }
 
 #[derive(Debug, clap::Args)]
@@ -46,9 +62,19 @@ pub struct RunArgs {
     /// Moderator token (default: 128 random bits).
     #[arg(long, env = "PODIUM_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
-    /// Show-time factor: 60 makes a minute pass in a second (rehearsals, demos, tests).
-    #[arg(long, default_value_t = 1.0, value_parser = parse_speed)]
-    pub speed: f64,
+    /// Show-time factor: 60 makes a minute pass in a second (rehearsals, demos, tests) [default: 1].
+    #[arg(long, value_parser = parse_speed)]
+    pub speed: Option<f64>,
+    /// Where to record the run [default: runs/<show>-<UTC start>.jsonl].
+    #[arg(long, conflicts_with = "resume")]
+    pub journal: Option<PathBuf>,
+    /// Resume a crashed or stopped run from its journal [default: the newest unfinished one of this
+    /// show in runs/]. Keeps its token, speed and clock.
+    #[arg(long, num_args = 0..=1, value_name = "JOURNAL")]
+    pub resume: Option<Option<PathBuf>>,
+    /// Mark the run as a rehearsal (the pages show a discreet badge).
+    #[arg(long, conflicts_with = "resume")]
+    pub rehearsal: bool,
     /// Do not send desktop notifications.
     #[arg(long)]
     pub no_notify: bool,

@@ -10,21 +10,32 @@ use crate::engine::ShowTime;
 /// Converts between real monotonic time, show time and Unix milliseconds.
 #[derive(Debug, Clone, Copy)]
 pub struct Clock {
+    /// A monotonic instant and the show time it corresponds to.
     origin: Instant,
-    origin_unix_ms: f64,
+    origin_show_ms: f64,
+    /// Unix milliseconds at show time zero.
+    unix_at_zero_ms: f64,
     speed: f64,
 }
 
 impl Clock {
     /// A clock whose show time starts at zero now. `speed` must be finite and positive.
     pub fn new(speed: f64) -> Clock {
+        Clock::resume(speed, unix_now_ms())
+    }
+
+    /// A clock continuing a session whose show time was zero at Unix ms `unix_at_zero_ms`: the
+    /// time the process was down counts as show time (measured on the wall clock, the only clock
+    /// that survives a restart).
+    pub fn resume(speed: f64, unix_at_zero_ms: f64) -> Clock {
         assert!(
             speed.is_finite() && speed > 0.0,
             "speed validated by the CLI"
         );
         Clock {
             origin: Instant::now(),
-            origin_unix_ms: unix_now_ms(),
+            origin_show_ms: ((unix_now_ms() - unix_at_zero_ms) * speed).max(0.0),
+            unix_at_zero_ms,
             speed,
         }
     }
@@ -33,26 +44,31 @@ impl Clock {
         self.speed
     }
 
+    /// Unix milliseconds at show time zero.
+    pub fn unix_at_zero_ms(&self) -> f64 {
+        self.unix_at_zero_ms
+    }
+
     /// The current show time (rounded down to the millisecond).
     pub fn now(&self) -> ShowTime {
         self.show_time_at(Instant::now())
     }
 
     fn show_time_at(&self, at: Instant) -> ShowTime {
-        let real = at.saturating_duration_since(self.origin).as_nanos() as f64;
-        ShowTime((real * self.speed / 1e6).floor() as i64)
+        let real_ms = at.saturating_duration_since(self.origin).as_nanos() as f64 / 1e6;
+        ShowTime((self.origin_show_ms + real_ms * self.speed).floor() as i64)
     }
 
     /// The real instant at which show time reaches `t` (rounded up, so that `now()` at that
     /// instant is never before `t`).
     pub fn instant_of(&self, t: ShowTime) -> Instant {
-        let real_ns = (t.0.max(0) as f64 * 1e6 / self.speed).ceil();
-        self.origin + Duration::from_nanos(real_ns as u64)
+        let real_ns = ((t.0 as f64 - self.origin_show_ms) * 1e6 / self.speed).ceil();
+        self.origin + Duration::from_nanos(real_ns.max(0.0) as u64)
     }
 
     /// Unix milliseconds (on this machine's wall clock) at show time `t`.
     pub fn unix_ms(&self, t: ShowTime) -> i64 {
-        (self.origin_unix_ms + t.0 as f64 / self.speed).round() as i64
+        (self.unix_at_zero_ms + t.0 as f64 / self.speed).round() as i64
     }
 }
 
@@ -78,6 +94,17 @@ mod tests {
                 assert!(c.show_time_at(at).0 <= ms + 1, "speed {speed} ms {ms}");
             }
         }
+    }
+
+    #[test]
+    fn a_resumed_clock_counts_the_downtime() {
+        // Show time zero was 40 s ago on the wall clock: at speed 1 show time is ~40 000 ms.
+        let c = Clock::resume(1.0, unix_now_ms() - 40_000.0);
+        assert!((c.now().0 - 40_000).abs() < 50, "{:?}", c.now());
+        let c = Clock::resume(60.0, unix_now_ms() - 1_000.0);
+        assert!((c.now().0 - 60_000).abs() < 3_000, "{:?}", c.now());
+        let at = c.instant_of(ShowTime(120_000));
+        assert!(c.show_time_at(at).0 >= 120_000);
     }
 
     #[test]

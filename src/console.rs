@@ -16,8 +16,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::alerts;
 use crate::controller::Handle;
-use crate::engine::{Command, Phase};
+use crate::engine::{Command, Event, Phase};
+use crate::journal;
 use crate::protocol::MAX_MESSAGE_CHARS;
+use crate::report::Report;
 
 const KEYS: &str = "space start/pause · n next · p previous · +/- 1 min · m message · q quit";
 
@@ -91,6 +93,9 @@ pub async fn run(control: Handle, shutdown: CancellationToken) -> std::io::Resul
                     if let Some(alert) = alerts::describe(control.show(), &event) {
                         let line = format!("{} — {}", alert.summary, alert.body);
                         print_line(&line.bold().red().to_string())?;
+                    }
+                    if event == Event::Finished {
+                        print_report(&control)?;
                     }
                 }
                 Err(RecvError::Lagged(_)) => {}
@@ -215,6 +220,22 @@ fn status_line(control: &Handle) -> String {
         line.push_str(&format!("   ({KEYS})"));
     }
     line
+}
+
+/// At the end of the show: the report so far, and where the journal is.
+fn print_report(control: &Handle) -> std::io::Result<()> {
+    let Some(path) = control.journal_path() else {
+        return Ok(());
+    };
+    match journal::read(path) {
+        Ok(recorded) => {
+            for line in Report::from_journal(&recorded).markdown().lines() {
+                print_line(line)?;
+            }
+            print_line(&format!("journal: {} — q quits", path.display()))
+        }
+        Err(e) => print_line(&format!("cannot read the journal back: {e}")),
+    }
 }
 
 /// Prints a line above the status line.

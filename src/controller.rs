@@ -13,7 +13,8 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
-use crate::engine::{Command, Engine, Event, Refused, Snapshot};
+use crate::engine::{Command, Engine, Event, Refused, ShowTime, Snapshot};
+use crate::journal::{self, Journal, Line};
 use crate::protocol::{self, Published, ShowInfo};
 use crate::show::Show;
 
@@ -39,6 +40,7 @@ pub struct Handle {
     events: broadcast::Sender<Event>,
     show: Arc<Show>,
     clock: Clock,
+    journal: Option<std::path::PathBuf>,
 }
 
 impl Handle {
@@ -87,29 +89,70 @@ impl Handle {
     pub fn clock(&self) -> &Clock {
         &self.clock
     }
+
+    /// Where this run is recorded, if it is.
+    pub fn journal_path(&self) -> Option<&std::path::Path> {
+        self.journal.as_deref()
+    }
+}
+
+/// Everything the controller starts from: a fresh or replayed engine, and where to record.
+pub struct Setup {
+    pub show: Arc<Show>,
+    pub clock: Clock,
+    pub engine: Engine,
+    pub journal: Option<Journal>,
+    pub rehearsal: bool,
 }
 
 struct Controller {
     engine: Engine,
     show: Arc<Show>,
     clock: Clock,
+    rehearsal: bool,
+    journal: Option<Journal>,
+    journal_failed: bool,
     seq: u64,
     state: watch::Sender<Arc<Published>>,
     events: broadcast::Sender<Event>,
     last_publish: Instant,
 }
 
-/// Starts the controller task; it ends when `shutdown` is cancelled.
+/// Starts a controller for a fresh, unrecorded show; it ends when `shutdown` is cancelled.
 pub fn spawn(
     show: Arc<Show>,
     clock: Clock,
     shutdown: CancellationToken,
 ) -> (Handle, tokio::task::JoinHandle<()>) {
     let engine = Engine::new(&show);
+    spawn_with(
+        Setup {
+            show,
+            clock,
+            engine,
+            journal: None,
+            rehearsal: false,
+        },
+        shutdown,
+    )
+}
+
+/// Starts the controller task; on shutdown it records the end of the run and stops.
+pub fn spawn_with(
+    setup: Setup,
+    shutdown: CancellationToken,
+) -> (Handle, tokio::task::JoinHandle<()>) {
+    let Setup {
+        show,
+        clock,
+        engine,
+        journal,
+        rehearsal,
+    } = setup;
     let snapshot = engine.snapshot(clock.now());
     let first = Arc::new(Published {
         seq: 1,
-        json: protocol::state_json(&show, &clock, 1, &snapshot),
+        json: protocol::state_json(&show, &clock, rehearsal, 1, &snapshot),
         snapshot,
     });
     let (state, state_rx) = watch::channel(first);
@@ -121,11 +164,15 @@ pub fn spawn(
         events: events.clone(),
         show: show.clone(),
         clock,
+        journal: journal.as_ref().map(|j| j.path().to_owned()),
     };
     let controller = Controller {
         engine,
         show,
         clock,
+        rehearsal,
+        journal,
+        journal_failed: false,
         seq: 1,
         state,
         events,
@@ -153,10 +200,43 @@ impl Controller {
                 _ = tokio::time::sleep_until(wake) => {
                     let now = self.clock.now();
                     let events = self.engine.tick(now);
+                    self.record(now, None, &events);
                     self.publish(!events.is_empty(), self.engine.snapshot(now));
                     self.emit(events);
                 }
             }
+        }
+        let now = self.clock.now();
+        let wall = journal::wall(self.clock.unix_ms(now));
+        self.write(&[Line::End { at_ms: now.0, wall }]);
+    }
+
+    /// Records an applied command and its events; on disk before anything is published.
+    fn record(&mut self, now: ShowTime, cmd: Option<&Command>, events: &[Event]) {
+        if self.journal.is_none() || (cmd.is_none() && events.is_empty()) {
+            return;
+        }
+        let wall = journal::wall(self.clock.unix_ms(now));
+        let mut lines: Vec<Line> = cmd
+            .map(|c| Line::command(now, wall, c))
+            .into_iter()
+            .collect();
+        lines.extend(events.iter().map(|e| Line::event(now, wall, e)));
+        self.write(&lines);
+    }
+
+    fn write(&mut self, lines: &[Line]) {
+        let Some(journal) = &mut self.journal else {
+            return;
+        };
+        match journal.write(lines) {
+            Ok(()) => self.journal_failed = false,
+            // The show goes on; say so once per run of failures.
+            Err(e) if !self.journal_failed => {
+                self.journal_failed = true;
+                tracing::error!("cannot record the run: {e}");
+            }
+            Err(_) => {}
         }
     }
 
@@ -164,7 +244,8 @@ impl Controller {
         match request {
             Request::Command(cmd, reply) => {
                 let now = self.clock.now();
-                let result = self.engine.apply(cmd, now).map(|events| {
+                let result = self.engine.apply(cmd.clone(), now).map(|events| {
+                    self.record(now, Some(&cmd), &events);
                     let published = self.publish(true, self.engine.snapshot(now));
                     self.emit(events);
                     published
@@ -173,7 +254,13 @@ impl Controller {
             }
             Request::Fresh(reply) => {
                 let snapshot = self.engine.snapshot(self.clock.now());
-                let json = protocol::state_json(&self.show, &self.clock, self.seq, &snapshot);
+                let json = protocol::state_json(
+                    &self.show,
+                    &self.clock,
+                    self.rehearsal,
+                    self.seq,
+                    &snapshot,
+                );
                 let _ = reply.send(Arc::new(Published {
                     seq: self.seq,
                     snapshot,
@@ -195,7 +282,8 @@ impl Controller {
         if changed {
             self.seq += 1;
         }
-        let json = protocol::state_json(&self.show, &self.clock, self.seq, &snapshot);
+        let json =
+            protocol::state_json(&self.show, &self.clock, self.rehearsal, self.seq, &snapshot);
         let published = Arc::new(Published {
             seq: self.seq,
             snapshot,

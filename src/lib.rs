@@ -6,7 +6,9 @@
 //! - [`engine`]: the pure timing state machine (no clock, no I/O).
 //! - [`clock`]: the only reader of time; show time, speed, Unix milliseconds.
 //! - [`controller`]: the one task that owns the engine and publishes serialized states.
+//! - [`journal`]: the record of a run, replayed to resume.
 //! - [`protocol`]: the wire types, serialized once per change.
+//! - [`report`]: planned-versus-actual reports from journals.
 //! - [`server`]: HTTP routes, WebSocket connections, embedded pages.
 //! - [`console`]: the moderator's terminal.
 //! - [`alerts`]: alert texts and desktop notifications.
@@ -17,6 +19,8 @@ pub mod clock;
 pub mod console;
 pub mod controller;
 pub mod engine;
+pub mod journal;
 pub mod protocol;
+pub mod report;
 pub mod server;
 pub mod show;

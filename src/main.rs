@@ -8,8 +8,11 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use podium::cli::{Cli, Cmd, RunArgs};
-use podium::clock::Clock;
+use podium::cli::{Cli, Cmd, Format, RunArgs};
+use podium::clock::{Clock, unix_now_ms};
+use podium::engine::Engine;
+use podium::journal::{self, Header, Journal, JournalError, Line};
+use podium::report::{Comparison, Report, ReportError};
 use podium::server::Token;
 use podium::show::{self, LoadError, Timetable};
 use podium::{alerts, console, controller, server};
@@ -25,6 +28,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("PODIUM_LOG")
                 .unwrap_or_else(|_| "podium=info".into()),
@@ -33,6 +37,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Cmd::Check { files } => check(&files),
         Cmd::Plan { file, start, zones } => plan(&file, start.as_deref(), &zones),
+        Cmd::Report { journals, format } => report(&journals, format),
         Cmd::Run(args) => tokio::runtime::Runtime::new()
             .context("cannot start the async runtime")
             .and_then(|rt| rt.block_on(run(args))),
@@ -41,7 +46,20 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("podium: {e:#}");
-            if e.downcast_ref::<LoadError>().is_some() || e.downcast_ref::<Usage>().is_some() {
+            let journal_input = matches!(
+                e.downcast_ref::<JournalError>(),
+                Some(
+                    JournalError::ShowChanged { .. }
+                        | JournalError::NothingToResume { .. }
+                        | JournalError::Corrupt { .. }
+                        | JournalError::NoHeader { .. }
+                )
+            );
+            if e.downcast_ref::<LoadError>().is_some()
+                || e.downcast_ref::<Usage>().is_some()
+                || e.downcast_ref::<ReportError>().is_some()
+                || journal_input
+            {
                 ExitCode::from(2)
             } else {
                 ExitCode::FAILURE
@@ -91,13 +109,127 @@ fn plan(file: &std::path::Path, start: Option<&str>, zones: &[String]) -> anyhow
     Ok(())
 }
 
-async fn run(args: RunArgs) -> anyhow::Result<()> {
-    let show = Arc::new(show::load_file(&args.file)?);
-    let token = match args.token {
+fn report(journals: &[std::path::PathBuf], format: Format) -> anyhow::Result<()> {
+    let reports = journals
+        .iter()
+        .map(|j| journal::read(j).map(|r| Report::from_journal(&r)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let text = if let [one] = reports.as_slice() {
+        match format {
+            Format::Md => one.markdown(),
+            Format::Csv => one.csv()?,
+            Format::Json => one.json() + "\n",
+        }
+    } else {
+        let cmp = Comparison::check(&reports)?;
+        match format {
+            Format::Md => cmp.markdown(),
+            Format::Csv => cmp.csv()?,
+            Format::Json => cmp.json() + "\n",
+        }
+    };
+    print!("{text}");
+    Ok(())
+}
+
+/// What a run starts from: a new journal, or a replayed one.
+struct Start {
+    clock: Clock,
+    engine: Engine,
+    journal: Journal,
+    token: Token,
+    rehearsal: bool,
+}
+
+fn start_fresh(args: &RunArgs, show: &show::Show, hash: String) -> anyhow::Result<Start> {
+    let token = match &args.token {
         Some(t) if t.trim().len() >= 8 => Token::new(t.trim()),
         Some(_) => return Err(Usage("--token must be at least 8 characters".into()).into()),
         None => Token::generate().context("cannot read the OS random source for a token")?,
     };
+    let speed = args.speed.unwrap_or(1.0);
+    let clock = Clock::new(speed);
+    let path = match &args.journal {
+        Some(p) => p.clone(),
+        None => journal::default_path(
+            std::path::Path::new("runs"),
+            &args.file,
+            journal::wall(clock.unix_at_zero_ms() as i64),
+        ),
+    };
+    let header = Header::new(
+        show,
+        hash,
+        speed,
+        args.rehearsal,
+        token.expose(),
+        clock.unix_at_zero_ms(),
+    );
+    Ok(Start {
+        clock,
+        engine: Engine::new(show),
+        journal: Journal::create(&path, &header)?,
+        token,
+        rehearsal: args.rehearsal,
+    })
+}
+
+fn start_resumed(
+    args: &RunArgs,
+    show: &show::Show,
+    hash: &str,
+    from: Option<&std::path::Path>,
+) -> anyhow::Result<Start> {
+    let recorded = match from {
+        Some(path) => journal::read(path)?,
+        None => journal::newest_unfinished(std::path::Path::new("runs"), &args.file)?,
+    };
+    let header = &recorded.header;
+    header.check_same_show(&recorded.path, show, hash)?;
+    if args.speed.is_some_and(|s| s != header.speed)
+        || args.token.as_deref().is_some_and(|t| t != header.token)
+    {
+        tracing::warn!(
+            "resuming keeps the journal's speed and token; --speed and --token are ignored"
+        );
+    }
+    let clock = Clock::resume(header.speed, header.unix_at_zero_ms);
+    let engine = recorded.replay(show);
+    let mut journal = Journal::reopen(&recorded)?;
+    let now = clock.now();
+    journal.write(&[Line::Resume {
+        at_ms: now.0,
+        wall: journal::wall(unix_now_ms() as i64),
+    }])?;
+    println!("podium: resuming {}", recorded.path.display());
+    Ok(Start {
+        clock,
+        engine,
+        journal,
+        token: Token::new(header.token.as_str()),
+        rehearsal: header.rehearsal,
+    })
+}
+
+async fn run(args: RunArgs) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(&args.file).map_err(|source| LoadError::Read {
+        path: args.file.clone(),
+        source,
+    })?;
+    let show = Arc::new(show::load_str(&args.file, &text)?);
+    let hash = journal::content_hash(text.as_bytes());
+    let start = match &args.resume {
+        Some(from) => start_resumed(&args, &show, &hash, from.as_deref())?,
+        None => start_fresh(&args, &show, hash)?,
+    };
+    let Start {
+        clock,
+        engine,
+        journal,
+        token,
+        rehearsal,
+    } = start;
+    let journal_path = journal.path().to_owned();
     let listener = TcpListener::bind(args.bind).await.with_context(|| {
         format!(
             "cannot listen on {} (in use? try another --bind)",
@@ -108,8 +240,14 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     tokio::spawn(on_signal(shutdown.clone()));
 
-    let clock = Clock::new(args.speed);
-    let (control, controller_task) = controller::spawn(show.clone(), clock, shutdown.clone());
+    let setup = controller::Setup {
+        show: show.clone(),
+        clock,
+        engine,
+        journal: Some(journal),
+        rehearsal,
+    };
+    let (control, controller_task) = controller::spawn_with(setup, shutdown.clone());
     let interactive = std::io::stdin().is_terminal();
     let alerts_task = alerts::spawn(&control, !args.no_notify, !interactive, shutdown.clone());
 
@@ -118,17 +256,20 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     } else {
         addr.to_string()
     };
+    let speed = clock.speed();
     println!(
-        "podium: {} — {} segments, {}{}",
+        "podium: {} — {} segments, {}{}{}",
         show.title,
         show.segments.len(),
         show::format_hms(show.total()),
-        if args.speed == 1.0 {
+        if speed == 1.0 {
             String::new()
         } else {
-            format!(" (speed ×{})", args.speed)
-        }
+            format!(" (speed ×{speed})")
+        },
+        if rehearsal { " — rehearsal" } else { "" }
     );
+    println!("journal:      {}", journal_path.display());
     println!("speaker view: http://{host}/");
     println!(
         "moderator:    http://{host}/control#token={}",
@@ -165,7 +306,19 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         let _ = alerts_task.await;
     })
     .await;
-    println!("podium: stopped");
+    match journal::read(&journal_path) {
+        Ok(recorded) => print!(
+            "\n{}",
+            Report::from_journal(&recorded)
+                .markdown()
+                .replace('\n', "\r\n")
+        ),
+        Err(e) => tracing::error!("cannot read back the journal: {e}"),
+    }
+    println!(
+        "podium: stopped; the run is recorded in {}",
+        journal_path.display()
+    );
     Ok(())
 }
 

@@ -38,6 +38,7 @@ struct StateMsg<'a> {
     schedule_offset_ms: i64,
     show_started_at_ms: Option<i64>,
     projected_end_ms: Option<i64>,
+    rehearsal: bool,
 }
 
 #[derive(Serialize)]
@@ -61,7 +62,13 @@ fn ms(d: std::time::Duration) -> i64 {
 }
 
 /// Serializes a snapshot as the `state` message.
-pub fn state_json(show: &Show, clock: &Clock, seq: u64, snap: &Snapshot) -> Utf8Bytes {
+pub fn state_json(
+    show: &Show,
+    clock: &Clock,
+    rehearsal: bool,
+    seq: u64,
+    snap: &Snapshot,
+) -> Utf8Bytes {
     let seg = &show.segments[snap.index];
     let msg = StateMsg {
         kind: "state",
@@ -91,6 +98,7 @@ pub fn state_json(show: &Show, clock: &Clock, seq: u64, snap: &Snapshot) -> Utf8
         schedule_offset_ms: snap.schedule_offset_ms,
         show_started_at_ms: snap.show_started.map(|t| clock.unix_ms(t)),
         projected_end_ms: snap.projected_end.map(|t| clock.unix_ms(t)),
+        rehearsal,
     };
     serde_json::to_string(&msg)
         .expect("state serializes: plain data, no maps with non-string keys")
@@ -99,7 +107,7 @@ pub fn state_json(show: &Show, clock: &Clock, seq: u64, snap: &Snapshot) -> Utf8
 
 /// A command as sent to `POST /api/command`.
 // Unit-like commands are empty struct variants so that unknown keys are refused for them too.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "cmd", rename_all = "lowercase", deny_unknown_fields)]
 enum CommandBody {
     Start {},
@@ -112,6 +120,23 @@ enum CommandBody {
     Adjust { seconds: i64 },
     Message { text: String },
     Reset {},
+}
+
+/// A command in its wire form (`{"cmd":"adjust","seconds":60}`), as the journal records it.
+pub fn command_json(cmd: &Command) -> serde_json::Value {
+    let body = match cmd.clone() {
+        Command::Start => CommandBody::Start {},
+        Command::Pause => CommandBody::Pause {},
+        Command::Resume => CommandBody::Resume {},
+        Command::Toggle => CommandBody::Toggle {},
+        Command::Next => CommandBody::Next {},
+        Command::Previous => CommandBody::Previous {},
+        Command::Goto(index) => CommandBody::Goto { index },
+        Command::Adjust(seconds) => CommandBody::Adjust { seconds },
+        Command::Message(text) => CommandBody::Message { text },
+        Command::Reset => CommandBody::Reset {},
+    };
+    serde_json::to_value(body).expect("a command serializes")
 }
 
 /// Parses a command body, refusing with a reason a person can act on.
@@ -255,6 +280,16 @@ mod tests {
         ] {
             let err = parse_command(bad).unwrap_err();
             assert!(err.starts_with("bad command"), "{err}");
+        }
+        for cmd in [
+            Command::Start,
+            Command::Goto(2),
+            Command::Adjust(-30),
+            Command::Message("Wrap up".into()),
+            Command::Reset,
+        ] {
+            let json = command_json(&cmd).to_string();
+            assert_eq!(parse_command(json.as_bytes()), Ok(cmd), "{json}");
         }
         let long = format!(r#"{{"cmd":"message","text":"{}"}}"#, "x".repeat(281));
         assert!(

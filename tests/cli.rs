@@ -25,15 +25,26 @@ fn check_accepts_the_bundled_sessions() {
     let mut args = vec!["check"];
     args.extend(files.iter().map(String::as_str));
     let out = podium(&args);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(stdout.lines().count(), files.len());
-    assert!(stdout.contains("002_iml_session_four.toml: 6 segments, 1:36:00"), "{stdout}");
+    assert!(
+        stdout.contains("002_iml_session_four.toml: 6 segments, 1:36:00"),
+        "{stdout}"
+    );
 }
 
 #[test]
 fn check_refuses_a_broken_file_with_exit_status_2_and_its_position() {
-    let out = podium(&["check", "sessions/002_iml_session_four.toml", "tests/fixtures/max_below_duration.toml"]);
+    let out = podium(&[
+        "check",
+        "sessions/002_iml_session_four.toml",
+        "tests/fixtures/max_below_duration.toml",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -45,7 +56,12 @@ fn check_refuses_a_broken_file_with_exit_status_2_and_its_position() {
 
 #[test]
 fn run_refuses_a_broken_file_with_exit_status_2() {
-    let out = podium(&["run", "tests/fixtures/bad_zone.toml", "--bind", "127.0.0.1:0"]);
+    let out = podium(&[
+        "run",
+        "tests/fixtures/bad_zone.toml",
+        "--bind",
+        "127.0.0.1:0",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("bad_zone.toml:3:12"));
 }
@@ -63,10 +79,21 @@ fn plan_shows_every_zone_asked_for() {
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     // 15:00 CET is 09:00 in Toronto (EST) and 15:00 in Casablanca (+01) on 21 Nov 2022.
-    let first = text.lines().find(|l| l.trim_start().starts_with("1 ")).expect("a first row");
-    assert!(first.contains("15:00–15:05") && first.contains("09:00–09:05"), "{text}");
+    let first = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("1 "))
+        .expect("a first row");
+    assert!(
+        first.contains("15:00–15:05") && first.contains("09:00–09:05"),
+        "{text}"
+    );
     assert!(text.contains("ends 17:00 CET"), "{text}");
-    let bad = podium(&["plan", "sessions/002_iml_session_four.toml", "--tz", "Mars/Olympus"]);
+    let bad = podium(&[
+        "plan",
+        "sessions/002_iml_session_four.toml",
+        "--tz",
+        "Mars/Olympus",
+    ]);
     assert_eq!(bad.status.code(), Some(2));
 }
 
@@ -85,7 +112,10 @@ fn plan_without_a_start_counts_from_zero_and_takes_one_on_the_command_line() {
     ]);
     let text = String::from_utf8_lossy(&out.stdout);
     // Geneva 14:00 (CEST) is 20:00 in Manila; 96 minutes later it ends at 15:36.
-    assert!(text.contains("14:00–14:08") && text.contains("20:00–20:08"), "{text}");
+    assert!(
+        text.contains("14:00–14:08") && text.contains("20:00–20:08"),
+        "{text}"
+    );
     assert!(text.contains("ends 15:36"), "{text}");
 }
 
@@ -136,7 +166,10 @@ async fn alerts_without_a_notification_service_are_logged_once() {
     use tokio::io::AsyncBufReadExt;
     let mut proc = Process::spawn(
         &["run", "tests/sessions/short.toml", "--speed", "60"],
-        &[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/podium-test-bus")],
+        &[(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/podium-test-bus",
+        )],
     )
     .await;
     let mut stderr = tokio::io::BufReader::new(proc.child.stderr.take().unwrap()).lines();
@@ -157,7 +190,11 @@ async fn alerts_without_a_notification_service_are_logged_once() {
         log.push_str(&line);
         log.push('\n');
     }
-    assert_eq!(log.matches("desktop notifications unavailable").count(), 1, "{log}");
+    assert_eq!(
+        log.matches("desktop notifications unavailable").count(),
+        1,
+        "{log}"
+    );
     assert!(log.contains("Time is up"), "{log}");
     assert!(log.contains("Past the 3:00 hard limit"), "{log}");
     let status = proc.child.wait().await.unwrap();

@@ -173,7 +173,16 @@ impl Process {
         use tokio::io::AsyncBufReadExt;
         let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_podium"))
             .args(args)
-            .args(["--bind", "127.0.0.1:0", "--token", TOKEN])
+            .args(if args.contains(&"--bind") {
+                &[][..]
+            } else {
+                &["--bind", "127.0.0.1:0"][..]
+            })
+            .args(if args.contains(&"--resume") {
+                &[][..]
+            } else {
+                &["--token", TOKEN][..]
+            })
             .envs(env.iter().copied())
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())

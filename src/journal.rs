@@ -1,0 +1,515 @@
+//! The record of a run: an append-only JSON-lines file. The first line describes the show (path,
+//! content hash, parsed segments, speed, rehearsal, token, clock origin); then one line per applied
+//! command and per phase event, each with show time and wall-clock time. Replaying the commands
+//! through a fresh engine rebuilds the state exactly, which is how a crashed run resumes.
+//!
+//! **Invariant:** a line is written and `sync_data`ed before the state it causes is published, so
+//! nothing a viewer has seen can be lost by a crash.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::engine::{Command, Engine, Event, ShowTime};
+use crate::protocol;
+use crate::show::{Show, format_hms};
+
+/// Journal format version, in the header.
+const VERSION: u32 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "{path}:{line}: not a journal line ({why}); the journal is damaged before its last line"
+    )]
+    Corrupt {
+        path: PathBuf,
+        line: usize,
+        why: String,
+    },
+    #[error("{path}: empty or without a show header: not a podium journal")]
+    NoHeader { path: PathBuf },
+    #[error(
+        "{journal}: the show file changed since this journal was written, refusing to resume:\n  {}\n\
+         restore the file as it was, or start a new run without --resume",
+        differences.join("\n  ")
+    )]
+    ShowChanged {
+        journal: PathBuf,
+        differences: Vec<String>,
+    },
+    #[error("no unfinished journal of {show} in {dir}: give the journal's path to --resume")]
+    NothingToResume { show: PathBuf, dir: PathBuf },
+}
+
+/// A segment as the journal remembers it (enough to report and to tell what changed).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SegmentRecord {
+    pub title: String,
+    pub speaker: Option<String>,
+    pub kind: String,
+    pub duration_ms: i64,
+    pub max_ms: Option<i64>,
+    pub warn_ms: i64,
+}
+
+/// The first line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Header {
+    pub version: u32,
+    pub path: String,
+    pub hash: String,
+    pub title: String,
+    pub timezone: String,
+    pub planned_start: Option<DateTime<Utc>>,
+    pub segments: Vec<SegmentRecord>,
+    pub speed: f64,
+    pub rehearsal: bool,
+    /// The moderator token, so a resumed run keeps it (the file is created mode 0600).
+    pub token: String,
+    /// Unix milliseconds at show time zero.
+    pub unix_at_zero_ms: f64,
+    pub created: DateTime<Utc>,
+}
+
+/// Every line after the header.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Line {
+    Command {
+        at_ms: i64,
+        wall: DateTime<Utc>,
+        cmd: serde_json::Value,
+    },
+    Event {
+        at_ms: i64,
+        wall: DateTime<Utc>,
+        event: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        index: Option<usize>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        overrun_ms: Option<i64>,
+    },
+    /// The process restarted and carried on.
+    Resume { at_ms: i64, wall: DateTime<Utc> },
+    /// The run ended (last segment finished or the moderator quit).
+    End { at_ms: i64, wall: DateTime<Utc> },
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+enum First {
+    Show(Header),
+}
+
+impl Line {
+    pub fn command(at: ShowTime, wall: DateTime<Utc>, cmd: &Command) -> Line {
+        Line::Command {
+            at_ms: at.0,
+            wall,
+            cmd: protocol::command_json(cmd),
+        }
+    }
+
+    pub fn event(at: ShowTime, wall: DateTime<Utc>, event: &Event) -> Line {
+        let (name, index, overrun_ms) = match event {
+            Event::Started { index } => ("started", Some(*index), None),
+            Event::Warning { index } => ("warning", Some(*index), None),
+            Event::Overtime { index } => ("overtime", Some(*index), None),
+            Event::OverMax { index } => ("over-max", Some(*index), None),
+            Event::Ended { index, overrun_ms } => ("ended", Some(*index), Some(*overrun_ms)),
+            Event::Finished => ("finished", None, None),
+        };
+        Line::Event {
+            at_ms: at.0,
+            wall,
+            event: name.to_owned(),
+            index,
+            overrun_ms,
+        }
+    }
+}
+
+/// Unix milliseconds as a UTC date-time.
+pub fn wall(unix_ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(unix_ms)
+        .single()
+        .unwrap_or_default()
+}
+
+/// The SHA-256 of a show file's bytes, hex.
+pub fn content_hash(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl Header {
+    pub fn new(
+        show: &Show,
+        hash: String,
+        speed: f64,
+        rehearsal: bool,
+        token: &str,
+        unix_at_zero_ms: f64,
+    ) -> Header {
+        Header {
+            version: VERSION,
+            path: show.path.display().to_string(),
+            hash,
+            title: show.title.clone(),
+            timezone: show.timezone.name().to_owned(),
+            planned_start: show.start,
+            segments: segment_records(show),
+            speed,
+            rehearsal,
+            token: token.to_owned(),
+            unix_at_zero_ms,
+            created: wall(unix_at_zero_ms as i64),
+        }
+    }
+
+    /// Refuses when `show` (with file hash `hash`) is not the show this journal recorded.
+    pub fn check_same_show(
+        &self,
+        journal: &Path,
+        show: &Show,
+        hash: &str,
+    ) -> Result<(), JournalError> {
+        if self.hash == hash {
+            return Ok(());
+        }
+        let now = segment_records(show);
+        let mut differences = Vec::new();
+        if self.title != show.title {
+            differences.push(format!("title: {:?} → {:?}", self.title, show.title));
+        }
+        if self.segments.len() != now.len() {
+            differences.push(format!("segments: {} → {}", self.segments.len(), now.len()));
+        }
+        for (i, (was, is)) in self.segments.iter().zip(&now).enumerate() {
+            let n = i + 1;
+            if was.title != is.title {
+                differences.push(format!(
+                    "segment {n} title: {:?} → {:?}",
+                    was.title, is.title
+                ));
+            }
+            if was.speaker != is.speaker {
+                differences.push(format!(
+                    "segment {n} speaker: {:?} → {:?}",
+                    was.speaker, is.speaker
+                ));
+            }
+            let len = |ms: i64| format_hms(std::time::Duration::from_millis(ms.max(0) as u64));
+            if was.duration_ms != is.duration_ms {
+                differences.push(format!(
+                    "segment {n} duration: {} → {}",
+                    len(was.duration_ms),
+                    len(is.duration_ms)
+                ));
+            }
+            if was.max_ms != is.max_ms || was.warn_ms != is.warn_ms || was.kind != is.kind {
+                differences.push(format!(
+                    "segment {n} ({}): kind, max or warn changed",
+                    is.title
+                ));
+            }
+        }
+        if differences.is_empty() {
+            differences.push(
+                "only comments, notes or formatting changed (the file's hash differs)".into(),
+            );
+        }
+        Err(JournalError::ShowChanged {
+            journal: journal.to_owned(),
+            differences,
+        })
+    }
+}
+
+impl Header {
+    /// The show as recorded, rebuilt for replay and reports.
+    pub fn show(&self) -> Show {
+        let d = |ms: i64| std::time::Duration::from_millis(ms.max(0) as u64);
+        Show {
+            path: PathBuf::from(&self.path),
+            title: self.title.clone(),
+            start: self.planned_start,
+            timezone: crate::show::parse_zone(&self.timezone).unwrap_or(chrono_tz::UTC),
+            segments: self
+                .segments
+                .iter()
+                .map(|s| crate::show::Segment {
+                    title: s.title.clone(),
+                    speaker: s.speaker.clone(),
+                    kind: serde_json::from_value(serde_json::Value::String(s.kind.clone()))
+                        .unwrap_or(crate::show::Kind::Other),
+                    duration: d(s.duration_ms),
+                    max: s.max_ms.map(d),
+                    warn: d(s.warn_ms),
+                    notes: None,
+                })
+                .collect(),
+        }
+    }
+}
+
+fn segment_records(show: &Show) -> Vec<SegmentRecord> {
+    let ms = |d: std::time::Duration| d.as_millis() as i64;
+    show.segments
+        .iter()
+        .map(|s| SegmentRecord {
+            title: s.title.clone(),
+            speaker: s.speaker.clone(),
+            kind: s.kind.as_str().to_owned(),
+            duration_ms: ms(s.duration),
+            max_ms: s.max.map(ms),
+            warn_ms: ms(s.warn),
+        })
+        .collect()
+}
+
+/// An open journal, appended to line by line.
+#[derive(Debug)]
+pub struct Journal {
+    file: File,
+    path: PathBuf,
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> JournalError + '_ {
+    move |source| JournalError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+impl Journal {
+    /// Creates a new journal (never overwrites one) and writes its header.
+    pub fn create(path: &Path, header: &Header) -> Result<Journal, JournalError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(io(dir))?;
+        }
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(path).map_err(io(path))?;
+        let mut journal = Journal {
+            file,
+            path: path.to_owned(),
+        };
+        let first = serde_json::to_string(&First::Show(header.clone())).expect("header serializes");
+        journal.write_raw(&first)?;
+        Ok(journal)
+    }
+
+    /// Opens a recorded journal for appending, cutting off a torn last line first.
+    pub fn reopen(recorded: &Recorded) -> Result<Journal, JournalError> {
+        let path = &recorded.path;
+        let file = OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(io(path))?;
+        file.set_len(recorded.good_len).map_err(io(path))?;
+        let mut journal = Journal {
+            file,
+            path: path.clone(),
+        };
+        use std::io::Seek;
+        journal
+            .file
+            .seek(std::io::SeekFrom::End(0))
+            .map_err(io(path))?;
+        Ok(journal)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends lines and forces them to disk before returning.
+    pub fn write(&mut self, lines: &[Line]) -> Result<(), JournalError> {
+        if lines.is_empty() {
+            return Ok(());
+        }
+        let mut text = String::new();
+        for line in lines {
+            text.push_str(&serde_json::to_string(line).expect("a journal line serializes"));
+            text.push('\n');
+        }
+        self.file
+            .write_all(text.as_bytes())
+            .map_err(io(&self.path))?;
+        self.file.sync_data().map_err(io(&self.path))
+    }
+
+    fn write_raw(&mut self, line: &str) -> Result<(), JournalError> {
+        self.file
+            .write_all(format!("{line}\n").as_bytes())
+            .map_err(io(&self.path))?;
+        self.file.sync_data().map_err(io(&self.path))
+    }
+}
+
+/// A journal read back.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub path: PathBuf,
+    pub header: Header,
+    pub lines: Vec<Line>,
+    /// 1-based number of a torn last line that was ignored.
+    pub torn: Option<usize>,
+    /// Byte length of the intact part.
+    pub good_len: u64,
+}
+
+impl Recorded {
+    /// Whether the run ended (an `end` line after the last resume).
+    pub fn finished(&self) -> bool {
+        matches!(self.lines.last(), Some(Line::End { .. }))
+    }
+
+    /// Rebuilds the engine by applying every recorded command at its show time.
+    pub fn replay(&self, show: &Show) -> Engine {
+        let mut engine = Engine::new(show);
+        for (at, cmd) in self.commands() {
+            // Only applied commands were recorded; a refusal here would mean a different show,
+            // which `check_same_show` has ruled out.
+            let _ = engine.apply(cmd, at);
+        }
+        engine
+    }
+
+    /// The recorded commands with their show times.
+    pub fn commands(&self) -> impl Iterator<Item = (ShowTime, Command)> + '_ {
+        self.lines.iter().filter_map(|line| match line {
+            Line::Command { at_ms, cmd, .. } => protocol::parse_command(cmd.to_string().as_bytes())
+                .ok()
+                .map(|c| (ShowTime(*at_ms), c)),
+            _ => None,
+        })
+    }
+}
+
+/// Reads a journal; a torn last line (a crash mid-write) is ignored with a warning.
+pub fn read(path: &Path) -> Result<Recorded, JournalError> {
+    let file = File::open(path).map_err(io(path))?;
+    let mut reader = BufReader::new(file);
+    let mut header = None;
+    let mut lines = Vec::new();
+    let mut torn = None;
+    let mut good_len = 0u64;
+    let mut pending: Option<(usize, String)> = None;
+    let mut number = 0usize;
+    let mut buf = String::new();
+    loop {
+        buf.clear();
+        let n = reader.read_line(&mut buf).map_err(io(path))?;
+        if n == 0 {
+            break;
+        }
+        number += 1;
+        if let Some((line, why)) = pending.take() {
+            return Err(JournalError::Corrupt {
+                path: path.to_owned(),
+                line,
+                why,
+            });
+        }
+        let complete = buf.ends_with('\n');
+        let text = buf.trim_end();
+        let parsed = if header.is_none() {
+            serde_json::from_str::<First>(text).map(|First::Show(h)| header = Some(h))
+        } else {
+            serde_json::from_str::<Line>(text).map(|l| lines.push(l))
+        };
+        match parsed {
+            Ok(()) if complete => good_len += n as u64,
+            // Parsed but unterminated: treat as torn too (the newline is part of the write).
+            Ok(()) => {
+                if header.is_some() && !lines.is_empty() {
+                    lines.pop();
+                }
+                torn = Some(number);
+            }
+            Err(e) => pending = Some((number, e.to_string())),
+        }
+    }
+    if let Some((line, _)) = pending {
+        torn = Some(line);
+    }
+    if let Some(line) = torn {
+        tracing::warn!(
+            "{}:{line}: ignoring a torn last line (the process stopped mid-write)",
+            path.display()
+        );
+    }
+    let header = header.ok_or_else(|| JournalError::NoHeader {
+        path: path.to_owned(),
+    })?;
+    Ok(Recorded {
+        path: path.to_owned(),
+        header,
+        lines,
+        torn,
+        good_len,
+    })
+}
+
+/// `runs/<show-stem>-<UTC start>.jsonl`.
+pub fn default_path(dir: &Path, show: &Path, started: DateTime<Utc>) -> PathBuf {
+    let stem = show
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "show".into());
+    dir.join(format!(
+        "{stem}-{}.jsonl",
+        started.format("%Y%m%dT%H%M%S%.3fZ")
+    ))
+}
+
+/// The newest journal of `show` in `dir` that has not ended.
+pub fn newest_unfinished(dir: &Path, show: &Path) -> Result<Recorded, JournalError> {
+    let stem = show
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let nothing = || JournalError::NothingToResume {
+        show: show.to_owned(),
+        dir: dir.to_owned(),
+    };
+    let entries = std::fs::read_dir(dir).map_err(|_| nothing())?;
+    let mut candidates: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                n.ends_with(".jsonl")
+                    && n.strip_prefix(&stem)
+                        .and_then(|rest| rest.strip_prefix('-'))
+                        .is_some_and(|ts| ts.starts_with(|c: char| c.is_ascii_digit()))
+            })
+        })
+        .collect();
+    // Names end in a UTC timestamp: newest last.
+    candidates.sort();
+    for path in candidates.iter().rev() {
+        if let Ok(recorded) = read(path)
+            && !recorded.finished()
+        {
+            return Ok(recorded);
+        }
+    }
+    Err(nothing())
+}

@@ -1,0 +1,497 @@
+//! The record of a run: written before each broadcast, replayed after a `kill -9`, refused when
+//! the show changed, tolerant of a torn last line; reports and comparisons checked against
+//! scripted runs with known timings.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::{Client, Process, TOKEN};
+use nix::sys::signal::Signal;
+use podium::engine::{Command, ShowTime};
+use podium::journal::{self, Header, Journal, Line};
+use podium::report::{Comparison, Report};
+use podium::show;
+use serde_json::Value;
+
+const SHORT: &str = "tests/sessions/short.toml";
+
+async fn post(base: &str, body: &str) -> Value {
+    let resp = reqwest::Client::new()
+        .post(format!("{base}/api/command"))
+        .bearer_auth(TOKEN)
+        .body(body.to_owned())
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(resp.status(), 200, "{body}");
+    resp.json().await.expect("json")
+}
+
+async fn state(base: &str) -> Value {
+    reqwest::get(format!("{base}/api/state"))
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json")
+}
+
+fn journal_lines(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .expect("journal readable")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("every line is JSON"))
+        .collect()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+#[tokio::test]
+async fn every_command_is_on_disk_before_viewers_see_its_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("run.jsonl");
+    let p = path.to_str().unwrap();
+    let proc = Process::start(&["run", SHORT, "--journal", p]).await;
+    let header = &journal_lines(&path)[0];
+    assert_eq!(header["type"], "show");
+    assert_eq!(header["speed"], 1.0);
+    assert_eq!(header["rehearsal"], false);
+    assert_eq!(header["segments"].as_array().unwrap().len(), 3);
+    assert_eq!(header["hash"].as_str().unwrap().len(), 64);
+    let mut viewer = Client::connect(&proc.ws_url()).await;
+    viewer.next_of("state").await;
+    for (body, expect) in [
+        (r#"{"cmd":"start"}"#, "start"),
+        (r#"{"cmd":"message","text":"Wrap up"}"#, "message"),
+        (r#"{"cmd":"adjust","seconds":30}"#, "adjust"),
+        (r#"{"cmd":"next"}"#, "next"),
+    ] {
+        let seq = post(&proc.base, body).await["seq"].clone();
+        // The moment a viewer has the new state, the line is already in the file.
+        viewer.state_where(|s| s["seq"] == seq).await;
+        let lines = journal_lines(&path);
+        let last_cmd = lines.iter().rev().find(|l| l["type"] == "command").unwrap();
+        assert_eq!(last_cmd["cmd"]["cmd"], expect);
+        assert!(last_cmd["at_ms"].is_i64() && last_cmd["wall"].as_str().unwrap().ends_with('Z'));
+    }
+    let lines = journal_lines(&path);
+    let events: Vec<&str> = lines.iter().filter_map(|l| l["event"].as_str()).collect();
+    assert_eq!(events, ["started", "ended", "started"]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "the journal holds the token: owner only");
+    }
+}
+
+/// A real process at --speed 1: start, move on, `kill -9`, start again with --resume. The
+/// countdown continues as if the process had never stopped, and a viewer that reconnects sees
+/// the same segment.
+#[tokio::test]
+async fn resume_after_sigkill_carries_on_where_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("run.jsonl");
+    let bind = format!("127.0.0.1:{}", free_port());
+    let mut first = Process::start(&[
+        "run",
+        SHORT,
+        "--journal",
+        path.to_str().unwrap(),
+        "--bind",
+        &bind,
+    ])
+    .await;
+    post(&first.base, r#"{"cmd":"start"}"#).await;
+    let running = post(&first.base, r#"{"cmd":"next"}"#).await;
+    assert_eq!(running["index"], 1);
+    let ends_at = running["ends_at_ms"].as_i64().unwrap();
+    let mut viewer = Client::connect(&first.ws_url()).await;
+    viewer.state_where(|s| s["index"] == 1).await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    first.signal(Signal::SIGKILL);
+    first.child.wait().await.unwrap();
+    // Down for a while: the speaker keeps talking, so the countdown must show that time gone.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let second = Process::start(&[
+        "run",
+        SHORT,
+        "--resume",
+        path.to_str().unwrap(),
+        "--bind",
+        &bind,
+    ])
+    .await;
+    let resumed = state(&second.base).await;
+    assert_eq!(resumed["index"], 1);
+    assert_eq!(resumed["phase"], "running");
+    assert_eq!(resumed["segment"]["title"], "Keynote");
+    let truth = ends_at - resumed["server_time_ms"].as_i64().unwrap();
+    let remaining = resumed["remaining_ms"].as_i64().unwrap();
+    assert!(
+        (remaining - truth).abs() < 1000,
+        "remaining {remaining} vs truth {truth}"
+    );
+    assert!(
+        remaining < 600_000 - 2_000,
+        "the downtime counted: {remaining}"
+    );
+    assert!((resumed["ends_at_ms"].as_i64().unwrap() - ends_at).abs() < 1000);
+    // The same token still works, and the viewer, reconnecting, sees the same segment.
+    post(&second.base, r#"{"cmd":"message","text":"still here"}"#).await;
+    let mut again = None;
+    for _ in 0..50 {
+        if let Ok((ws, _)) = tokio_tungstenite::connect_async(second.ws_url()).await {
+            again = Some(Client { ws });
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut again = again.expect("reconnects");
+    let s = again.next_of("state").await;
+    assert_eq!(
+        (s["index"].as_i64(), s["message"].as_str()),
+        (Some(1), Some("still here"))
+    );
+    drop(viewer);
+    let lines = journal_lines(&path);
+    assert!(lines.iter().any(|l| l["type"] == "resume"));
+}
+
+#[tokio::test]
+async fn resume_is_refused_when_the_show_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let show = dir.path().join("short.toml");
+    std::fs::copy(SHORT, &show).unwrap();
+    let path = dir.path().join("run.jsonl");
+    let mut proc = Process::start(&[
+        "run",
+        show.to_str().unwrap(),
+        "--journal",
+        path.to_str().unwrap(),
+    ])
+    .await;
+    post(&proc.base, r#"{"cmd":"start"}"#).await;
+    proc.signal(Signal::SIGKILL);
+    proc.child.wait().await.unwrap();
+    let text = std::fs::read_to_string(&show)
+        .unwrap()
+        .replace("duration = \"10m\"", "duration = \"12m\"");
+    std::fs::write(&show, text).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_podium"))
+        .args([
+            "run",
+            show.to_str().unwrap(),
+            "--resume",
+            path.to_str().unwrap(),
+            "--bind",
+            "127.0.0.1:0",
+        ])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("the show file changed"), "{err}");
+    assert!(err.contains("segment 2 duration: 10:00 → 12:00"), "{err}");
+}
+
+#[tokio::test]
+async fn a_torn_last_line_is_ignored_and_cut_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("run.jsonl");
+    let mut proc = Process::start(&["run", SHORT, "--journal", path.to_str().unwrap()]).await;
+    post(&proc.base, r#"{"cmd":"start"}"#).await;
+    proc.signal(Signal::SIGKILL);
+    proc.child.wait().await.unwrap();
+    // A power cut mid-write leaves half a line.
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
+    f.write_all(br#"{"type":"command","at_ms":12"#).unwrap();
+    drop(f);
+    let recorded = journal::read(&path).expect("a torn tail is not a refusal");
+    assert!(recorded.torn.is_some());
+    let mut proc = Process::spawn(
+        &[
+            "run",
+            SHORT,
+            "--resume",
+            path.to_str().unwrap(),
+            "--no-notify",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(state(&proc.base).await["phase"], "running");
+    proc.signal(Signal::SIGTERM);
+    let out = proc.child.wait_with_output().await.unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ignoring a torn last line"));
+    // Every line left is whole: the torn tail was cut before appending.
+    let lines = journal_lines(&path);
+    assert!(lines.iter().any(|l| l["type"] == "resume"));
+    assert_eq!(lines.last().unwrap()["type"], "end");
+}
+
+#[test]
+fn a_damaged_middle_line_is_refused_with_its_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = scripted(
+        dir.path(),
+        "a.jsonl",
+        &[(0, Command::Start), (60_000, Command::Next)],
+        1.0,
+        false,
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines[1] = "garbage";
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let err = journal::read(&path).unwrap_err().to_string();
+    assert!(err.contains(":2: not a journal line"), "{err}");
+}
+
+#[test]
+fn the_newest_unfinished_journal_is_the_default_to_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let show = Path::new("sessions/002_iml_session_four.toml");
+    let old = scripted_named(
+        dir.path(),
+        "002_iml_session_four-20260101T100000.000Z.jsonl",
+        &[(0, Command::Start)],
+        false,
+    );
+    let newer = scripted_named(
+        dir.path(),
+        "002_iml_session_four-20260102T100000.000Z.jsonl",
+        &[(0, Command::Start)],
+        false,
+    );
+    let _newest_but_ended = scripted_named(
+        dir.path(),
+        "002_iml_session_four-20260103T100000.000Z.jsonl",
+        &[(0, Command::Start)],
+        true,
+    );
+    let chosen = journal::newest_unfinished(dir.path(), show).unwrap();
+    assert_eq!(chosen.path, newer);
+    assert_ne!(chosen.path, old);
+    let err = journal::newest_unfinished(dir.path(), Path::new("other.toml")).unwrap_err();
+    assert!(err.to_string().contains("no unfinished journal"));
+}
+
+/// Writes a journal of seed 002 with commands at known show times (ms).
+fn scripted(
+    dir: &Path,
+    name: &str,
+    script: &[(i64, Command)],
+    speed: f64,
+    rehearsal: bool,
+) -> PathBuf {
+    let show = show::load_file(Path::new("sessions/002_iml_session_four.toml")).unwrap();
+    let path = dir.join(name);
+    let zero = 1_700_000_000_000.0;
+    let header = Header::new(&show, "hash-of-002".into(), speed, rehearsal, TOKEN, zero);
+    let mut journal = Journal::create(&path, &header).unwrap();
+    let mut engine = podium::engine::Engine::new(&show);
+    for (at, cmd) in script {
+        let events = engine
+            .apply(cmd.clone(), ShowTime(*at))
+            .expect("scripted command applies");
+        let wall = journal::wall((zero + *at as f64 / speed) as i64);
+        let mut lines = vec![Line::command(ShowTime(*at), wall, cmd)];
+        lines.extend(events.iter().map(|e| Line::event(ShowTime(*at), wall, e)));
+        journal.write(&lines).unwrap();
+    }
+    path
+}
+
+fn scripted_named(dir: &Path, name: &str, script: &[(i64, Command)], ended: bool) -> PathBuf {
+    let path = scripted(dir, name, script, 1.0, false);
+    if ended {
+        let recorded = journal::read(&path).unwrap();
+        let mut j = Journal::reopen(&recorded).unwrap();
+        j.write(&[Line::End {
+            at_ms: 1,
+            wall: journal::wall(0),
+        }])
+        .unwrap();
+    }
+    path
+}
+
+const M: i64 = 60_000;
+
+/// Seed 002 (8 / 20 / 15 / 15 / Q&A 30 / 8), run with known timings:
+/// intro 9' (+1), ILO 22' with a 2' pause and a message (+2), BWI 15' (±0), MFA 16' (+1),
+/// Q&A 26' (absorbs 4'), closing 8' (±0). Ends exactly on time (96').
+fn live_script() -> Vec<(i64, Command)> {
+    vec![
+        (0, Command::Start),
+        (9 * M, Command::Next),
+        (15 * M, Command::Message("Five minutes".into())),
+        (20 * M, Command::Pause),
+        (22 * M, Command::Resume),
+        (31 * M, Command::Next),
+        (46 * M, Command::Next),
+        (62 * M, Command::Next),
+        (88 * M, Command::Next),
+        (96 * M, Command::Next),
+    ]
+}
+
+#[test]
+fn report_figures_match_a_scripted_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = scripted(dir.path(), "live.jsonl", &live_script(), 1.0, false);
+    let report = Report::from_journal(&journal::read(&path).unwrap());
+    let actual: Vec<i64> = report
+        .rows
+        .iter()
+        .map(|r| r.actual_ms.unwrap() / M)
+        .collect();
+    assert_eq!(actual, [9, 22, 15, 16, 26, 8]);
+    let overrun: Vec<i64> = report
+        .rows
+        .iter()
+        .map(|r| r.overrun_ms.unwrap() / M)
+        .collect();
+    assert_eq!(overrun, [1, 2, 0, 1, -4, 0]);
+    assert_eq!(report.rows[1].pauses, 1);
+    assert_eq!(report.rows[1].messages, 1);
+    assert_eq!(
+        report
+            .rows
+            .iter()
+            .map(|r| r.pauses + r.messages)
+            .sum::<u32>(),
+        2
+    );
+    assert_eq!(report.end_offset_ms, Some(0));
+    assert_eq!(report.qa_absorbed_ms, Some(4 * M));
+    assert_eq!(report.largest_overruns, vec![(1, 2 * M), (0, M), (3, M)]);
+    // Actual starts are show time from the real start: segment 3 starts 31' in.
+    let start = report.rows[0].actual_start.unwrap();
+    assert_eq!(
+        (report.rows[2].actual_start.unwrap() - start).num_minutes(),
+        31
+    );
+    let md = report.markdown();
+    assert!(
+        md.contains("| 2 | ILO standards — Katerine Landuyt"),
+        "{md}"
+    );
+    assert!(md.contains("| 20:00 | 22:00 | +2:00 | 1 | 1 |"), "{md}");
+    assert!(md.contains("The Q&A absorbed 4:00."), "{md}");
+    assert!(md.contains("(±0:00)"), "{md}");
+    let csv = report.csv().unwrap();
+    assert_eq!(csv.lines().count(), 7);
+    assert!(
+        csv.lines()
+            .nth(2)
+            .unwrap()
+            .ends_with(",1200.0,1320.0,120.0,1,1"),
+        "{csv}"
+    );
+    let json: Value = serde_json::from_str(&report.json()).unwrap();
+    assert_eq!(json["rows"][4]["overrun_ms"], -4 * M);
+}
+
+/// A rehearsal at ×9.6 reports show time, not the compressed real time.
+#[test]
+fn a_fast_rehearsal_reports_show_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = scripted(dir.path(), "rehearsal.jsonl", &live_script(), 9.6, true);
+    let report = Report::from_journal(&journal::read(&path).unwrap());
+    assert!(report.rehearsal);
+    assert_eq!(report.rows[1].actual_ms, Some(22 * M));
+    let start = report.rows[0].actual_start.unwrap();
+    assert_eq!((report.actual_end.unwrap() - start).num_minutes(), 96);
+    assert!(report.markdown().contains("rehearsal ×9.6"));
+}
+
+#[test]
+fn two_runs_are_compared_segment_by_segment() {
+    let dir = tempfile::tempdir().unwrap();
+    let rehearsal = scripted(
+        dir.path(),
+        "r1.jsonl",
+        &[
+            (0, Command::Start),
+            (10 * M, Command::Next),
+            (40 * M, Command::Next),
+        ],
+        9.6,
+        true,
+    );
+    let live = scripted(dir.path(), "live.jsonl", &live_script(), 1.0, false);
+    let reports: Vec<Report> = [rehearsal, live]
+        .iter()
+        .map(|p| Report::from_journal(&journal::read(p).unwrap()))
+        .collect();
+    let cmp = Comparison::check(&reports).unwrap();
+    let md = cmp.markdown();
+    assert!(
+        md.contains("| 1 | Introduction | 8:00 | 10:00 (+2:00) | 9:00 (+1:00) |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| 2 | ILO standards | 20:00 | 30:00 (+10:00) | 22:00 (+2:00) |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("run 1: rehearsal ×9.6") && md.contains("run 2: live"),
+        "{md}"
+    );
+    let csv = cmp.csv().unwrap();
+    assert!(csv.starts_with("index,title,planned_s,run1_actual_s,run1_overrun_s,run2_actual_s"));
+
+    // Journals of another show are not compared.
+    let other_show = show::load_file(Path::new(SHORT)).unwrap();
+    let other = dir.path().join("other.jsonl");
+    Journal::create(
+        &other,
+        &Header::new(&other_show, "x".into(), 1.0, false, TOKEN, 0.0),
+    )
+    .unwrap();
+    let mixed = vec![
+        reports[0].clone(),
+        Report::from_journal(&journal::read(&other).unwrap()),
+    ];
+    assert!(Comparison::check(&mixed).is_err());
+}
+
+#[test]
+fn the_report_command_prints_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = scripted(dir.path(), "a.jsonl", &live_script(), 1.0, false);
+    let b = scripted(dir.path(), "b.jsonl", &live_script(), 9.6, true);
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_podium"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    assert!(run(&["report", a]).contains("Largest overruns: 2. ILO standards +2:00"));
+    assert!(run(&["report", a, "--format", "csv"]).starts_with("index,title,speaker,kind"));
+    let json: Value = serde_json::from_str(&run(&["report", a, "--format", "json"])).unwrap();
+    assert_eq!(json["rows"].as_array().unwrap().len(), 6);
+    assert!(run(&["report", a, b]).contains("2 runs compared"));
+}

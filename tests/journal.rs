@@ -222,7 +222,7 @@ async fn a_torn_last_line_is_ignored_and_cut_off() {
     drop(f);
     let recorded = journal::read(&path).expect("a torn tail is not a refusal");
     assert!(recorded.torn.is_some());
-    let mut proc = Process::spawn(
+    let proc = Process::spawn(
         &[
             "run",
             SHORT,

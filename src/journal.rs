@@ -315,6 +315,27 @@ impl Journal {
         Ok(journal)
     }
 
+    /// Creates a new journal at `path`, or beside it with `-2`, `-3`… when that name is taken
+    /// (two runs of one show started in the same millisecond).
+    pub fn create_unique(path: &Path, header: &Header) -> Result<Journal, JournalError> {
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut candidate = path.to_owned();
+        for n in 2.. {
+            match Journal::create(&candidate, header) {
+                Err(JournalError::Io { source, .. })
+                    if source.kind() == std::io::ErrorKind::AlreadyExists && n < 100 =>
+                {
+                    candidate = path.with_file_name(format!("{stem}-{n}.jsonl"));
+                }
+                other => return other,
+            }
+        }
+        unreachable!("the loop returns")
+    }
+
     /// Opens a recorded journal for appending, cutting off a torn last line first.
     pub fn reopen(recorded: &Recorded) -> Result<Journal, JournalError> {
         let path = &recorded.path;

@@ -149,14 +149,6 @@ fn start_fresh(args: &RunArgs, show: &show::Show, hash: String) -> anyhow::Resul
     };
     let speed = args.speed.unwrap_or(1.0);
     let clock = Clock::new(speed);
-    let path = match &args.journal {
-        Some(p) => p.clone(),
-        None => journal::default_path(
-            std::path::Path::new("runs"),
-            &args.file,
-            journal::wall(clock.unix_at_zero_ms() as i64),
-        ),
-    };
     let header = Header::new(
         show,
         hash,
@@ -165,10 +157,21 @@ fn start_fresh(args: &RunArgs, show: &show::Show, hash: String) -> anyhow::Resul
         token.expose(),
         clock.unix_at_zero_ms(),
     );
+    let journal = match &args.journal {
+        Some(path) => Journal::create(path, &header)?,
+        None => Journal::create_unique(
+            &journal::default_path(
+                std::path::Path::new("runs"),
+                &args.file,
+                journal::wall(clock.unix_at_zero_ms() as i64),
+            ),
+            &header,
+        )?,
+    };
     Ok(Start {
         clock,
         engine: Engine::new(show),
-        journal: Journal::create(&path, &header)?,
+        journal,
         token,
         rehearsal: args.rehearsal,
     })

@@ -158,6 +158,8 @@ pub struct Process {
     pub child: tokio::process::Child,
     pub base: String,
     pub stdout: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+    /// Where the run's journal goes unless the test chose (`--journal`, `--resume`).
+    pub journal_dir: Option<tempfile::TempDir>,
 }
 
 impl Process {
@@ -171,8 +173,14 @@ impl Process {
     /// `podium ARGS --bind 127.0.0.1:0 --token TOKEN` with extra environment; stderr is piped.
     pub async fn spawn(args: &[&str], env: &[(&str, &str)]) -> Process {
         use tokio::io::AsyncBufReadExt;
+        let journal_dir = (!args.contains(&"--journal") && !args.contains(&"--resume"))
+            .then(|| tempfile::tempdir().expect("temporary directory"));
+        let journal = journal_dir
+            .as_ref()
+            .map(|d| d.path().join("run.jsonl").display().to_string());
         let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_podium"))
             .args(args)
+            .args(journal.iter().flat_map(|j| ["--journal", j.as_str()]))
             .args(if args.contains(&"--bind") {
                 &[][..]
             } else {
@@ -205,6 +213,7 @@ impl Process {
             child,
             base,
             stdout,
+            journal_dir,
         }
     }
 

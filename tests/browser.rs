@@ -1,0 +1,658 @@
+//! Headless Chromium (through chromedriver and fantoccini) against the real `podium` binary: the
+//! speaker page follows the countdown through every phase with the right digits and colours, shows
+//! the moderator's message and says "reconnecting" when the server stops; the moderator page lists
+//! the run-of-show and starts the show from its button. Screenshots of each state are written to
+//! `target/screenshots/` for a human to look at.
+//!
+//! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver`. Without them every test prints
+//! "skipping: chromium not installed" and passes — unless `CI` is set, where they fail instead.
+//!
+//! Each test has its own chromedriver (on a free port) and its own scratch directory under the
+//! system temp dir, holding a fresh Chromium profile and the run's journal (so that tests leave
+//! nothing in `runs/`, and two podiums started in the same millisecond cannot collide). Timing
+//! is by polling with generous deadlines, never by fixed sleeps: at `--speed 60` each phase of the
+//! 2-minute "Opening" segment lasts about a real second, which a 50 ms poll sees comfortably.
+
+mod common;
+
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Process, TOKEN};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde::Deserialize;
+use serde_json::json;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const SHOW: &str = "tests/sessions/short.toml";
+
+/// How long any awaited page condition may take (a loaded 2-core machine included).
+const DEADLINE: Duration = Duration::from_secs(10);
+/// How often a page condition is checked.
+const POLL: Duration = Duration::from_millis(50);
+
+// ---- Environment -------------------------------------------------------------------------------
+
+/// True when running under continuous integration (`CI` set to anything but empty/0/false).
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false"))
+}
+
+/// Whether Chromium and chromedriver are installed. Missing ones fail the test under CI;
+/// elsewhere the test is skipped with a message.
+fn browser_available() -> bool {
+    let missing: Vec<&str> = [CHROMIUM, CHROMEDRIVER]
+        .into_iter()
+        .filter(|path| !Path::new(path).exists())
+        .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    assert!(
+        !in_ci(),
+        "CI is set but {} is missing: install chromium and its chromedriver",
+        missing.join(" and ")
+    );
+    eprintln!(
+        "skipping: chromium not installed ({} missing)",
+        missing.join(", ")
+    );
+    false
+}
+
+fn screenshot_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots")
+}
+
+/// A port that was free a moment ago (chromedriver binds it next; see `Driver::start`).
+fn free_port() -> u16 {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .and_then(|l| l.local_addr())
+        .expect("an ephemeral loopback port is available")
+        .port()
+}
+
+// ---- chromedriver and the browser ----------------------------------------------------------------
+
+/// A chromedriver child process in a process group of its own; on drop it is stopped and any
+/// Chromium left in its group is killed.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Driver {
+    /// Starts chromedriver on a free port and waits until it accepts connections. Retries with
+    /// another port if the chosen one was taken in between.
+    fn start() -> Driver {
+        for _ in 0..3 {
+            let port = free_port();
+            let mut child = Command::new(CHROMEDRIVER)
+                .arg(format!("--port={port}"))
+                .process_group(0)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("chromedriver starts");
+            let deadline = Instant::now() + DEADLINE;
+            loop {
+                if TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_ok() {
+                    return Driver { child, port };
+                }
+                if let Some(status) = child.try_wait().expect("chromedriver's status is readable") {
+                    eprintln!("chromedriver on port {port} exited ({status}); trying another port");
+                    break;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "chromedriver did not listen on port {port} within {DEADLINE:?}"
+                );
+                std::thread::sleep(POLL);
+            }
+        }
+        panic!("chromedriver failed to start three times");
+    }
+}
+
+impl Drop for Driver {
+    /// SIGTERM, then SIGKILL if chromedriver lingers; then SIGKILL to whatever is left in its
+    /// process group (a Chromium whose session was not ended: chromedriver does not take it down).
+    fn drop(&mut self) {
+        use nix::sys::signal::{Signal, kill, killpg};
+        use nix::unistd::Pid;
+        let pid = Pid::from_raw(self.child.id() as i32);
+        let _ = kill(pid, Signal::SIGTERM);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !matches!(self.child.try_wait(), Ok(Some(_))) {
+            if Instant::now() >= deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                break;
+            }
+            std::thread::sleep(POLL);
+        }
+        let _ = killpg(pid, Signal::SIGKILL); // ESRCH when the group is already empty
+    }
+}
+
+/// A directory of our own for one test (Chromium profile, journal); removed on drop, so it must
+/// outlive the browser and the server: declare it first.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(test: &str) -> Scratch {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let dir = std::env::temp_dir().join(format!(
+            "podium-browser-{test}-{}-{nanos}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).expect("the temp dir is writable for a scratch directory");
+        Scratch(dir)
+    }
+
+    /// A path inside the directory, as a string for a command line.
+    fn join(&self, name: &str) -> String {
+        self.0.join(name).to_string_lossy().into_owned()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Starts the real binary on `SHOW` at `speed`, journaling into `scratch`.
+async fn podium(scratch: &Scratch, speed: &str) -> Process {
+    let journal = scratch.join("run.jsonl");
+    Process::start(&["run", SHOW, "--speed", speed, "--journal", &journal]).await
+}
+
+/// A headless Chromium session. Call `close` at the end of a test. If a test panics first, drop
+/// ends the session through chromedriver (the async client cannot, as the runtime is going away);
+/// then the driver drops.
+struct Browser {
+    client: Client,
+    session: String,
+    closed: bool,
+    driver: Driver,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if !self.closed {
+            let _ = delete_session(self.driver.port, &self.session);
+        }
+    }
+}
+
+/// `DELETE /session/<id>` to chromedriver, blocking until it answers: it quits that session's
+/// Chromium first. (chromedriver keeps the connection open, so the answer is read by length.)
+fn delete_session(port: u16, session: &str) -> std::io::Result<()> {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    write!(
+        stream,
+        "DELETE /session/{session} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\
+         Content-Length: 0\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut reader = BufReader::new(stream);
+    let mut length = 0;
+    let mut line = String::new();
+    while reader.read_line(&mut line)? > 2 {
+        if let Some((name, value)) = line.split_once(':')
+            && name.eq_ignore_ascii_case("content-length")
+        {
+            length = value.trim().parse().unwrap_or(0);
+        }
+        line.clear();
+    }
+    reader.read_exact(&mut vec![0; length])
+}
+
+impl Browser {
+    /// Opens Chromium with a fresh profile in `scratch`.
+    async fn start(scratch: &Scratch) -> Browser {
+        let driver = Driver::start();
+        let capabilities = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": [
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--disable-quic",
+                    "--window-size=1920,1080",
+                    format!("--user-data-dir={}", scratch.join("chromium-profile")),
+                ],
+            },
+        });
+        let serde_json::Value::Object(capabilities) = capabilities else {
+            unreachable!("a JSON object literal")
+        };
+        let client = ClientBuilder::native()
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{}", driver.port))
+            .await
+            .expect("chromedriver opens a headless Chromium session");
+        let session = client
+            .session_id()
+            .await
+            .expect("the session id is known")
+            .expect("a session was created");
+        Browser {
+            client,
+            session,
+            closed: false,
+            driver,
+        }
+    }
+
+    async fn goto(&self, url: &str) {
+        self.client
+            .goto(url)
+            .await
+            .unwrap_or_else(|e| panic!("Chromium loads {url}: {e}"));
+    }
+
+    /// Runs `script` (a function body) in the page and returns its JSON result.
+    async fn eval<T: serde::de::DeserializeOwned>(&self, script: &str) -> T {
+        let value = self
+            .client
+            .execute(script, Vec::new())
+            .await
+            .unwrap_or_else(|e| panic!("script runs in the page: {e}\n{script}"));
+        serde_json::from_value(value.clone())
+            .unwrap_or_else(|e| panic!("script result has the expected shape ({e}): {value}"))
+    }
+
+    /// Polls `script` (returning a boolean) until it is true; fails after `DEADLINE`.
+    async fn wait_true(&self, what: &str, script: &str) {
+        let deadline = Instant::now() + DEADLINE;
+        while !self.eval::<bool>(script).await {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Saves a PNG of the viewport as `target/screenshots/<name>`. The viewport is 1920 wide;
+    /// new headless Chromium keeps room for window decorations, so it is ~937 (not 1080) high.
+    async fn screenshot(&self, name: &str) {
+        let png = self
+            .client
+            .screenshot()
+            .await
+            .unwrap_or_else(|e| panic!("Chromium takes screenshot {name}: {e}"));
+        assert!(png.len() > 24 && &png[1..4] == b"PNG", "{name} is a PNG");
+        let width = u32::from_be_bytes(png[16..20].try_into().expect("4 bytes"));
+        assert_eq!(width, 1920, "{name}: the viewport follows --window-size");
+        let dir = screenshot_dir();
+        std::fs::create_dir_all(&dir).expect("target/screenshots can be created");
+        std::fs::write(dir.join(name), png).expect("screenshot written");
+    }
+
+    /// Ends the session; chromedriver quits Chromium.
+    async fn close(mut self) {
+        self.closed = true;
+        self.client
+            .clone()
+            .close()
+            .await
+            .expect("the Chromium session closes cleanly");
+    }
+}
+
+// ---- The speaker page ----------------------------------------------------------------------------
+
+/// What the speaker page shows, read in one script so all fields belong to the same moment.
+#[derive(Debug, Deserialize)]
+struct Speaker {
+    phase: Option<String>,
+    digits: String,
+    background: Rgb,
+    digits_colour: Rgb,
+    /// `None` while the message box is hidden.
+    message: Option<String>,
+    status: String,
+    status_text: String,
+    status_visible: bool,
+    /// The digits lie inside the clock box and the viewport (nothing clipped).
+    digits_fit: bool,
+    /// The digits' font size (their line box) as a fraction of the viewport height.
+    digits_height: f64,
+    /// The message box (when shown) lies inside the viewport and does not overlap the digits.
+    message_fits: bool,
+}
+
+const SPEAKER_SNAPSHOT: &str = r#"
+    const $ = (id) => document.getElementById(id);
+    const body = document.body, digits = $('remaining'), message = $('message'), status = $('status');
+    const rgb = (css) => (css.match(/[\d.]+/g) ?? []).slice(0, 3).map(Number);
+    // Horizontally the text's own extent; vertically the line box (line-height 1, so one em),
+    // since the font's content area (ascent + descent) is taller than the digits' ink.
+    const text = document.createRange();
+    text.selectNodeContents(digits);
+    const run = text.getBoundingClientRect(), line = digits.getBoundingClientRect();
+    const glyphs = { left: run.left, right: run.right, top: line.top, bottom: line.bottom,
+                     height: line.height };
+    const clock = document.querySelector('.speaker-clock').getBoundingClientRect();
+    const inside = (r, o) => r.left >= o.left - 1 && r.top >= o.top - 1
+        && r.right <= o.right + 1 && r.bottom <= o.bottom + 1;
+    const viewport = { left: 0, top: 0, right: innerWidth, bottom: innerHeight };
+    const box = message.getBoundingClientRect();
+    return {
+        phase: body.dataset.phase ?? null,
+        digits: digits.textContent,
+        background: rgb(getComputedStyle(body).backgroundColor),
+        digits_colour: rgb(getComputedStyle(digits).color),
+        message: message.hidden ? null : message.textContent,
+        status: status.dataset.state,
+        status_text: status.textContent,
+        status_visible: !status.hidden,
+        digits_fit: inside(glyphs, clock) && inside(glyphs, viewport),
+        digits_height: glyphs.height / innerHeight,
+        message_fits: message.hidden
+            || (inside(box, viewport) && (box.bottom <= glyphs.top || box.top >= glyphs.bottom)),
+    };
+"#;
+
+/// A CSS colour as red, green, blue.
+#[derive(Debug, Clone, Copy, Deserialize)]
+struct Rgb(f64, f64, f64);
+
+impl Rgb {
+    /// Amber (#f5a623): strong red, medium green, little blue.
+    fn is_amber(self) -> bool {
+        let Rgb(r, g, b) = self;
+        r > 200.0 && (100.0..=210.0).contains(&g) && b < 100.0
+    }
+
+    /// Red, bright (#d0021b) or the dark flash of over-max (#5e0010).
+    fn is_red(self) -> bool {
+        let Rgb(r, g, b) = self;
+        r >= 80.0 && g < 60.0 && b < 60.0 && r > 2.0 * g.max(b)
+    }
+
+    /// Near-black background of a running clock.
+    fn is_dark(self) -> bool {
+        let Rgb(r, g, b) = self;
+        r.max(g).max(b) < 60.0
+    }
+}
+
+/// The speaker page's phases in the order a segment passes through them.
+const PHASES: [&str; 5] = ["ready", "running", "warning", "overtime", "over-max"];
+
+fn rank(phase: Option<&str>) -> Option<usize> {
+    PHASES.iter().position(|p| Some(*p) == phase)
+}
+
+/// Seconds shown by "m:ss" digits, negative for "+m:ss" (overtime).
+fn shown_seconds(digits: &str) -> Option<i64> {
+    let (sign, clock) = match digits.strip_prefix('+') {
+        Some(rest) => (-1, rest),
+        None => (1, digits),
+    };
+    let (m, s) = clock.split_once(':')?;
+    let (m, s): (i64, i64) = (m.parse().ok()?, s.parse().ok()?);
+    (s < 60 && clock.len() >= 4).then_some(sign * (m * 60 + s))
+}
+
+impl Browser {
+    async fn speaker(&self) -> Speaker {
+        self.eval(SPEAKER_SNAPSHOT).await
+    }
+
+    /// Polls the speaker page until `done` holds; fails after `DEADLINE`.
+    async fn speaker_until(&self, what: &str, done: impl Fn(&Speaker) -> bool) -> Speaker {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            let seen = self.speaker().await;
+            if done(&seen) {
+                return seen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; the page shows {seen:#?}"
+            );
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Polls until the page is in `phase` and `also` holds; fails at once if the page is already
+    /// past `phase` (the poll missed it), or after `DEADLINE`.
+    async fn speaker_in(&self, phase: &str, also: impl Fn(&Speaker) -> bool) -> Speaker {
+        let target = rank(Some(phase));
+        let seen = self
+            .speaker_until(&format!("phase {phase}"), |s| {
+                (s.phase.as_deref() == Some(phase) && also(s)) || rank(s.phase.as_deref()) > target
+            })
+            .await;
+        assert_eq!(
+            seen.phase.as_deref(),
+            Some(phase),
+            "the page went past {phase} before the poll saw it: {seen:#?}"
+        );
+        seen
+    }
+
+    /// Screenshot of a phase that lasts about a second: checks the page is still in that phase
+    /// afterwards, so the picture shows what its name says.
+    async fn screenshot_in(&self, phase: &str, name: &str) {
+        let started = Instant::now();
+        self.screenshot(name).await;
+        let after = self.speaker().await;
+        assert_eq!(
+            after.phase.as_deref(),
+            Some(phase),
+            "{name}: the screenshot took {:?}, longer than the {phase} phase lasted",
+            started.elapsed()
+        );
+    }
+}
+
+/// Checks shared by every speaker screenshot: big digits, all of them visible.
+fn assert_readable(seen: &Speaker) {
+    assert!(seen.digits_fit, "the digits are clipped: {seen:#?}");
+    assert!(
+        seen.digits_height > 0.3,
+        "the digits fill only {:.0}% of the screen height: {seen:#?}",
+        seen.digits_height * 100.0
+    );
+    assert!(
+        seen.message_fits,
+        "the message box overflows or covers the digits: {seen:#?}"
+    );
+}
+
+#[tokio::test]
+async fn speaker_page_follows_the_countdown_and_notices_the_server_stop() {
+    if !browser_available() {
+        return;
+    }
+    let scratch = Scratch::new("speaker");
+    let mut server = podium(&scratch, "60").await;
+    let browser = Browser::start(&scratch).await;
+    browser.goto(&format!("{}/", server.base)).await;
+
+    // Ready: the full length, connected, status pill hidden.
+    let seen = browser
+        .speaker_until("the ready page at 2:00", |s| {
+            s.phase.as_deref() == Some("ready") && s.digits == "2:00" && s.status == "connected"
+        })
+        .await;
+    assert!(
+        !seen.status_visible,
+        "the status pill hides once connected: {seen:#?}"
+    );
+    assert_eq!(seen.message, None);
+    assert_readable(&seen);
+    browser.screenshot("speaker-ready.png").await;
+
+    let state = server.command(r#"{"cmd":"start"}"#).await;
+    assert_eq!(state["phase"], "running", "{state}");
+
+    // Running (about 1 s real): counting down from 2:00 on a near-black screen.
+    let seen = browser.speaker_in("running", |_| true).await;
+    let secs = shown_seconds(&seen.digits).expect("m:ss digits");
+    assert!(
+        (60..=120).contains(&secs),
+        "running shows 1:00–2:00: {seen:#?}"
+    );
+    assert!(
+        seen.background.is_dark(),
+        "running is near-black: {seen:#?}"
+    );
+
+    // Warning at 1:00 left (about 1 s real): amber, black digits.
+    let seen = browser.speaker_in("warning", |_| true).await;
+    let secs = shown_seconds(&seen.digits).expect("m:ss digits");
+    assert!(
+        (1..=60).contains(&secs),
+        "warning shows 0:01–1:00: {seen:#?}"
+    );
+    assert!(seen.background.is_amber(), "warning is amber: {seen:#?}");
+    assert!(
+        seen.digits_colour.is_dark(),
+        "black digits on amber: {seen:#?}"
+    );
+    assert_readable(&seen);
+    browser
+        .screenshot_in("warning", "speaker-warning.png")
+        .await;
+
+    // Overtime (about 1 s real): red, counting up with a "+".
+    let seen = browser
+        .speaker_in("overtime", |s| s.digits.starts_with('+'))
+        .await;
+    let secs = shown_seconds(&seen.digits).expect("+m:ss digits");
+    assert!(
+        (-60..=-1).contains(&secs),
+        "overtime shows +0:01–+1:00: {seen:#?}"
+    );
+    assert!(seen.background.is_red(), "overtime is red: {seen:#?}");
+    assert_readable(&seen);
+    browser
+        .screenshot_in("overtime", "speaker-overtime.png")
+        .await;
+
+    // Over max (from +1:00 on, for good): red, flashing dark red.
+    let seen = browser.speaker_in("over-max", |_| true).await;
+    assert!(
+        seen.digits.starts_with('+'),
+        "over-max counts up: {seen:#?}"
+    );
+    assert!(seen.background.is_red(), "over-max is red: {seen:#?}");
+    assert_readable(&seen);
+    browser.screenshot("speaker-over-max.png").await;
+
+    // A message from the moderator appears above the clock.
+    server
+        .command(r#"{"cmd":"message","text":"Wrap up please"}"#)
+        .await;
+    let seen = browser
+        .speaker_until("the message", |s| {
+            s.message.as_deref() == Some("Wrap up please")
+        })
+        .await;
+    assert_readable(&seen);
+    browser.screenshot("speaker-message.png").await;
+
+    // The server stops: the page says so and keeps trying.
+    let status = server.terminate().await;
+    assert!(
+        status.success(),
+        "podium exits cleanly on SIGTERM: {status}"
+    );
+    let seen = browser
+        .speaker_until("the reconnecting status", |s| s.status == "reconnecting")
+        .await;
+    assert!(seen.status_visible, "the status pill shows: {seen:#?}");
+    assert!(
+        seen.status_text.contains("reconnecting"),
+        "the status says reconnecting: {seen:#?}"
+    );
+    browser.screenshot("speaker-reconnecting.png").await;
+
+    browser.close().await;
+}
+
+// ---- The moderator page --------------------------------------------------------------------------
+
+#[tokio::test]
+async fn control_page_lists_the_show_and_starts_it() {
+    if !browser_available() {
+        return;
+    }
+    // Real-time speed: the first segment stays "running" for a minute, ample time to look.
+    let scratch = Scratch::new("control");
+    let server = podium(&scratch, "1").await;
+    let browser = Browser::start(&scratch).await;
+    browser
+        .goto(&format!("{}/control#token={TOKEN}", server.base))
+        .await;
+
+    browser
+        .wait_true(
+            "three run-of-show rows and a live connection",
+            r#"return document.querySelectorAll('#show-rows tr[data-index]').length === 3
+                && document.getElementById('status').dataset.state === 'connected';"#,
+        )
+        .await;
+    let titles: Vec<String> = browser
+        .eval(
+            r#"return [...document.querySelectorAll('#show-rows tr[data-index] .what')]
+                .map((td) => td.textContent);"#,
+        )
+        .await;
+    assert_eq!(titles, ["Opening", "Keynote", "Q&A"]);
+    let (status, state) = server.get("/api/state").await;
+    assert_eq!((status, &state["phase"]), (200, &json!("ready")), "{state}");
+
+    let toggle = browser
+        .client
+        .find(Locator::Css("#toggle"))
+        .await
+        .expect("the page has a #toggle button");
+    assert_eq!(toggle.text().await.expect("button text"), "Start");
+    toggle.click().await.expect("#toggle is clickable");
+
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        let (status, state) = server.get("/api/state").await;
+        assert_eq!(status, 200, "{state}");
+        if state["phase"] == "running" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the show did not start after clicking #toggle: {state}"
+        );
+        tokio::time::sleep(POLL).await;
+    }
+    browser
+        .wait_true(
+            "the page to show the running segment",
+            r#"return document.getElementById('now').dataset.phase === 'running'
+                && document.getElementById('toggle').textContent === 'Pause'
+                && document.querySelector('#show-rows tr[data-index="0"]')
+                       ?.classList.contains('current') === true;"#,
+        )
+        .await;
+    browser.screenshot("control.png").await;
+
+    browser.close().await;
+}

@@ -21,7 +21,10 @@ pub struct Clock {
 impl Clock {
     /// A clock whose show time starts at zero now. `speed` must be finite and positive.
     pub fn new(speed: f64) -> Clock {
-        Clock::resume(speed, unix_now_ms())
+        Clock {
+            origin_show_ms: 0.0,
+            ..Clock::resume(speed, unix_now_ms())
+        }
     }
 
     /// A clock continuing a session whose show time was zero at Unix ms `unix_at_zero_ms`: the
@@ -56,7 +59,8 @@ impl Clock {
 
     fn show_time_at(&self, at: Instant) -> ShowTime {
         let real_ms = at.saturating_duration_since(self.origin).as_nanos() as f64 / 1e6;
-        ShowTime((self.origin_show_ms + real_ms * self.speed).floor() as i64)
+        // The epsilon absorbs float rounding so that `instant_of` round-trips exactly.
+        ShowTime((self.origin_show_ms + real_ms * self.speed + 1e-6).floor() as i64)
     }
 
     /// The real instant at which show time reaches `t` (rounded up, so that `now()` at that

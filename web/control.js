@@ -178,7 +178,7 @@ function render() {
   const phase = phaseAt(state, remaining);
 
   view.now.dataset.phase = phase;
-  view.showTitle.textContent = state.title || 'Podium';
+  view.showTitle.textContent = (state.title || 'Podium') + (state.rehearsal ? ' — rehearsal' : '');
   view.position.textContent = `Segment ${state.index + 1} of ${state.segments}`;
   view.title.textContent = state.segment?.title ?? '';
   view.speaker.textContent = state.segment?.speaker ?? '';

@@ -12,6 +12,7 @@ const view = {
   remaining: $('remaining'),
   next: $('next'),
   status: $('status'),
+  rehearsal: $('rehearsal'),
 };
 
 const LONG_MESSAGE = 50; // characters; longer messages get a smaller font
@@ -65,6 +66,7 @@ function render() {
   setOptional(view.next, finished || !state.next ? '' : nextLine(state.next));
   setOptional(view.message, state.message ?? '');
   view.message.toggleAttribute('data-long', view.message.textContent.length > LONG_MESSAGE);
+  view.rehearsal.hidden = !state.rehearsal;
   document.title = state.title ? `${state.title} — Podium` : 'Podium';
 
   const wait = msUntilNextChange(state, now);

@@ -656,3 +656,25 @@ async fn control_page_lists_the_show_and_starts_it() {
 
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_rehearsal_shows_its_badge_on_the_speaker_page() {
+    if !browser_available() {
+        return;
+    }
+    let scratch = Scratch::new("rehearsal");
+    let journal = scratch.join("run.jsonl");
+    let server = Process::start(&["run", SHOW, "--rehearsal", "--journal", &journal]).await;
+    let browser = Browser::start(&scratch).await;
+    browser.goto(&format!("{}/", server.base)).await;
+    browser
+        .wait_true(
+            "the rehearsal badge",
+            r#"const b = document.getElementById('rehearsal');
+               return document.body.dataset.phase === 'ready' && !b.hidden
+                   && b.getBoundingClientRect().height > 0;"#,
+        )
+        .await;
+    browser.screenshot("speaker-rehearsal.png").await;
+    browser.close().await;
+}

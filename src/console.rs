@@ -179,14 +179,7 @@ fn draw(control: &Handle, mode: &Mode) -> std::io::Result<()> {
         Mode::ConfirmQuit => "The show is running. Quit? y/N".bold().to_string(),
         Mode::Keys => status_line(control),
     };
-    let mut out = stdout();
-    queue!(
-        out,
-        cursor::MoveToColumn(0),
-        terminal::Clear(terminal::ClearType::CurrentLine)
-    )?;
-    write!(out, "{line}")?;
-    out.flush()
+    rewrite_line(&line)
 }
 
 fn status_line(control: &Handle) -> String {
@@ -240,13 +233,18 @@ fn print_report(control: &Handle) -> std::io::Result<()> {
 
 /// Prints a line above the status line.
 fn print_line(text: &str) -> std::io::Result<()> {
+    rewrite_line(&format!("{text}\r\n"))
+}
+
+/// Replaces the terminal's current line with `text`.
+fn rewrite_line(text: &str) -> std::io::Result<()> {
     let mut out = stdout();
     queue!(
         out,
         cursor::MoveToColumn(0),
         terminal::Clear(terminal::ClearType::CurrentLine)
     )?;
-    write!(out, "{text}\r\n")?;
+    write!(out, "{text}")?;
     out.flush()
 }
 

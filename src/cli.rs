@@ -31,7 +31,12 @@ pub enum Cmd {
         /// Also show times in this IANA zone (repeatable), e.g. --tz America/Toronto.
         #[arg(long = "tz")]
         zones: Vec<String>,
+        /// Output: a text table, JSON, CSV (spreadsheets) or ICS (one calendar event per segment).
+        #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+        format: PlanFormat,
     },
+    /// Turn a CSV (from a spreadsheet) or a plain-text agenda into a session file.
+    Import(ImportArgs),
     /// Run the show: serve the speaker and moderator pages and drive the countdown.
     Run(RunArgs),
     /// Planned-versus-actual report of a recorded run; several journals are compared.
@@ -50,6 +55,37 @@ pub enum Format {
     Md,
     Csv,
     Json,
+}
+
+/// Output formats of `podium plan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlanFormat {
+    Text,
+    Json,
+    Csv,
+    Ics,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// A .csv with a header row (title, speaker, kind, duration, min, max, at, notes), or a .txt
+    /// agenda with minute marks ("Introduction: organisers (8')") or time ranges ("10:15 - 13:00 …").
+    pub file: PathBuf,
+    /// Write the session here (refuses to overwrite); default: standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// The session's title (default: the agenda's first line, or the file name).
+    #[arg(long)]
+    pub title: Option<String>,
+    /// The session's IANA time zone, e.g. Europe/Zurich.
+    #[arg(long)]
+    pub timezone: Option<String>,
+    /// The date of the session ("2017-10-12"): with time ranges, sets `start` and `end`.
+    #[arg(long)]
+    pub date: Option<String>,
+    /// Which day of a multi-day agenda to import (1, 2, …).
+    #[arg(long)]
+    pub day: Option<usize>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -61,6 +61,9 @@ pub struct SegmentRecord {
     pub duration_ms: i64,
     pub max_ms: Option<i64>,
     pub warn_ms: i64,
+    /// How far `fit` may shorten it (absent in journals written before `min` existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_ms: Option<i64>,
 }
 
 /// The first line.
@@ -248,6 +251,7 @@ impl Header {
             title: self.title.clone(),
             start: self.planned_start,
             timezone: crate::show::parse_zone(&self.timezone).unwrap_or(chrono_tz::UTC),
+            end: None,
             segments: self
                 .segments
                 .iter()
@@ -258,6 +262,8 @@ impl Header {
                         .unwrap_or(crate::show::Kind::Other),
                     duration: d(s.duration_ms),
                     max: s.max_ms.map(d),
+                    min: s.min_ms.map(d),
+                    at: None,
                     warn: d(s.warn_ms),
                     notes: None,
                 })
@@ -277,6 +283,7 @@ fn segment_records(show: &Show) -> Vec<SegmentRecord> {
             duration_ms: ms(s.duration),
             max_ms: s.max.map(ms),
             warn_ms: ms(s.warn),
+            min_ms: s.min.map(ms),
         })
         .collect()
 }

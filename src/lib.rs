@@ -3,6 +3,7 @@
 //!
 //! Crate map (see ARCHITECTURE.md):
 //! - [`show`]: the run-of-show model, TOML loading and validation, the planned timetable.
+//! - [`import`]: CSV and plain-text agendas into session files.
 //! - [`engine`]: the pure timing state machine (no clock, no I/O).
 //! - [`clock`]: the only reader of time; show time, speed, Unix milliseconds.
 //! - [`controller`]: the one task that owns the engine and publishes serialized states.
@@ -19,6 +20,7 @@ pub mod clock;
 pub mod console;
 pub mod controller;
 pub mod engine;
+pub mod import;
 pub mod journal;
 pub mod protocol;
 pub mod report;

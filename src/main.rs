@@ -8,13 +8,14 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use podium::cli::{Cli, Cmd, Format, RunArgs};
+use podium::cli::{Cli, Cmd, Format, ImportArgs, PlanFormat, RunArgs};
 use podium::clock::{Clock, unix_now_ms};
 use podium::engine::Engine;
+use podium::import::ImportError;
 use podium::journal::{self, Header, Journal, JournalError, Line};
 use podium::report::{Comparison, Report, ReportError};
 use podium::server::Token;
-use podium::show::{self, LoadError, Timetable};
+use podium::show::{self, ExportError, LoadError, Timetable};
 use podium::{alerts, console, controller, server};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -36,7 +37,13 @@ fn main() -> ExitCode {
         .init();
     let result = match cli.command {
         Cmd::Check { files } => check(&files),
-        Cmd::Plan { file, start, zones } => plan(&file, start.as_deref(), &zones),
+        Cmd::Plan {
+            file,
+            start,
+            zones,
+            format,
+        } => plan(&file, start.as_deref(), &zones, format),
+        Cmd::Import(args) => import(args),
         Cmd::Report { journals, format } => report(&journals, format),
         Cmd::Run(args) => tokio::runtime::Runtime::new()
             .context("cannot start the async runtime")
@@ -58,6 +65,8 @@ fn main() -> ExitCode {
             if e.downcast_ref::<LoadError>().is_some()
                 || e.downcast_ref::<Usage>().is_some()
                 || e.downcast_ref::<ReportError>().is_some()
+                || e.downcast_ref::<ImportError>().is_some()
+                || e.downcast_ref::<ExportError>().is_some()
                 || journal_input
             {
                 ExitCode::from(2)
@@ -72,12 +81,17 @@ fn check(files: &[std::path::PathBuf]) -> anyhow::Result<()> {
     let mut broken = 0;
     for file in files {
         match show::load_file(file) {
-            Ok(show) => println!(
-                "ok  {}: {} segments, {}",
-                file.display(),
-                show.segments.len(),
-                show::format_hms(show.total())
-            ),
+            Ok(show) => {
+                println!(
+                    "ok  {}: {} segments, {}",
+                    file.display(),
+                    show.segments.len(),
+                    show::format_hms(show.total())
+                );
+                for warning in Timetable::new(&show, None).warnings() {
+                    eprintln!("{}: warning: {warning}", file.display());
+                }
+            }
             Err(e) => {
                 broken += 1;
                 eprintln!("{e}");
@@ -94,7 +108,12 @@ fn check(files: &[std::path::PathBuf]) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn plan(file: &std::path::Path, start: Option<&str>, zones: &[String]) -> anyhow::Result<()> {
+fn plan(
+    file: &std::path::Path,
+    start: Option<&str>,
+    zones: &[String],
+    format: PlanFormat,
+) -> anyhow::Result<()> {
     let show = show::load_file(file)?;
     let start = start
         .map(|s| {
@@ -105,7 +124,52 @@ fn plan(file: &std::path::Path, start: Option<&str>, zones: &[String]) -> anyhow
         .iter()
         .map(|z| show::parse_zone(z).map_err(|why| Usage(format!("--tz: {why}"))))
         .collect::<Result<Vec<_>, _>>()?;
-    print!("{}", Timetable::new(&show, start).render(&zones));
+    let format = match format {
+        PlanFormat::Text => show::Format::Text,
+        PlanFormat::Json => show::Format::Json,
+        PlanFormat::Csv => show::Format::Csv,
+        PlanFormat::Ics => show::Format::Ics,
+    };
+    print!(
+        "{}",
+        show::render(&Timetable::new(&show, start), &zones, format)?
+    );
+    Ok(())
+}
+
+fn import(args: ImportArgs) -> anyhow::Result<()> {
+    let options = podium::import::Options {
+        title: args.title,
+        timezone: args.timezone,
+        date: args.date,
+        day: args.day,
+    };
+    let session = podium::import::import_file(&args.file, &options)?;
+    match args.out {
+        Some(out) => {
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&out)
+                .map_err(|e| match e.kind() {
+                    std::io::ErrorKind::AlreadyExists => Usage(format!(
+                        "{} already exists: remove it or choose another --out",
+                        out.display()
+                    ))
+                    .into(),
+                    _ => anyhow::Error::new(e).context(format!("cannot create {}", out.display())),
+                })?;
+            std::io::Write::write_all(&mut file, session.text.as_bytes())
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            eprintln!(
+                "podium: wrote {} ({} segments); check it with `podium plan {}`",
+                out.display(),
+                session.segments,
+                out.display()
+            );
+        }
+        None => print!("{}", session.text),
+    }
     Ok(())
 }
 

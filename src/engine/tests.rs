@@ -16,6 +16,8 @@ fn seg(title: &str, minutes: u64, max: Option<u64>, warn_s: u64) -> Segment {
         kind: Kind::Talk,
         duration: Duration::from_secs(minutes * 60),
         max: max.map(|m| Duration::from_secs(m * 60)),
+        min: None,
+        at: None,
         warn: Duration::from_secs(warn_s),
         notes: None,
     }
@@ -28,6 +30,7 @@ fn show() -> Show {
         title: "test".into(),
         start: None,
         timezone: chrono_tz::UTC,
+        end: None,
         segments: vec![
             seg("Intro", 8, None, 60),
             seg("Talk A", 20, Some(25), 120),

@@ -6,12 +6,12 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use chrono::{DateTime, LocalResult, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, LocalResult, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{DEFAULT_WARN, Kind, Segment, Show, format_hms};
+use super::{DEFAULT_WARN, End, Kind, Segment, Show, format_hms};
 
 /// Why a session file was refused.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +37,7 @@ struct RawShow {
     title: Option<Spanned<String>>,
     start: Option<Spanned<String>>,
     timezone: Option<Spanned<String>>,
+    end: Option<Spanned<String>>,
     warn: Option<Spanned<String>>,
     #[serde(default)]
     segment: Vec<Spanned<RawSegment>>,
@@ -50,6 +51,8 @@ struct RawSegment {
     kind: Option<Kind>,
     duration: Option<Spanned<String>>,
     max: Option<Spanned<String>>,
+    min: Option<Spanned<String>>,
+    at: Option<Spanned<String>>,
     warn: Option<Spanned<String>>,
     notes: Option<String>,
 }
@@ -87,6 +90,10 @@ pub fn load_str(path: &Path, text: &str) -> Result<Show, LoadError> {
         Some(s) => Some(parse_start(s.get_ref(), timezone).map_err(|why| fail(s.span(), why))?),
         None => None,
     };
+    let end = match &raw.end {
+        Some(e) => Some(parse_end(e.get_ref(), timezone).map_err(|why| fail(e.span(), why))?),
+        None => None,
+    };
     let default_warn = match &raw.warn {
         Some(w) => parse_length(w, "warn", true).map_err(|why| fail(w.span(), why))?,
         None => DEFAULT_WARN,
@@ -100,6 +107,7 @@ pub fn load_str(path: &Path, text: &str) -> Result<Show, LoadError> {
     }
 
     let mut segments = Vec::with_capacity(raw.segment.len());
+    let mut last_anchor: Option<(NaiveTime, usize)> = None;
     for (n, spanned) in raw.segment.iter().enumerate() {
         let seg = spanned.get_ref();
         let title = seg.title.get_ref().trim();
@@ -137,6 +145,63 @@ pub fn load_str(path: &Path, text: &str) -> Result<Show, LoadError> {
             }
             None => None,
         };
+        let min = match &seg.min {
+            Some(m) => {
+                let min = parse_length(m, "min", false).map_err(|why| fail(m.span(), why))?;
+                if min > duration {
+                    return Err(fail(
+                        m.span(),
+                        format!(
+                            "min ({}) is longer than duration ({}): min is the shortest the segment may become, make it at most the duration",
+                            format_hms(min),
+                            format_hms(duration)
+                        ),
+                    ));
+                }
+                Some(min)
+            }
+            None => None,
+        };
+        let at = match &seg.at {
+            Some(a) => {
+                let time = parse_time_of_day(a.get_ref()).ok_or_else(|| {
+                    fail(
+                        a.span(),
+                        format!(
+                            "at = {:?} is not a time of day: write it like \"15:00\"",
+                            a.get_ref()
+                        ),
+                    )
+                })?;
+                if let Some((before, index)) = last_anchor.filter(|(before, _)| time < *before) {
+                    return Err(fail(
+                        a.span(),
+                        format!(
+                            "at {} is earlier than segment {}'s anchor ({}): anchors follow the running order; put a second day in its own file",
+                            time.format("%H:%M"),
+                            index + 1,
+                            before.format("%H:%M")
+                        ),
+                    ));
+                }
+                if let Some(start) = start {
+                    let local = start.with_timezone(&timezone);
+                    if time < local.time() {
+                        return Err(fail(
+                            a.span(),
+                            format!(
+                                "at {} is before the show's start ({}): move `start` earlier or correct the anchor",
+                                time.format("%H:%M"),
+                                local.format("%H:%M")
+                            ),
+                        ));
+                    }
+                }
+                last_anchor = Some((time, n));
+                Some(time)
+            }
+            None => None,
+        };
         let warn = match &seg.warn {
             Some(w) => {
                 let warn = parse_length(w, "warn", true).map_err(|why| fail(w.span(), why))?;
@@ -162,6 +227,8 @@ pub fn load_str(path: &Path, text: &str) -> Result<Show, LoadError> {
             kind: seg.kind.unwrap_or(Kind::Talk),
             duration,
             max,
+            min,
+            at,
             warn,
             notes: seg.notes.clone().filter(|s| !s.trim().is_empty()),
         });
@@ -174,13 +241,49 @@ pub fn load_str(path: &Path, text: &str) -> Result<Show, LoadError> {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "podium".into()),
     };
-    Ok(Show {
+    let show = Show {
         path: path.to_owned(),
         title,
         start,
         timezone,
+        end,
         segments,
+    };
+    if let (Some(start), Some(end), Some(raw_end)) = (start, show.end_for(start), &raw.end) {
+        if end <= start {
+            return Err(fail(
+                raw_end.span(),
+                format!(
+                    "end ({}) is not after the start ({}): give a later end, or a full date-time for a show past midnight",
+                    end.with_timezone(&timezone).format("%Y-%m-%d %H:%M"),
+                    start.with_timezone(&timezone).format("%Y-%m-%d %H:%M")
+                ),
+            ));
+        }
+    }
+    Ok(show)
+}
+
+/// `"17:00"` (a time of day on the start's date) or a date-time as for `start`.
+fn parse_end(text: &str, tz: Tz) -> Result<End, String> {
+    if let Some(time) = parse_time_of_day(text) {
+        return Ok(End::TimeOfDay(time));
+    }
+    parse_start(text, tz).map(End::At).map_err(|_| {
+        format!(
+            "end {:?} is neither a time of day nor a date-time: write \"17:00\" (on the start's day) \
+             or \"2022-11-21T17:00:00\"",
+            text.trim()
+        )
     })
+}
+
+/// `"15:00"` or `"15:00:30"`.
+pub(crate) fn parse_time_of_day(text: &str) -> Option<NaiveTime> {
+    let text = text.trim();
+    NaiveTime::parse_from_str(text, "%H:%M")
+        .or_else(|_| NaiveTime::parse_from_str(text, "%H:%M:%S"))
+        .ok()
 }
 
 /// Parses "8m", "1h 30m", "90s". Zero is refused unless `zero_ok` (a warning of 0 means none).

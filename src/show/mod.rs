@@ -1,18 +1,22 @@
 //! The run-of-show: a validated, immutable description of a session (segments, lengths, warnings,
-//! time zone, planned start). Loading and validation live in [`load`], the timetable in [`plan`].
+//! time zone, planned start, the slot it must fit and its wall-clock anchors). Loading and
+//! validation live in [`load`], the timetable and its output formats in [`plan`] and [`export`].
 //! Nothing here knows about running time; the engine does that.
 
+mod export;
 mod load;
 mod plan;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
+pub use export::{ExportError, Format, render};
+pub(crate) use load::parse_time_of_day;
 pub use load::{LoadError, load_file, load_str, parse_start, parse_zone};
-pub use plan::{PlanRow, Timetable};
+pub use plan::{Anchor, PlanRow, Timetable};
 
 /// The built-in warning before a segment's planned end when the file gives none.
 pub const DEFAULT_WARN: Duration = Duration::from_secs(120);
@@ -25,7 +29,16 @@ pub struct Show {
     /// Planned start, if the file gives one.
     pub start: Option<DateTime<Utc>>,
     pub timezone: Tz,
+    /// The end of the slot the show must fit, if the file gives one.
+    pub end: Option<End>,
     pub segments: Vec<Segment>,
+}
+
+/// The end of the slot: a full date-time, or a time of day on the day the show starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    At(DateTime<Utc>),
+    TimeOfDay(NaiveTime),
 }
 
 /// One item of the programme.
@@ -36,6 +49,10 @@ pub struct Segment {
     pub kind: Kind,
     pub duration: Duration,
     pub max: Option<Duration>,
+    /// How far the segment may be shortened (`min <= duration`); `None`: not at all.
+    pub min: Option<Duration>,
+    /// A wall-clock anchor from the programme: the time of day this segment is meant to start.
+    pub at: Option<NaiveTime>,
     /// Effective warning: the segment's own, or the inherited one shrunk to fit the segment.
     pub warn: Duration,
     pub notes: Option<String>,
@@ -75,6 +92,55 @@ impl Show {
     /// Planned start of segment `index`, measured from the start of the show.
     pub fn planned_offset(&self, index: usize) -> Duration {
         self.segments.iter().take(index).map(|s| s.duration).sum()
+    }
+
+    /// The length of the show with every segment shortened to its `min`.
+    pub fn shortest(&self) -> Duration {
+        self.segments.iter().map(Segment::shortest).sum()
+    }
+
+    /// The end of the slot as an instant, for a show starting at `start`: a time of day is taken on
+    /// the start's date in the show's zone. `None` without an `end`, or a time of day without a start.
+    pub fn end_for(&self, start: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+        match self.end? {
+            End::At(at) => Some(at),
+            End::TimeOfDay(time) => {
+                let day = start?.with_timezone(&self.timezone).date_naive();
+                Some(local_instant(self.timezone, day, time))
+            }
+        }
+    }
+
+    /// Where anchor `time` falls for a show starting at `start` (the start's date, the show's zone).
+    pub fn anchor_for(&self, start: DateTime<Utc>, time: NaiveTime) -> DateTime<Utc> {
+        let day = start.with_timezone(&self.timezone).date_naive();
+        local_instant(self.timezone, day, time)
+    }
+}
+
+impl Segment {
+    /// The shortest this segment may become: its `min`, or its planned length.
+    pub fn shortest(&self) -> Duration {
+        self.min.unwrap_or(self.duration)
+    }
+
+    /// How much may be taken from it.
+    pub fn flex(&self) -> Duration {
+        self.duration - self.shortest()
+    }
+}
+
+/// A wall-clock time on `day` in `tz` as an instant. When clocks go back the first occurrence is
+/// taken (as for `start`); a time the clocks skip is read as the same distance past the change.
+fn local_instant(tz: Tz, day: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
+    let naive = day.and_time(time);
+    match tz.from_local_datetime(&naive) {
+        LocalResult::Single(dt) | LocalResult::Ambiguous(dt, _) => dt.with_timezone(&Utc),
+        // In a gap: an hour later is the same elapsed time past the change in every zone we know.
+        LocalResult::None => tz
+            .from_local_datetime(&(naive + chrono::Duration::hours(1)))
+            .earliest()
+            .map_or_else(|| naive.and_utc(), |dt| dt.with_timezone(&Utc)),
     }
 }
 

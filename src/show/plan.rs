@@ -1,11 +1,12 @@
 //! The planned timetable of a show: when each segment starts and ends, as offsets from the start and,
 //! when the start is known, as wall-clock times in any number of zones (daylight saving included,
-//! since every time is computed in UTC and only converted for display).
+//! since every time is computed in UTC and only converted for display). It also checks the plan
+//! against the slot (`end`) and the programme's wall-clock anchors (`at`).
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveTime, Utc};
 use chrono_tz::Tz;
 
 use super::{Show, format_hms};
@@ -18,6 +19,18 @@ pub struct PlanRow {
     pub duration: Duration,
     pub start: Option<DateTime<Utc>>,
     pub end: Option<DateTime<Utc>>,
+    pub anchor: Option<Anchor>,
+}
+
+/// A segment's wall-clock anchor and how the plan meets it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Anchor {
+    pub time: NaiveTime,
+    /// The anchor as an instant (known when the start is).
+    pub at: Option<DateTime<Utc>>,
+    /// Planned start minus the anchor, in seconds: positive overlaps (the segment starts late),
+    /// negative leaves a gap. Known when the start is.
+    pub late_secs: Option<i64>,
 }
 
 /// The timetable of a show for a given start, shown in the show's zone and any extra zones.
@@ -25,11 +38,18 @@ pub struct PlanRow {
 pub struct Timetable<'a> {
     pub show: &'a Show,
     pub start: Option<DateTime<Utc>>,
+    /// The end of the slot for this start.
+    pub slot_end: Option<DateTime<Utc>>,
     pub rows: Vec<PlanRow>,
 }
 
+fn chrono_of(d: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(d).unwrap_or_default()
+}
+
 impl<'a> Timetable<'a> {
-    /// Plans `show` from `start` (or the show's own start when `None`).
+    /// Plans `show` from `start` (or the show's own start when `None`). Segments follow each other
+    /// back to back, as the live show runs them; anchors are compared, never waited for.
     pub fn new(show: &'a Show, start: Option<DateTime<Utc>>) -> Self {
         let start = start.or(show.start);
         let mut offset = Duration::ZERO;
@@ -38,21 +58,104 @@ impl<'a> Timetable<'a> {
             .iter()
             .enumerate()
             .map(|(index, seg)| {
-                let at = |d: Duration| {
-                    start.map(|s| s + chrono::Duration::from_std(d).unwrap_or_default())
-                };
+                let at = |d: Duration| start.map(|s| s + chrono_of(d));
+                let row_start = at(offset);
+                let anchor = seg.at.map(|time| {
+                    let at = start.map(|s| show.anchor_for(s, time));
+                    let late_secs = at
+                        .zip(row_start)
+                        .map(|(anchor, planned)| (planned - anchor).num_seconds());
+                    Anchor {
+                        time,
+                        at,
+                        late_secs,
+                    }
+                });
                 let row = PlanRow {
                     index,
                     offset,
                     duration: seg.duration,
-                    start: at(offset),
+                    start: row_start,
                     end: at(offset + seg.duration),
+                    anchor,
                 };
                 offset += seg.duration;
                 row
             })
             .collect();
-        Timetable { show, start, rows }
+        Timetable {
+            show,
+            start,
+            slot_end: show.end_for(start),
+            rows,
+        }
+    }
+
+    /// When the plan ends, if the start is known.
+    pub fn planned_end(&self) -> Option<DateTime<Utc>> {
+        self.rows.last().and_then(|r| r.end)
+    }
+
+    /// Slot end minus planned end, in seconds: negative means the plan overruns the slot.
+    pub fn slack_secs(&self) -> Option<i64> {
+        let (end, planned) = (self.slot_end?, self.planned_end()?);
+        Some((end - planned).num_seconds())
+    }
+
+    /// What an organiser should look at: an overrun of the slot, a gap or an overlap at an anchor.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let tz = self.show.timezone;
+        if let (Some(slack), Some(end)) = (self.slack_secs(), self.slot_end)
+            && slack < 0
+        {
+            let over = Duration::from_secs(slack.unsigned_abs());
+            let flex = self.show.total() - self.show.shortest();
+            let remedy = if flex >= over {
+                format!(
+                    "shortening segments towards their `min` gains up to {}: `fit` during the show, or shorten the plan",
+                    format_hms(flex)
+                )
+            } else {
+                format!(
+                    "even with every segment at its `min` it is {} too long: shorten the plan or move `end`",
+                    format_hms(over - flex)
+                )
+            };
+            out.push(format!(
+                "the plan runs {} past the end of the slot ({}): {remedy}",
+                format_hms(over),
+                end.with_timezone(&tz).format("%H:%M %Z")
+            ));
+        }
+        for row in &self.rows {
+            let Some(Anchor {
+                time,
+                late_secs: Some(late),
+                ..
+            }) = row.anchor
+            else {
+                continue;
+            };
+            let seg = &self.show.segments[row.index];
+            let what = format!(
+                "segment {} ({:?}) is anchored at {}",
+                row.index + 1,
+                seg.title,
+                time.format("%H:%M")
+            );
+            let by = format_hms(Duration::from_secs(late.unsigned_abs()));
+            if late > 0 {
+                out.push(format!(
+                    "{what} but the plan reaches it {by} later: shorten what comes before or move the anchor"
+                ));
+            } else if late < 0 {
+                out.push(format!(
+                    "{what} but the plan reaches it {by} early, leaving a gap: lengthen what comes before or move the anchor"
+                ));
+            }
+        }
+        out
     }
 
     /// A plain-text table: one line per segment, times in the show's zone then each of `zones`.
@@ -80,7 +183,10 @@ impl<'a> Timetable<'a> {
             }
         }
         let _ = writeln!(out);
-        let mut header = format!("{:>3}  {:<44} {:>8}", "#", "segment", "length");
+        let mut header = format!(
+            "{:>3}  {:<44} {:>8} {:>6}",
+            "#", "segment", "length", "flex"
+        );
         if self.start.is_some() {
             for tz in &all {
                 let _ = write!(header, "  {:<13}", short_zone(*tz));
@@ -95,8 +201,12 @@ impl<'a> Timetable<'a> {
             if let Some(sp) = &seg.speaker {
                 name = format!("{name} — {sp}");
             }
+            let flex = match seg.flex() {
+                Duration::ZERO => String::new(),
+                flex => format!("-{}", format_hms(flex)),
+            };
             let mut line = format!(
-                "{:>3}  {:<44} {:>8}",
+                "{:>3}  {:<44} {:>8} {flex:>6}",
                 row.index + 1,
                 truncate(&name, 44),
                 format_hms(row.duration)
@@ -128,10 +238,31 @@ impl<'a> Timetable<'a> {
                 }
             }
             let _ = writeln!(out, "{}", line.trim_end());
+            if let Some(anchor) = row.anchor {
+                let how = match anchor.late_secs {
+                    None => "not checked without a start".to_owned(),
+                    Some(0) => "on time".to_owned(),
+                    Some(late) => format!(
+                        "{} {}",
+                        format_hms(Duration::from_secs(late.unsigned_abs())),
+                        if late > 0 { "overlap" } else { "gap" }
+                    ),
+                };
+                let _ = writeln!(
+                    out,
+                    "{:>5}anchored at {}: {how}",
+                    "",
+                    anchor.time.format("%H:%M")
+                );
+            }
         }
         let _ = writeln!(out);
         let _ = write!(out, "  total {}", format_hms(self.show.total()));
-        if let Some(end) = self.rows.last().and_then(|r| r.end) {
+        let flex = self.show.total() - self.show.shortest();
+        if !flex.is_zero() {
+            let _ = write!(out, " (at least {})", format_hms(self.show.shortest()));
+        }
+        if let Some(end) = self.planned_end() {
             let _ = write!(
                 out,
                 ", ends {}",
@@ -139,6 +270,25 @@ impl<'a> Timetable<'a> {
             );
         }
         out.push('\n');
+        match (self.slot_end, self.slack_secs()) {
+            (Some(end), Some(slack)) => {
+                let end = end.with_timezone(&self.show.timezone).format("%H:%M %Z");
+                let by = format_hms(Duration::from_secs(slack.unsigned_abs()));
+                let verdict = match slack {
+                    0 => "fits exactly".to_owned(),
+                    s if s > 0 => format!("fits, {by} to spare"),
+                    _ => format!("DOES NOT FIT: {by} over"),
+                };
+                let _ = writeln!(out, "  slot ends {end}: {verdict}");
+            }
+            _ if self.show.end.is_some() => {
+                let _ = writeln!(out, "  the slot's end is known once the start is");
+            }
+            _ => {}
+        }
+        for warning in self.warnings() {
+            let _ = writeln!(out, "  warning: {warning}");
+        }
         out
     }
 }

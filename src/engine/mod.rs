@@ -4,10 +4,14 @@
 //!
 //! **Invariant:** a running segment stores its deadline, never a counter; remaining time is always
 //! `deadline - now`, so nothing drifts however long the show runs.
+//!
+//! The live re-plan lives here too: the engine knows the slot's end ([`Target`]), projects the end
+//! of the show at any instant, and [`Command::Fit`] shortens what remains (within each segment's
+//! `min`) to land on the end.
 
 use std::time::Duration;
 
-use crate::show::Show;
+use crate::show::{Kind, Show};
 
 #[cfg(test)]
 mod tests;
@@ -41,6 +45,25 @@ pub enum Command {
     /// Text for the speaker; empty clears it.
     Message(String),
     Reset,
+    /// Shorten the remaining segments, within their `min`, so that the show ends on its target.
+    Fit,
+}
+
+/// When the show must end, in show time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// At this instant (a live show on its day).
+    At(ShowTime),
+    /// This many milliseconds after the show starts (a rehearsal, or a show without a date).
+    AfterStart(i64),
+}
+
+/// One segment's planned length changed by [`Command::Fit`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Change {
+    pub index: usize,
+    pub from_ms: i64,
+    pub to_ms: i64,
 }
 
 /// The phase of the current segment, as shown to everyone.
@@ -98,6 +121,12 @@ pub enum Event {
         overrun_ms: i64,
     },
     Finished,
+    /// [`Command::Fit`] shortened these segments; `short_ms > 0` when even every `min` cannot
+    /// land on the end (the show is still that much late).
+    Fitted {
+        changes: Vec<Change>,
+        short_ms: i64,
+    },
 }
 
 /// A command that does not apply in the current state; nothing was changed.
@@ -128,6 +157,20 @@ pub struct Snapshot {
     pub schedule_offset_ms: i64,
     pub show_started: Option<ShowTime>,
     pub projected_end: Option<ShowTime>,
+    /// The current segment's planned length as re-planned by `fit` (without adjustments).
+    pub planned_ms: i64,
+    /// When the show must end, if the session has an `end`.
+    pub target_end: Option<ShowTime>,
+    /// Target end minus the projected end (as if starting now, before the start): positive is
+    /// time to spare, negative is how late the show will end.
+    pub slack_ms: Option<i64>,
+}
+
+/// A segment's planned length now and, from the current one on, when it is projected to start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Replanned {
+    pub length_ms: i64,
+    pub start: Option<ShowTime>,
 }
 
 impl Snapshot {
@@ -152,9 +195,14 @@ impl Snapshot {
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Plan {
+    /// The planned length, as re-planned by `fit`.
     duration_ms: i64,
+    /// The length in the session file: the schedule offset is measured against it.
+    original_ms: i64,
+    min_ms: i64,
     max_ms: Option<i64>,
     warn_ms: i64,
+    kind: Kind,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -177,6 +225,7 @@ pub struct Engine {
     show_started: Option<ShowTime>,
     records: Vec<Record>,
     announced: Phase,
+    target: Option<Target>,
 }
 
 fn ms(d: Duration) -> i64 {
@@ -190,8 +239,11 @@ impl Engine {
             .iter()
             .map(|s| Plan {
                 duration_ms: ms(s.duration),
+                original_ms: ms(s.duration),
+                min_ms: ms(s.shortest()),
                 max_ms: s.max.map(ms),
                 warn_ms: ms(s.warn),
+                kind: s.kind,
             })
             .collect();
         assert!(!plan.is_empty(), "a validated show has segments");
@@ -204,7 +256,14 @@ impl Engine {
             message: String::new(),
             show_started: None,
             announced: Phase::Ready,
+            target: None,
         }
+    }
+
+    /// Sets when the show must end (see [`Target`]); `fit` needs one.
+    pub fn with_target(mut self, target: Option<Target>) -> Engine {
+        self.target = target;
+        self
     }
 
     pub fn index(&self) -> usize {
@@ -274,7 +333,7 @@ impl Engine {
                 } else {
                     self.index + 1
                 };
-                let planned: i64 = self.plan[..upto].iter().map(|p| p.duration_ms).sum();
+                let planned: i64 = self.plan[..upto].iter().map(|p| p.original_ms).sum();
                 let rest: i64 = self.plan[upto..].iter().map(|p| p.duration_ms).sum();
                 (
                     (current_end.0 - start.0) - planned,
@@ -297,6 +356,79 @@ impl Engine {
             schedule_offset_ms,
             show_started: self.show_started,
             projected_end,
+            planned_ms: self.plan[self.index].duration_ms,
+            target_end: self.target_at(now),
+            slack_ms: self
+                .target_at(now)
+                .map(|target| target.0 - self.projected_from(now).0),
+        }
+    }
+
+    /// Every segment's planned length now, and the projected start of the current one and the
+    /// rest (earlier segments: `None`). Before the start, as if the show started at `now`.
+    pub fn replan(&self, now: ShowTime) -> Vec<Replanned> {
+        let mut next_start = self.projected_current_end(now);
+        self.plan
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                if i < self.index {
+                    return Replanned {
+                        length_ms: p.duration_ms,
+                        start: None,
+                    };
+                }
+                if i == self.index {
+                    let start = match self.mode {
+                        Mode::Ready => Some(now),
+                        _ => self.records[i].started,
+                    };
+                    return Replanned {
+                        length_ms: p.duration_ms + self.extra_ms,
+                        start,
+                    };
+                }
+                let start = next_start;
+                next_start = next_start.map(|t| t.plus(p.duration_ms));
+                Replanned {
+                    length_ms: p.duration_ms,
+                    start,
+                }
+            })
+            .collect()
+    }
+
+    /// The end of the current segment if it runs to its current length from `now` on.
+    fn projected_current_end(&self, now: ShowTime) -> Option<ShowTime> {
+        match self.mode {
+            Mode::Ready => Some(now.plus(self.plan[self.index].duration_ms + self.extra_ms)),
+            Mode::Running { .. } | Mode::Paused { .. } => {
+                Some(now.plus(self.remaining(now).max(0)))
+            }
+            Mode::Finished { .. } => None,
+        }
+    }
+
+    /// When the show ends if everything from `now` runs to its current plan (before the start:
+    /// if it started now).
+    fn projected_from(&self, now: ShowTime) -> ShowTime {
+        match (self.mode, self.projected_current_end(now)) {
+            (Mode::Finished { at }, _) => at,
+            (_, Some(current_end)) => {
+                let rest: i64 = self.plan[self.index + 1..]
+                    .iter()
+                    .map(|p| p.duration_ms)
+                    .sum();
+                current_end.plus(rest)
+            }
+            (_, None) => now,
+        }
+    }
+
+    fn target_at(&self, now: ShowTime) -> Option<ShowTime> {
+        match self.target? {
+            Target::At(at) => Some(at),
+            Target::AfterStart(ms) => Some(self.show_started.unwrap_or(now).plus(ms)),
         }
     }
 
@@ -418,8 +550,95 @@ impl Engine {
                 self.show_started = None;
                 self.records = vec![Record::default(); self.plan.len()];
                 self.announced = Phase::Ready;
+                for p in &mut self.plan {
+                    p.duration_ms = p.original_ms;
+                }
             }
+            Command::Fit => self.fit(now, events)?,
         }
+        Ok(())
+    }
+
+    /// Takes time from the remaining segments, most flexible kind first (Q&A, closing, breaks,
+    /// other, intro, talks; within a kind the one with most to give, then the later one), never
+    /// below a segment's `min`, and never from time already spoken.
+    fn fit(&mut self, now: ShowTime, events: &mut Vec<Event>) -> Result<(), Refused> {
+        let Some(target) = self.target_at(now) else {
+            return Err(Refused(
+                "this session has no `end`: add e.g. end = \"17:00\" to its file to fit it".into(),
+            ));
+        };
+        if matches!(self.mode, Mode::Finished { .. }) {
+            return Err(Refused("the show is finished".into()));
+        }
+        let over = self.projected_from(now).0 - target.0;
+        if over <= 0 {
+            return Err(Refused(format!(
+                "nothing to shorten: the show already ends {} before its end",
+                crate::show::format_hms(Duration::from_millis(over.unsigned_abs()))
+            )));
+        }
+        // Whole seconds, so planned lengths stay readable; lands at most a second early.
+        let mut need = (over + 999) / 1000 * 1000;
+        let current_length = self.plan[self.index].duration_ms + self.extra_ms;
+        let flex = |i: usize, p: &Plan| -> i64 {
+            if i == self.index {
+                let spare = self.remaining(now).max(0);
+                (current_length - p.min_ms).clamp(0, spare)
+            } else {
+                (p.duration_ms - p.min_ms).max(0)
+            }
+        };
+        let rank = |kind: Kind| match kind {
+            Kind::Qa => 0,
+            Kind::Closing => 1,
+            Kind::Break => 2,
+            Kind::Other => 3,
+            Kind::Intro => 4,
+            Kind::Talk => 5,
+        };
+        let mut order: Vec<(usize, i64)> = (self.index..self.plan.len())
+            .map(|i| (i, flex(i, &self.plan[i])))
+            .filter(|(_, f)| *f > 0)
+            .collect();
+        order.sort_by_key(|&(i, f)| (rank(self.plan[i].kind), -f, std::cmp::Reverse(i)));
+        let mut changes = Vec::new();
+        for (i, flex) in order {
+            if need == 0 {
+                break;
+            }
+            let take = flex.min(need);
+            need -= take;
+            let from_ms = if i == self.index {
+                current_length
+            } else {
+                self.plan[i].duration_ms
+            };
+            self.plan[i].duration_ms -= take;
+            if i == self.index {
+                match &mut self.mode {
+                    Mode::Running { deadline } => *deadline = deadline.plus(-take),
+                    Mode::Paused { remaining_ms } => *remaining_ms -= take,
+                    Mode::Ready | Mode::Finished { .. } => {}
+                }
+            }
+            changes.push(Change {
+                index: i,
+                from_ms,
+                to_ms: from_ms - take,
+            });
+        }
+        if changes.is_empty() {
+            return Err(Refused(format!(
+                "nothing left to shorten: every remaining segment is at its `min`; the show ends {} late",
+                crate::show::format_hms(Duration::from_millis(over.unsigned_abs()))
+            )));
+        }
+        changes.sort_by_key(|c| c.index);
+        events.push(Event::Fitted {
+            changes,
+            short_ms: need.min(over),
+        });
         Ok(())
     }
 

@@ -391,3 +391,182 @@ fn schedule_offset_extrapolates_like_a_fresh_snapshot() {
         }
     }
 }
+
+// ---- Live re-plan (issue 4) -----------------------------------------------------------------
+
+fn flex(title: &str, kind: Kind, minutes: u64, min: u64) -> Segment {
+    Segment {
+        kind,
+        min: Some(Duration::from_secs(min * 60)),
+        ..seg(title, minutes, None, 60)
+    }
+}
+
+/// Intro 8' (min 5), Talk A 20' (min 15), Talk B 15' (min 12), Q&A 30' (min 10), Closing 8' (min 5):
+/// 81 minutes planned, 57 at the least.
+fn slot_show() -> Show {
+    Show {
+        segments: vec![
+            flex("Intro", Kind::Intro, 8, 5),
+            flex("Talk A", Kind::Talk, 20, 15),
+            flex("Talk B", Kind::Talk, 15, 12),
+            flex("Q&A", Kind::Qa, 30, 10),
+            flex("Closing", Kind::Closing, 8, 5),
+        ],
+        ..show()
+    }
+}
+
+fn slot_engine(target: Target) -> Engine {
+    Engine::new(&slot_show()).with_target(Some(target))
+}
+
+fn fitted(events: &[Event]) -> (Vec<Change>, i64) {
+    match events.iter().find(|e| matches!(e, Event::Fitted { .. })) {
+        Some(Event::Fitted { changes, short_ms }) => (changes.clone(), *short_ms),
+        _ => panic!("no Fitted event in {events:?}"),
+    }
+}
+
+/// Every segment's current length respects its `min`.
+fn assert_mins_respected(e: &Engine, now: ShowTime) {
+    for (i, (planned, seg)) in e.replan(now).iter().zip(&slot_show().segments).enumerate() {
+        assert!(
+            planned.length_ms >= ms(seg.shortest()),
+            "segment {i}: {} < min {}",
+            planned.length_ms,
+            ms(seg.shortest())
+        );
+    }
+}
+
+#[test]
+fn slack_is_known_before_the_start_and_while_running() {
+    let mut e = slot_engine(Target::AfterStart(90 * M));
+    assert_eq!(e.snapshot(t(0)).slack_ms, Some(9 * M));
+    e.apply(Command::Start, t(0)).unwrap();
+    // Intro runs 4 minutes long: 5 minutes to spare at 12'.
+    assert_eq!(e.snapshot(t(12 * M)).slack_ms, Some(5 * M));
+    assert_eq!(e.snapshot(t(12 * M)).target_end, Some(t(90 * M)));
+}
+
+#[test]
+fn fit_on_a_late_show_lands_on_the_end_taking_from_q_and_a_first() {
+    let mut e = slot_engine(Target::AfterStart(81 * M));
+    let script = [
+        (0, Command::Start),
+        (12 * M, Command::Next), // intro 4' long
+        (39 * M, Command::Next), // talk A 7' long: 11' behind
+    ];
+    for (at, cmd) in script {
+        e.apply(cmd, t(at)).unwrap();
+    }
+    let now = t(40 * M);
+    assert_eq!(e.snapshot(now).slack_ms, Some(-11 * M));
+    let events = e.apply(Command::Fit, now).unwrap();
+    let (changes, short) = fitted(&events);
+    assert_eq!(
+        changes,
+        [Change {
+            index: 3,
+            from_ms: 30 * M,
+            to_ms: 19 * M
+        }]
+    );
+    assert_eq!(short, 0);
+    let s = e.snapshot(now);
+    assert_eq!(s.projected_end, Some(t(81 * M)));
+    assert_eq!(s.slack_ms, Some(0));
+    assert_eq!(
+        s.schedule_offset_ms,
+        11 * M,
+        "still behind the original plan"
+    );
+    assert_mins_respected(&e, now);
+    // The re-planned times of the rest: Q&A at 54', closing at 73'.
+    let replan = e.replan(now);
+    assert_eq!(replan[3].start, Some(t(54 * M)));
+    assert_eq!(replan[4].start, Some(t(73 * M)));
+
+    // Running the rest to plan ends exactly on the slot; the speaker sees the new length.
+    e.apply(Command::Next, t(54 * M)).unwrap();
+    assert_eq!(e.snapshot(t(54 * M)).length_ms, 19 * M);
+    e.apply(Command::Next, t(73 * M)).unwrap();
+    e.apply(Command::Next, t(81 * M)).unwrap();
+    assert_eq!(e.snapshot(t(81 * M)).phase, Phase::Finished);
+    assert_eq!(e.snapshot(t(81 * M)).slack_ms, Some(0));
+}
+
+#[test]
+fn fit_on_a_very_late_show_uses_every_min_and_says_how_late_it_stays() {
+    let mut e = slot_engine(Target::At(t(81 * M)));
+    e.apply(Command::Start, t(0)).unwrap();
+    e.apply(Command::Next, t(12 * M)).unwrap();
+    e.apply(Command::Next, t(55 * M)).unwrap(); // talk A ran 43': 27' behind
+    let events = e.apply(Command::Fit, t(55 * M)).unwrap();
+    let (changes, short) = fitted(&events);
+    let lengths: Vec<(usize, i64)> = changes.iter().map(|c| (c.index, c.to_ms)).collect();
+    assert_eq!(lengths, [(2, 12 * M), (3, 10 * M), (4, 5 * M)]);
+    assert_eq!(short, M, "26' of flex for 27' late");
+    assert_eq!(e.snapshot(t(55 * M)).slack_ms, Some(-M));
+    assert_mins_respected(&e, t(55 * M));
+    // The running segment's deadline moved with it.
+    assert_eq!(e.snapshot(t(55 * M)).deadline, Some(t(67 * M)));
+    // A second fit has nothing left to take.
+    let again = e.apply(Command::Fit, t(56 * M)).unwrap_err();
+    assert!(again.0.contains("nothing left to shorten"), "{again}");
+}
+
+#[test]
+fn fit_never_takes_time_already_spoken() {
+    let mut e = slot_engine(Target::AfterStart(81 * M));
+    e.apply(Command::Start, t(0)).unwrap();
+    e.apply(Command::Next, t(12 * M)).unwrap();
+    e.apply(Command::Next, t(39 * M)).unwrap();
+    e.apply(Command::Next, t(54 * M)).unwrap();
+    e.apply(Command::Next, t(84 * M)).unwrap(); // Q&A ran to plan; closing from 84' (11' late)
+    // Closing 8' with min 5': only 3' can go; 1' of it already spoken leaves 7' remaining.
+    let events = e.apply(Command::Fit, t(85 * M)).unwrap();
+    let (changes, short) = fitted(&events);
+    assert_eq!(changes[0].to_ms, 5 * M);
+    assert_eq!(short, 8 * M);
+    assert_eq!(e.snapshot(t(85 * M)).remaining_ms, 4 * M);
+}
+
+#[test]
+fn fit_before_the_start_trims_the_plan_and_reset_restores_it() {
+    let mut e = slot_engine(Target::AfterStart(75 * M));
+    let events = e.apply(Command::Fit, t(0)).unwrap();
+    assert_eq!(
+        fitted(&events).0,
+        [Change {
+            index: 3,
+            from_ms: 30 * M,
+            to_ms: 24 * M
+        }]
+    );
+    assert_eq!(e.snapshot(t(0)).slack_ms, Some(0));
+    e.apply(Command::Reset, t(0)).unwrap();
+    assert_eq!(e.snapshot(t(0)).slack_ms, Some(-6 * M));
+}
+
+#[test]
+fn fit_refuses_without_an_end_or_when_the_show_already_fits() {
+    let mut plain = Engine::new(&slot_show());
+    let why = plain.apply(Command::Fit, t(0)).unwrap_err();
+    assert!(why.0.contains("no `end`"), "{why}");
+    let mut early = slot_engine(Target::AfterStart(90 * M));
+    let why = early.apply(Command::Fit, t(0)).unwrap_err();
+    assert!(why.0.contains("already ends 9:00 before"), "{why}");
+}
+
+#[test]
+fn fit_rounds_to_whole_seconds_and_never_lands_late() {
+    let mut e = slot_engine(Target::AfterStart(81 * M));
+    e.apply(Command::Start, t(0)).unwrap();
+    e.apply(Command::Next, t(8 * M + 1_500)).unwrap(); // 1.5 s late
+    e.apply(Command::Fit, t(8 * M + 1_500)).unwrap();
+    let s = e.snapshot(t(8 * M + 1_500));
+    assert_eq!(s.slack_ms, Some(500));
+    assert_eq!(e.replan(t(8 * M + 1_500))[3].length_ms, 30 * M - 2_000);
+}

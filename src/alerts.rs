@@ -9,7 +9,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio_util::sync::CancellationToken;
 
 use crate::controller::Handle;
-use crate::engine::Event;
+use crate::engine::{Change, Event};
 use crate::show::{Show, format_hms};
 
 /// A notification server that does not answer within this long is given up on for the session.
@@ -25,6 +25,7 @@ pub struct Alert {
 /// The alert for an event, if it deserves one.
 pub fn describe(show: &Show, event: &Event) -> Option<Alert> {
     let (index, summary) = match event {
+        Event::Fitted { changes, short_ms } => return Some(describe_fit(show, changes, *short_ms)),
         Event::Warning { index } => {
             let warn = show.segments[*index].warn;
             (*index, format!("{} left", format_hms(warn)))
@@ -42,6 +43,33 @@ pub fn describe(show: &Show, event: &Event) -> Option<Alert> {
         None => format!("{}. {}", index + 1, seg.title),
     };
     Some(Alert { summary, body })
+}
+
+/// `Re-planned to land on the end — Q&A 30:00 → 19:00`.
+fn describe_fit(show: &Show, changes: &[Change], short_ms: i64) -> Alert {
+    let summary = if short_ms > 0 {
+        format!(
+            "Re-planned: still {} late at every min",
+            format_hms(Duration::from_millis(short_ms.unsigned_abs()))
+        )
+    } else {
+        "Re-planned to land on the end".to_owned()
+    };
+    let len = |ms: i64| format_hms(Duration::from_millis(ms.unsigned_abs()));
+    let body = changes
+        .iter()
+        .map(|c| {
+            format!(
+                "{}. {} {} → {}",
+                c.index + 1,
+                show.segments[c.index].title,
+                len(c.from_ms),
+                len(c.to_ms)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    Alert { summary, body }
 }
 
 /// Sends a desktop notification for every alert until `shutdown`. With `log`, alerts also go to

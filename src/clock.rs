@@ -5,7 +5,8 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::engine::ShowTime;
+use crate::engine::{ShowTime, Target};
+use crate::show::Show;
 
 /// Converts between real monotonic time, show time and Unix milliseconds.
 #[derive(Debug, Clone, Copy)]
@@ -73,6 +74,31 @@ impl Clock {
     /// Unix milliseconds (on this machine's wall clock) at show time `t`.
     pub fn unix_ms(&self, t: ShowTime) -> i64 {
         (self.unix_at_zero_ms + t.0 as f64 / self.speed).round() as i64
+    }
+
+    /// The show time at Unix milliseconds `unix_ms` (the inverse of [`Clock::unix_ms`]).
+    pub fn show_time_of_unix(&self, unix_ms: i64) -> ShowTime {
+        ShowTime(((unix_ms as f64 - self.unix_at_zero_ms) * self.speed).round() as i64)
+    }
+
+    /// When `show` must end, in show time. For the live show (speed 1, at most two hours before
+    /// its planned start, the slot's end still ahead) it is the wall-clock end; otherwise — a rehearsal, a replay on another
+    /// day — the slot's length counted from whenever the show starts. A time-of-day `end` without
+    /// a `start` is taken on today's date in the show's zone.
+    pub fn target_for(&self, show: &Show) -> Option<Target> {
+        show.end?;
+        let now = chrono::DateTime::from_timestamp_millis(unix_now_ms() as i64)?;
+        let end = show.end_for(show.start.or(Some(now)))?;
+        let ahead = end - now;
+        // A run more than two hours before the planned start is a rehearsal, not the show.
+        let on_the_day = show
+            .start
+            .is_none_or(|start| start - now < chrono::Duration::hours(2));
+        if self.speed == 1.0 && on_the_day && ahead > chrono::Duration::zero() {
+            return Some(Target::At(self.show_time_of_unix(end.timestamp_millis())));
+        }
+        let slot = end - show.start?;
+        Some(Target::AfterStart(slot.num_milliseconds()))
     }
 }
 

@@ -21,7 +21,8 @@ use crate::journal;
 use crate::protocol::MAX_MESSAGE_CHARS;
 use crate::report::Report;
 
-const KEYS: &str = "space start/pause · n next · p previous · +/- 1 min · m message · q quit";
+const KEYS: &str =
+    "space start/pause · n next · p previous · +/- 1 min · f fit to the end · m message · q quit";
 
 /// `5:00`, `0:00`, `+1:20`: the same rounding as the speaker page (docs/protocol.md).
 pub fn format_countdown(remaining_ms: i64) -> String {
@@ -52,6 +53,16 @@ pub fn format_offset(offset_ms: i64) -> String {
     }
     let word = if offset_ms > 0 { "behind" } else { "ahead" };
     format!("{}:{:02} {word}", secs / 60, secs % 60)
+}
+
+/// `ends 2:00 early`, `ends 3:20 late`, `ends on time` (against the session's `end`).
+pub fn format_slack(slack_ms: i64) -> String {
+    let secs = slack_ms.abs() / 1000;
+    match secs {
+        0 => "ends on time".into(),
+        _ if slack_ms > 0 => format!("ends {}:{:02} early", secs / 60, secs % 60),
+        _ => format!("ends {}:{:02} late", secs / 60, secs % 60),
+    }
 }
 
 enum Mode {
@@ -156,6 +167,7 @@ fn on_key(
             KeyCode::Char('p') => return Some(Command::Previous),
             KeyCode::Char('+') | KeyCode::Char('=') => return Some(Command::Adjust(60)),
             KeyCode::Char('-') => return Some(Command::Adjust(-60)),
+            KeyCode::Char('f') => return Some(Command::Fit),
             KeyCode::Char('m') => *mode = Mode::Message(String::new()),
             KeyCode::Char('q') => {
                 let phase = control.subscribe().borrow().snapshot.phase;
@@ -206,6 +218,9 @@ fn status_line(control: &Handle) -> String {
         phase.as_str(),
         format_offset(snap.schedule_offset_at(now))
     );
+    if let Some(slack) = snap.slack_ms {
+        line.push_str(&format!("  {}", format_slack(slack)));
+    }
     if !snap.message.is_empty() {
         line.push_str(&format!("  ✉ {}", snap.message));
     }
@@ -270,5 +285,12 @@ mod tests {
         assert_eq!(format_offset(200_000), "3:20 behind");
         assert_eq!(format_offset(-65_000), "1:05 ahead");
         assert_eq!(format_offset(400), "on time");
+    }
+
+    #[test]
+    fn slack_reads_naturally() {
+        assert_eq!(format_slack(120_000), "ends 2:00 early");
+        assert_eq!(format_slack(-200_000), "ends 3:20 late");
+        assert_eq!(format_slack(-400), "ends on time");
     }
 }

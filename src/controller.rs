@@ -124,7 +124,7 @@ pub fn spawn(
     clock: Clock,
     shutdown: CancellationToken,
 ) -> (Handle, tokio::task::JoinHandle<()>) {
-    let engine = Engine::new(&show);
+    let engine = Engine::new(&show).with_target(clock.target_for(&show));
     spawn_with(
         Setup {
             show,
@@ -272,6 +272,8 @@ impl Controller {
                     &self.show,
                     &self.clock,
                     self.engine.records(),
+                    &self.engine.replan(self.clock.now()),
+                    self.engine.last_fit(),
                 ));
             }
         }

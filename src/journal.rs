@@ -14,7 +14,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::engine::{Command, Engine, Event, ShowTime};
+use crate::engine::{Command, Engine, Event, ShowTime, Target};
 use crate::protocol;
 use crate::show::{Show, format_hms};
 
@@ -83,6 +83,13 @@ pub struct Header {
     /// Unix milliseconds at show time zero.
     pub unix_at_zero_ms: f64,
     pub created: DateTime<Utc>,
+    /// When the show must end, as the engine was told (show ms), so that a replayed `fit`
+    /// re-plans exactly as it did live: a fixed instant …
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_end_at_ms: Option<i64>,
+    /// … or the slot's length from the show's start (a rehearsal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_slot_ms: Option<i64>,
 }
 
 /// Every line after the header.
@@ -132,6 +139,8 @@ impl Line {
             Event::OverMax { index } => ("over-max", Some(*index), None),
             Event::Ended { index, overrun_ms } => ("ended", Some(*index), Some(*overrun_ms)),
             Event::Finished => ("finished", None, None),
+            // What a fit changed follows from replaying its command.
+            Event::Fitted { .. } => ("fitted", None, None),
         };
         Line::Event {
             at_ms: at.0,
@@ -180,6 +189,27 @@ impl Header {
             token: token.to_owned(),
             unix_at_zero_ms,
             created: wall(unix_at_zero_ms as i64),
+            target_end_at_ms: None,
+            target_slot_ms: None,
+        }
+    }
+
+    /// Records the engine's target (see [`Header::target`]).
+    pub fn with_target(mut self, target: Option<Target>) -> Header {
+        (self.target_end_at_ms, self.target_slot_ms) = match target {
+            Some(Target::At(at)) => (Some(at.0), None),
+            Some(Target::AfterStart(ms)) => (None, Some(ms)),
+            None => (None, None),
+        };
+        self
+    }
+
+    /// The target the engine ran with.
+    pub fn target(&self) -> Option<Target> {
+        match (self.target_end_at_ms, self.target_slot_ms) {
+            (Some(at), _) => Some(Target::At(ShowTime(at))),
+            (None, Some(ms)) => Some(Target::AfterStart(ms)),
+            (None, None) => None,
         }
     }
 
@@ -411,7 +441,7 @@ impl Recorded {
 
     /// Rebuilds the engine by applying every recorded command at its show time.
     pub fn replay(&self, show: &Show) -> Engine {
-        let mut engine = Engine::new(show);
+        let mut engine = Engine::new(show).with_target(self.header.target());
         for (at, cmd) in self.commands() {
             // Only applied commands were recorded; a refusal here would mean a different show,
             // which `check_same_show` has ruled out.

@@ -213,6 +213,7 @@ fn start_fresh(args: &RunArgs, show: &show::Show, hash: String) -> anyhow::Resul
     };
     let speed = args.speed.unwrap_or(1.0);
     let clock = Clock::new(speed);
+    let target = clock.target_for(show);
     let header = Header::new(
         show,
         hash,
@@ -220,7 +221,8 @@ fn start_fresh(args: &RunArgs, show: &show::Show, hash: String) -> anyhow::Resul
         args.rehearsal,
         token.expose(),
         clock.unix_at_zero_ms(),
-    );
+    )
+    .with_target(target);
     let journal = match &args.journal {
         Some(path) => Journal::create(path, &header)?,
         None => Journal::create_unique(
@@ -234,7 +236,7 @@ fn start_fresh(args: &RunArgs, show: &show::Show, hash: String) -> anyhow::Resul
     };
     Ok(Start {
         clock,
-        engine: Engine::new(show),
+        engine: Engine::new(show).with_target(target),
         journal,
         token,
         rehearsal: args.rehearsal,

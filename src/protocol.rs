@@ -5,7 +5,7 @@ use axum::extract::ws::Utf8Bytes;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Clock;
-use crate::engine::{Command, Record, Snapshot};
+use crate::engine::{Command, Event, Record, Replanned, Snapshot};
 use crate::show::Show;
 
 /// The longest message the moderator can send to the speaker, in characters.
@@ -39,6 +39,8 @@ struct StateMsg<'a> {
     show_started_at_ms: Option<i64>,
     projected_end_ms: Option<i64>,
     rehearsal: bool,
+    target_end_ms: Option<i64>,
+    slack_ms: Option<i64>,
 }
 
 #[derive(Serialize)]
@@ -84,7 +86,7 @@ pub fn state_json(
             kind: seg.kind.as_str(),
             // The current length: planned plus the moderator's adjustments.
             duration_ms: snap.length_ms,
-            max_ms: seg.max.map(|m| ms(m) + snap.length_ms - ms(seg.duration)),
+            max_ms: seg.max.map(|m| ms(m) + snap.length_ms - snap.planned_ms),
             warn_ms: ms(seg.warn),
         },
         remaining_ms: snap.remaining_ms,
@@ -99,6 +101,8 @@ pub fn state_json(
         show_started_at_ms: snap.show_started.map(|t| clock.unix_ms(t)),
         projected_end_ms: snap.projected_end.map(|t| clock.unix_ms(t)),
         rehearsal,
+        target_end_ms: snap.target_end.map(|t| clock.unix_ms(t)),
+        slack_ms: snap.slack_ms,
     };
     serde_json::to_string(&msg)
         .expect("state serializes: plain data, no maps with non-string keys")
@@ -120,6 +124,7 @@ enum CommandBody {
     Adjust { seconds: i64 },
     Message { text: String },
     Reset {},
+    Fit {},
 }
 
 /// A command in its wire form (`{"cmd":"adjust","seconds":60}`), as the journal records it.
@@ -135,6 +140,7 @@ pub fn command_json(cmd: &Command) -> serde_json::Value {
         Command::Adjust(seconds) => CommandBody::Adjust { seconds },
         Command::Message(text) => CommandBody::Message { text },
         Command::Reset => CommandBody::Reset {},
+        Command::Fit => CommandBody::Fit {},
     };
     serde_json::to_value(body).expect("a command serializes")
 }
@@ -166,6 +172,7 @@ pub fn parse_command(body: &[u8]) -> Result<Command, String> {
             Command::Message(text.to_owned())
         }
         CommandBody::Reset {} => Command::Reset,
+        CommandBody::Fit {} => Command::Fit,
     })
 }
 
@@ -204,6 +211,23 @@ pub struct ShowInfo {
     timezone: String,
     planned_start: Option<String>,
     segments: Vec<SegmentInfo>,
+    /// What the last `fit` changed, `null` if nothing was fitted since the start or a reset.
+    last_fit: Option<FitInfo>,
+}
+
+#[derive(Serialize)]
+struct FitInfo {
+    summary: String,
+    changes: Vec<FitChange>,
+    short_ms: i64,
+}
+
+#[derive(Serialize)]
+struct FitChange {
+    index: usize,
+    title: String,
+    from_ms: i64,
+    to_ms: i64,
 }
 
 #[derive(Serialize)]
@@ -219,9 +243,22 @@ struct SegmentInfo {
     planned_offset_ms: i64,
     actual_start_ms: Option<i64>,
     actual_end_ms: Option<i64>,
+    /// The planned length now (after `fit` and adjustments of the current segment).
+    replanned_ms: i64,
+    /// When the segment is projected to start (current segment: when it started), `null` for
+    /// segments already left.
+    projected_start_ms: Option<i64>,
 }
 
-pub fn show_info(show: &Show, clock: &Clock, records: &[Record]) -> ShowInfo {
+/// The moderator's view of the show: `replan` is [`crate::engine::Engine::replan`], `last_fit`
+/// the latest [`Event::Fitted`].
+pub fn show_info(
+    show: &Show,
+    clock: &Clock,
+    records: &[Record],
+    replan: &[Replanned],
+    last_fit: Option<&Event>,
+) -> ShowInfo {
     ShowInfo {
         title: show.title.clone(),
         timezone: show.timezone.name().to_owned(),
@@ -245,8 +282,31 @@ pub fn show_info(show: &Show, clock: &Clock, records: &[Record]) -> ShowInfo {
                 planned_offset_ms: ms(show.planned_offset(index)),
                 actual_start_ms: rec.started.map(|t| clock.unix_ms(t)),
                 actual_end_ms: rec.ended.map(|t| clock.unix_ms(t)),
+                replanned_ms: replan.get(index).map_or(ms(seg.duration), |r| r.length_ms),
+                projected_start_ms: replan
+                    .get(index)
+                    .and_then(|r| r.start)
+                    .map(|t| clock.unix_ms(t)),
             })
             .collect(),
+        last_fit: match last_fit {
+            Some(event @ Event::Fitted { changes, short_ms }) => Some(FitInfo {
+                summary: crate::alerts::describe(show, event)
+                    .map(|a| format!("{} — {}", a.summary, a.body))
+                    .unwrap_or_default(),
+                changes: changes
+                    .iter()
+                    .map(|c| FitChange {
+                        index: c.index,
+                        title: show.segments[c.index].title.clone(),
+                        from_ms: c.from_ms,
+                        to_ms: c.to_ms,
+                    })
+                    .collect(),
+                short_ms: *short_ms,
+            }),
+            _ => None,
+        },
     }
 }
 
@@ -261,6 +321,7 @@ mod tests {
             parse_command(br#"{"cmd":"adjust","seconds":-60}"#),
             Ok(Command::Adjust(-60))
         );
+        assert_eq!(parse_command(br#"{"cmd":"fit"}"#), Ok(Command::Fit));
         assert_eq!(
             parse_command(br#"{"cmd":"goto","index":3}"#),
             Ok(Command::Goto(3))
@@ -276,6 +337,7 @@ mod tests {
             br#"{"cmd":"goto","index":-1}"#,
             br#"{"cmd":"adjust","seconds":1e400}"#,
             br#"{"cmd":"next","extra":1}"#,
+            br#"{"cmd":"fit","to":"17:00"}"#,
             br#"[]"#,
         ] {
             let err = parse_command(bad).unwrap_err();

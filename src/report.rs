@@ -64,7 +64,7 @@ impl Report {
     pub fn from_journal(recorded: &Recorded) -> Report {
         let header = &recorded.header;
         let show = header.show();
-        let mut engine = Engine::new(&show);
+        let mut engine = Engine::new(&show).with_target(header.target());
         let n = show.segments.len();
         let (mut pauses, mut messages) = (vec![0u32; n], vec![0u32; n]);
         for (at, cmd) in recorded.commands() {

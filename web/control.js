@@ -26,6 +26,7 @@ const view = {
   phase: $('phase'),
   offset: $('offset'),
   projectedEnd: $('projected-end'),
+  slack: $('slack'),
   next: $('next'),
   toggle: $('toggle'),
   messageForm: $('message-form'),
@@ -55,6 +56,7 @@ const KEYS = {
   '+': { cmd: 'adjust', seconds: 60 },
   '=': { cmd: 'adjust', seconds: 60 }, // + without shift
   '-': { cmd: 'adjust', seconds: -60 },
+  f: { cmd: 'fit' },
 };
 
 let token = '';
@@ -133,8 +135,15 @@ async function send(command) {
       body: JSON.stringify(command),
     });
     view.feedback.textContent = '';
+    delete view.feedback.dataset.kind;
     applyState(next); // sooner than waiting for the socket to echo it
+    if (command.cmd === 'fit') {
+      await refreshShow(); // the re-planned lengths, and what the fit changed
+      view.feedback.dataset.kind = 'info';
+      view.feedback.textContent = show?.last_fit?.summary ?? '';
+    }
   } catch (error) {
+    delete view.feedback.dataset.kind;
     view.feedback.textContent = error.message;
   }
 }
@@ -162,9 +171,10 @@ function applyState(next) {
   render();
 }
 
-/** Actual times change only with the segment or the phase: refetch the show then. */
+/** Actual times change with the segment or the phase, re-planned times with the slack. */
 function refreshShowOnChange() {
-  const key = `${state.index}|${state.phase}`;
+  const slackMinutes = state.slack_ms == null ? '' : Math.round(state.slack_ms / 60000);
+  const key = `${state.index}|${state.phase}|${slackMinutes}`;
   if (token && key !== showKey) {
     showKey = key;
     refreshShow();
@@ -188,6 +198,8 @@ function render() {
   view.offset.dataset.sign = Math.sign(Math.round(state.schedule_offset_ms / 1000));
   view.projectedEnd.textContent =
     state.projected_end_ms == null ? '–' : formatWallClock(state.projected_end_ms, timeZone);
+  view.slack.textContent = formatSlack(state.slack_ms, state.target_end_ms);
+  view.slack.dataset.sign = Math.sign(Math.round((state.slack_ms ?? 0) / 1000));
   view.next.textContent = state.next ? state.next.title : '–';
   view.toggle.textContent = TOGGLE_LABELS[state.phase] ?? 'Pause';
   view.messageCurrent.textContent = state.message
@@ -197,6 +209,16 @@ function render() {
 
   const wait = msUntilNextChange(state, now);
   if (Number.isFinite(wait)) renderTimer = setTimeout(render, Math.ceil(wait));
+}
+
+/** `2:00 to spare (end 17:00)`, `3:20 late (end 17:00)`; `–` without an end in the session. */
+function formatSlack(slackMs, targetEndMs) {
+  if (slackMs == null) return '–';
+  const end = targetEndMs == null ? '' : ` (end ${formatWallClock(targetEndMs, timeZone)})`;
+  const seconds = Math.round(slackMs / 1000);
+  if (seconds === 0) return `on time${end}`;
+  const amount = formatDuration(Math.abs(seconds) * 1000);
+  return `${seconds > 0 ? `${amount} to spare` : `${amount} late`}${end}`;
 }
 
 // ---- Run of show ---------------------------------------------------------------------------
@@ -225,6 +247,7 @@ function renderShow() {
       cell(start == null ? '–' : formatWallClock(start, timeZone, true), 'time'),
       cell(end == null ? (start == null ? '–' : '…') : formatWallClock(end, timeZone, true), 'time'),
       tookCell(took, segment.duration_ms),
+      replannedCell(segment),
     );
     return row;
   });
@@ -263,6 +286,18 @@ function tookCell(took, planned) {
   if (over === 0) return cell(formatDuration(took), 'num');
   const delta = `${over > 0 ? '+' : '−'}${formatDuration(Math.abs(over) * 1000)}`;
   return cell(formatDuration(took), 'num', delta, over > 0 ? 'sub over' : 'sub under');
+}
+
+/** Projected start and the planned length now, marked when `fit` changed it. */
+function replannedCell({ projected_start_ms: start, replanned_ms: length, duration_ms: planned }) {
+  if (start == null) return cell('–', 'time');
+  const changed = length !== planned;
+  return cell(
+    formatWallClock(start, timeZone),
+    'time',
+    changed ? `${formatDuration(planned)} → ${formatDuration(length)}` : formatDuration(length),
+    changed ? 'sub under' : 'sub',
+  );
 }
 
 function markCurrentRow() {

@@ -226,6 +226,7 @@ pub struct Engine {
     records: Vec<Record>,
     announced: Phase,
     target: Option<Target>,
+    last_fit: Option<Event>,
 }
 
 fn ms(d: Duration) -> i64 {
@@ -257,6 +258,7 @@ impl Engine {
             show_started: None,
             announced: Phase::Ready,
             target: None,
+            last_fit: None,
         }
     }
 
@@ -272,6 +274,11 @@ impl Engine {
 
     pub fn records(&self) -> &[Record] {
         &self.records
+    }
+
+    /// The [`Event::Fitted`] of the latest `fit` since the start or a reset.
+    pub fn last_fit(&self) -> Option<&Event> {
+        self.last_fit.as_ref()
     }
 
     /// Applies a command at `now`. Phase changes due before `now` are reported first.
@@ -553,6 +560,7 @@ impl Engine {
                 for p in &mut self.plan {
                     p.duration_ms = p.original_ms;
                 }
+                self.last_fit = None;
             }
             Command::Fit => self.fit(now, events)?,
         }
@@ -635,10 +643,12 @@ impl Engine {
             )));
         }
         changes.sort_by_key(|c| c.index);
-        events.push(Event::Fitted {
+        let fitted = Event::Fitted {
             changes,
             short_ms: need.min(over),
-        });
+        };
+        self.last_fit = Some(fitted.clone());
+        events.push(fitted);
         Ok(())
     }
 

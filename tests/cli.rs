@@ -200,3 +200,63 @@ async fn alerts_without_a_notification_service_are_logged_once() {
     let status = proc.child.wait().await.unwrap();
     assert_eq!(status.code(), Some(0));
 }
+
+#[test]
+fn check_warns_about_an_overrun_and_a_missed_anchor_but_exits_0() {
+    let out = podium(&["check", "tests/sessions/late_plan.toml"]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "late_plan.toml: warning: the plan runs 20:00 past the end of the slot (16:00 CET)"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("even with every segment at its `min` it is 10:00 too long"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "segment 2 (\"Panel\") is anchored at 15:05 but the plan reaches it 5:00 later"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn plan_writes_ics_json_and_csv_and_refuses_ics_without_a_start() {
+    let ics = podium(&[
+        "plan",
+        "sessions/000_ilo_roundtable_irregular_migration.toml",
+        "--format",
+        "ics",
+    ]);
+    assert!(ics.status.success());
+    let text = String::from_utf8_lossy(&ics.stdout);
+    assert_eq!(text.matches("BEGIN:VEVENT").count(), 10);
+    assert!(text.contains("DTSTART:20221121T140000Z"), "{text}");
+    let json = podium(&[
+        "plan",
+        "sessions/004_labour_mobility_day1.toml",
+        "--format",
+        "json",
+    ]);
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(value["fits"], true);
+    let csv = podium(&[
+        "plan",
+        "sessions/002_iml_session_four.toml",
+        "--format",
+        "csv",
+    ]);
+    assert!(String::from_utf8_lossy(&csv.stdout).starts_with("index,title,speaker,kind"));
+    let no_start = podium(&[
+        "plan",
+        "sessions/002_iml_session_four.toml",
+        "--format",
+        "ics",
+    ]);
+    assert_eq!(no_start.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&no_start.stderr).contains("needs a start time"));
+}

@@ -1,0 +1,184 @@
+//! Importing what organisers have (issue 4): the seeds' plain-text agendas must give the bundled
+//! sessions' segments; a spreadsheet CSV imports with its columns in any order, and every bad row
+//! is reported with its line number.
+
+use std::path::Path;
+use std::process::Command;
+
+use podium::import::{ImportError, Options, import_file};
+use podium::show::{Show, load_file, load_str};
+
+fn imported(file: &str, options: &Options) -> Show {
+    let session = import_file(Path::new(file), options).unwrap_or_else(|e| panic!("{e}"));
+    load_str(Path::new("imported.toml"), &session.text).expect("an import always loads")
+}
+
+/// What the import promises: title, speaker, kind and planned length of every segment.
+fn outline(show: &Show) -> Vec<(String, Option<String>, &'static str, u64)> {
+    show.segments
+        .iter()
+        .map(|s| {
+            (
+                s.title.clone(),
+                s.speaker.clone(),
+                s.kind.as_str(),
+                s.duration.as_secs(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn seed_002_text_gives_the_bundled_session_segments() {
+    let show = imported(
+        "tests/agendas/002_iml_session_four.txt",
+        &Options::default(),
+    );
+    let bundled = load_file(Path::new("sessions/002_iml_session_four.toml")).unwrap();
+    assert_eq!(outline(&show), outline(&bundled));
+    // Bullets under a talk become its notes.
+    let notes = show.segments[2].notes.as_deref().unwrap();
+    assert!(notes.starts_with("• An overview on BWI"), "{notes}");
+}
+
+#[test]
+fn seed_004_time_ranges_give_the_wall_clock_programme_of_each_day() {
+    for (day, file, date) in [
+        (1, "sessions/004_labour_mobility_day1.toml", "2017-10-12"),
+        (2, "sessions/004_labour_mobility_day2.toml", "2017-10-13"),
+    ] {
+        let options = Options {
+            day: Some(day),
+            date: Some(date.into()),
+            timezone: Some("Europe/Geneva".into()),
+            ..Options::default()
+        };
+        let show = imported("tests/agendas/004_labour_mobility.txt", &options);
+        let bundled = load_file(Path::new(file)).unwrap();
+        let programme = |s: &Show| -> Vec<(Option<chrono::NaiveTime>, u64, String)> {
+            s.segments
+                .iter()
+                .map(|g| (g.at, g.duration.as_secs(), g.title.clone()))
+                .collect()
+        };
+        assert_eq!(programme(&show), programme(&bundled), "day {day}");
+        let kinds: Vec<_> = show.segments.iter().map(|s| s.kind).collect();
+        let bundled_kinds: Vec<_> = bundled.segments.iter().map(|s| s.kind).collect();
+        assert_eq!(kinds, bundled_kinds, "day {day}");
+        assert_eq!(show.start, bundled.start, "day {day}");
+        assert_eq!(show.end, bundled.end, "day {day}");
+    }
+}
+
+#[test]
+fn a_multi_day_agenda_asks_which_day() {
+    let err = import_file(
+        Path::new("tests/agendas/004_labour_mobility.txt"),
+        &Options::default(),
+    )
+    .unwrap_err();
+    assert!(matches!(err, ImportError::Input { .. }));
+    assert!(
+        err.to_string()
+            .contains("the agenda has 2 days: import one at a time with --day 1 … --day 2"),
+        "{err}"
+    );
+}
+
+#[test]
+fn csv_columns_in_any_order_with_lengths_as_spreadsheets_write_them() {
+    let show = imported("tests/agendas/good.csv", &Options::default());
+    assert_eq!(
+        outline(&show),
+        [
+            ("Welcome".into(), Some("Organisers".into()), "intro", 480),
+            (
+                "ILO standards".into(),
+                Some("Landuyt, Katerine".into()),
+                "talk",
+                1200
+            ),
+            ("Questions and answers".into(), None, "qa", 1800),
+            (
+                "Closing remarks".into(),
+                Some("Organisers".into()),
+                "closing",
+                480
+            ),
+        ]
+    );
+    assert_eq!(show.segments[0].min.map(|m| m.as_secs()), Some(300));
+    assert_eq!(
+        show.segments[0].at.map(|t| t.to_string()),
+        Some("14:00:00".into())
+    );
+    assert_eq!(show.segments[1].max.map(|m| m.as_secs()), Some(1500));
+    assert_eq!(
+        show.segments[1].notes.as_deref(),
+        Some("Mandate, standards; impact")
+    );
+    assert_eq!(show.segments[2].min.map(|m| m.as_secs()), Some(600));
+}
+
+#[test]
+fn every_bad_csv_row_is_reported_with_its_line() {
+    let err =
+        import_file(Path::new("tests/agendas/bad_rows.csv"), &Options::default()).unwrap_err();
+    let ImportError::Rows { problems, .. } = &err else {
+        panic!("{err}");
+    };
+    let lines: Vec<usize> = problems.iter().map(|p| p.line).collect();
+    assert_eq!(lines, [3, 4, 5, 6, 7, 8], "{err}");
+    let text = err.to_string();
+    for expected in [
+        "tests/agendas/bad_rows.csv:3: the title is empty",
+        "tests/agendas/bad_rows.csv:4: duration: \"eight minutes\" is not a length",
+        "tests/agendas/bad_rows.csv:5: min (40:00) is longer than duration (30:00)",
+        "tests/agendas/bad_rows.csv:6: kind \"keynote\" is not one of",
+        "tests/agendas/bad_rows.csv:7: at \"noon\" is not a time of day",
+        "tests/agendas/bad_rows.csv:8: duration: \"8:00\" is ambiguous",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+}
+
+#[test]
+fn the_binary_writes_the_session_refuses_to_overwrite_and_exits_2_on_bad_rows() {
+    let podium = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_podium"))
+            .args(args)
+            .output()
+            .expect("podium runs")
+    };
+    let dir = std::env::temp_dir().join(format!("podium-import-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("iml.toml");
+    let _ = std::fs::remove_file(&out);
+    let out_arg = out.to_str().unwrap();
+    let first = podium(&[
+        "import",
+        "tests/agendas/002_iml_session_four.txt",
+        "--out",
+        out_arg,
+    ]);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let check = podium(&["check", out_arg]);
+    assert!(check.status.success());
+    assert!(String::from_utf8_lossy(&check.stdout).contains("6 segments, 1:36:00"));
+    let again = podium(&[
+        "import",
+        "tests/agendas/002_iml_session_four.txt",
+        "--out",
+        out_arg,
+    ]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    let bad = podium(&["import", "tests/agendas/bad_rows.csv"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("bad_rows.csv:3:"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -322,3 +322,51 @@ async fn shutdown_tells_clients_and_closes_sockets() {
         other => panic!("expected a close frame, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn fit_over_http_replans_the_rest_and_says_what_it_changed() {
+    let server = TestServer::start("tests/sessions/slot.toml", 1.0).await;
+    let (_, state) = server.get("/api/state").await;
+    assert_eq!(state["slack_ms"], -300_000, "{state}");
+    let fitted = server.command(r#"{"cmd":"fit"}"#).await;
+    assert_eq!(fitted["slack_ms"], 0, "{fitted}");
+    assert!(fitted["target_end_ms"].is_i64());
+    let resp = reqwest::Client::new()
+        .get(server.url("/api/show"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    let show: Value = resp.json().await.unwrap();
+    let fit = &show["last_fit"];
+    assert_eq!(fit["changes"][0]["index"], 2, "{show}");
+    assert_eq!(fit["changes"][0]["from_ms"], 600_000);
+    assert_eq!(fit["changes"][0]["to_ms"], 300_000);
+    assert_eq!(fit["short_ms"], 0);
+    assert!(
+        fit["summary"].as_str().unwrap().contains("3. Q&A 10:00 → 5:00"),
+        "{fit}"
+    );
+    let segs = show["segments"].as_array().unwrap();
+    assert_eq!(segs[2]["replanned_ms"], 300_000);
+    assert_eq!(segs[2]["duration_ms"], 600_000, "the file's plan stays visible");
+    let starts: Vec<i64> = segs
+        .iter()
+        .map(|s| s["projected_start_ms"].as_i64().unwrap())
+        .collect();
+    assert_eq!(starts[2] - starts[0], 600_000);
+    // Nothing left to gain: a second fit is refused with the reason.
+    let (status, again) = server.command_as(Some(TOKEN), r#"{"cmd":"fit"}"#).await;
+    assert_eq!(status, 409);
+    assert!(again["error"].as_str().unwrap().contains("nothing to shorten"), "{again}");
+}
+
+#[tokio::test]
+async fn fit_without_an_end_is_refused_with_the_remedy() {
+    let server = TestServer::start(SHOW, 1.0).await;
+    let (status, answer) = server.command_as(Some(TOKEN), r#"{"cmd":"fit"}"#).await;
+    assert_eq!(status, 409);
+    assert!(answer["error"].as_str().unwrap().contains("add e.g. end ="), "{answer}");
+    let (_, state) = server.get("/api/state").await;
+    assert_eq!(state["slack_ms"], Value::Null);
+}

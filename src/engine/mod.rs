@@ -582,7 +582,7 @@ impl Engine {
         let over = self.projected_from(now).0 - target.0;
         if over <= 0 {
             return Err(Refused(format!(
-                "nothing to shorten: the show already ends {} before its end",
+                "nothing to shorten: the show already fits ({} to spare)",
                 crate::show::format_hms(Duration::from_millis(over.unsigned_abs()))
             )));
         }

@@ -557,7 +557,7 @@ fn fit_refuses_without_an_end_or_when_the_show_already_fits() {
     assert!(why.0.contains("no `end`"), "{why}");
     let mut early = slot_engine(Target::AfterStart(90 * M));
     let why = early.apply(Command::Fit, t(0)).unwrap_err();
-    assert!(why.0.contains("already ends 9:00 before"), "{why}");
+    assert!(why.0.contains("already fits (9:00 to spare)"), "{why}");
 }
 
 #[test]

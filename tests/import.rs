@@ -128,7 +128,7 @@ fn every_bad_csv_row_is_reported_with_its_line() {
         panic!("{err}");
     };
     let lines: Vec<usize> = problems.iter().map(|p| p.line).collect();
-    assert_eq!(lines, [3, 4, 5, 6, 7, 8], "{err}");
+    assert_eq!(lines, [3, 4, 5, 6, 7, 8, 10], "{err}");
     let text = err.to_string();
     for expected in [
         "tests/agendas/bad_rows.csv:3: the title is empty",
@@ -137,6 +137,7 @@ fn every_bad_csv_row_is_reported_with_its_line() {
         "tests/agendas/bad_rows.csv:6: kind \"keynote\" is not one of",
         "tests/agendas/bad_rows.csv:7: at \"noon\" is not a time of day",
         "tests/agendas/bad_rows.csv:8: duration: \"8:00\" is ambiguous",
+        "tests/agendas/bad_rows.csv:10: `at` is earlier than an anchor above it",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in\n{text}");
     }

@@ -344,12 +344,18 @@ async fn fit_over_http_replans_the_rest_and_says_what_it_changed() {
     assert_eq!(fit["changes"][0]["to_ms"], 300_000);
     assert_eq!(fit["short_ms"], 0);
     assert!(
-        fit["summary"].as_str().unwrap().contains("3. Q&A 10:00 → 5:00"),
+        fit["summary"]
+            .as_str()
+            .unwrap()
+            .contains("3. Q&A 10:00 → 5:00"),
         "{fit}"
     );
     let segs = show["segments"].as_array().unwrap();
     assert_eq!(segs[2]["replanned_ms"], 300_000);
-    assert_eq!(segs[2]["duration_ms"], 600_000, "the file's plan stays visible");
+    assert_eq!(
+        segs[2]["duration_ms"], 600_000,
+        "the file's plan stays visible"
+    );
     let starts: Vec<i64> = segs
         .iter()
         .map(|s| s["projected_start_ms"].as_i64().unwrap())
@@ -358,7 +364,13 @@ async fn fit_over_http_replans_the_rest_and_says_what_it_changed() {
     // Nothing left to gain: a second fit is refused with the reason.
     let (status, again) = server.command_as(Some(TOKEN), r#"{"cmd":"fit"}"#).await;
     assert_eq!(status, 409);
-    assert!(again["error"].as_str().unwrap().contains("nothing to shorten"), "{again}");
+    assert!(
+        again["error"]
+            .as_str()
+            .unwrap()
+            .contains("nothing to shorten"),
+        "{again}"
+    );
 }
 
 #[tokio::test]
@@ -366,7 +378,10 @@ async fn fit_without_an_end_is_refused_with_the_remedy() {
     let server = TestServer::start(SHOW, 1.0).await;
     let (status, answer) = server.command_as(Some(TOKEN), r#"{"cmd":"fit"}"#).await;
     assert_eq!(status, 409);
-    assert!(answer["error"].as_str().unwrap().contains("add e.g. end ="), "{answer}");
+    assert!(
+        answer["error"].as_str().unwrap().contains("add e.g. end ="),
+        "{answer}"
+    );
     let (_, state) = server.get("/api/state").await;
     assert_eq!(state["slack_ms"], Value::Null);
 }

@@ -53,7 +53,8 @@ pub(crate) fn parse(text: &str) -> Result<Parsed, Vec<Problem>> {
         return Err(problems);
     }
 
-    let mut segments = Vec::new();
+    let mut segments: Vec<Draft> = Vec::new();
+    let mut last_at = None;
     for record in reader.records() {
         let record = match record {
             Ok(record) => record,
@@ -75,7 +76,22 @@ pub(crate) fn parse(text: &str) -> Result<Parsed, Vec<Problem>> {
                 .filter(|v| !v.is_empty())
         };
         match row(&cell) {
-            Ok(draft) => segments.push(draft),
+            Ok(draft)
+                if draft
+                    .at
+                    .is_some_and(|at| last_at.is_some_and(|before| at < before)) =>
+            {
+                problems.push(Problem {
+                    line,
+                    message: "`at` is earlier than an anchor above it: anchors follow the running \
+                              order; put a second day in its own file"
+                        .into(),
+                })
+            }
+            Ok(draft) => {
+                last_at = draft.at.or(last_at);
+                segments.push(draft);
+            }
             Err(message) => problems.push(Problem { line, message }),
         }
     }

@@ -249,17 +249,17 @@ pub fn load_str(path: &Path, text: &str) -> Result<Show, LoadError> {
         end,
         segments,
     };
-    if let (Some(start), Some(end), Some(raw_end)) = (start, show.end_for(start), &raw.end) {
-        if end <= start {
-            return Err(fail(
-                raw_end.span(),
-                format!(
-                    "end ({}) is not after the start ({}): give a later end, or a full date-time for a show past midnight",
-                    end.with_timezone(&timezone).format("%Y-%m-%d %H:%M"),
-                    start.with_timezone(&timezone).format("%Y-%m-%d %H:%M")
-                ),
-            ));
-        }
+    if let (Some(start), Some(end), Some(raw_end)) = (start, show.end_for(start), &raw.end)
+        && end <= start
+    {
+        return Err(fail(
+            raw_end.span(),
+            format!(
+                "end ({}) is not after the start ({}): give a later end, or a full date-time for a show past midnight",
+                end.with_timezone(&timezone).format("%Y-%m-%d %H:%M"),
+                start.with_timezone(&timezone).format("%Y-%m-%d %H:%M")
+            ),
+        ));
     }
     Ok(show)
 }

@@ -81,11 +81,12 @@ impl Clock {
         ShowTime(((unix_ms as f64 - self.unix_at_zero_ms) * self.speed).round() as i64)
     }
 
-    /// When `show` must end, in show time. For the live show (speed 1, at most two hours before
-    /// its planned start, the slot's end still ahead) it is the wall-clock end; otherwise — a rehearsal, a replay on another
-    /// day — the slot's length counted from whenever the show starts. A time-of-day `end` without
-    /// a `start` is taken on today's date in the show's zone.
-    pub fn target_for(&self, show: &Show) -> Option<Target> {
+    /// When `show` must end, in show time. For the live show (speed 1, not a `rehearsal`, at most
+    /// two hours before its planned start, the slot's end still ahead) it is the wall-clock end;
+    /// otherwise — a rehearsal, a replay on another day — the slot's length counted from whenever
+    /// the show starts. A time-of-day `end` without a `start` is taken on today's date in the
+    /// show's zone.
+    pub fn target_for(&self, show: &Show, rehearsal: bool) -> Option<Target> {
         show.end?;
         let now = chrono::DateTime::from_timestamp_millis(unix_now_ms() as i64)?;
         let end = show.end_for(show.start.or(Some(now)))?;
@@ -94,7 +95,7 @@ impl Clock {
         let on_the_day = show
             .start
             .is_none_or(|start| start - now < chrono::Duration::hours(2));
-        if self.speed == 1.0 && on_the_day && ahead > chrono::Duration::zero() {
+        if self.speed == 1.0 && !rehearsal && on_the_day && ahead > chrono::Duration::zero() {
             return Some(Target::At(self.show_time_of_unix(end.timestamp_millis())));
         }
         let slot = end - show.start?;
@@ -143,5 +144,48 @@ mod tests {
         let a = c.unix_ms(ShowTime(60_000));
         assert_eq!(a - c.unix_ms(ShowTime(0)), 1000);
         assert_eq!(a, c.unix_ms(ShowTime(60_000)));
+    }
+
+    fn slot_show(start: Option<chrono::DateTime<chrono::Utc>>, end: crate::show::End) -> Show {
+        let mut show = crate::show::load_str(
+            std::path::Path::new("t.toml"),
+            "timezone = \"UTC\"\n[[segment]]\ntitle = \"A\"\nduration = \"1h\"\n",
+        )
+        .expect("valid");
+        show.start = start;
+        show.end = Some(end);
+        show
+    }
+
+    #[test]
+    fn the_live_show_aims_at_the_wall_clock_and_a_rehearsal_at_the_slot_length() {
+        use crate::show::End;
+        let now = chrono::Utc::now();
+        let hour = chrono::Duration::hours(1);
+        let live = slot_show(Some(now), End::At(now + hour));
+        let c = Clock::new(1.0);
+        match c.target_for(&live, false) {
+            Some(Target::At(at)) => assert!((at.0 - 3_600_000).abs() < 1_000, "{at:?}"),
+            other => panic!("{other:?}"),
+        }
+        let slot = Some(Target::AfterStart(3_600_000));
+        assert_eq!(c.target_for(&live, true), slot, "--rehearsal");
+        assert_eq!(Clock::new(60.0).target_for(&live, false), slot, "--speed");
+        let last_year = slot_show(
+            Some(now - chrono::Duration::days(365)),
+            End::At(now - chrono::Duration::days(365) + hour),
+        );
+        assert_eq!(c.target_for(&last_year, false), slot, "another day");
+        let tomorrow = slot_show(
+            Some(now + chrono::Duration::days(1)),
+            End::At(now + chrono::Duration::days(1) + hour),
+        );
+        assert_eq!(c.target_for(&tomorrow, false), slot, "a run the day before");
+        let no_start = slot_show(None, End::At(now - hour));
+        assert_eq!(
+            c.target_for(&no_start, false),
+            None,
+            "past end, no start: no slot"
+        );
     }
 }

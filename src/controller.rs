@@ -124,7 +124,7 @@ pub fn spawn(
     clock: Clock,
     shutdown: CancellationToken,
 ) -> (Handle, tokio::task::JoinHandle<()>) {
-    let engine = Engine::new(&show).with_target(clock.target_for(&show));
+    let engine = Engine::new(&show).with_target(clock.target_for(&show, false));
     spawn_with(
         Setup {
             show,

@@ -213,7 +213,7 @@ fn start_fresh(args: &RunArgs, show: &show::Show, hash: String) -> anyhow::Resul
     };
     let speed = args.speed.unwrap_or(1.0);
     let clock = Clock::new(speed);
-    let target = clock.target_for(show);
+    let target = clock.target_for(show, args.rehearsal);
     let header = Header::new(
         show,
         hash,

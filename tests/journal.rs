@@ -495,3 +495,39 @@ fn the_report_command_prints_every_format() {
     assert_eq!(json["rows"].as_array().unwrap().len(), 6);
     assert!(run(&["report", a, b]).contains("2 runs compared"));
 }
+
+/// Issue 4: a `fit` replays exactly (resume, reports) because the journal records the target.
+#[test]
+fn a_fit_replays_exactly_from_the_journal() {
+    use podium::engine::{Engine, Target};
+    let dir = tempfile::tempdir().unwrap();
+    let show = show::load_file(Path::new("sessions/002_iml_session_four.toml")).unwrap();
+    let target = Some(Target::AfterStart(96 * M));
+    let header = Header::new(&show, "hash".into(), 1.0, true, TOKEN, 1_700_000_000_000.0)
+        .with_target(target);
+    let path = dir.path().join("fit.jsonl");
+    let mut journal = Journal::create(&path, &header).unwrap();
+    let mut live = Engine::new(&show).with_target(target);
+    // The intro runs 10' late; fit takes it from the Q&A (min 15').
+    for (at, cmd) in [
+        (0, Command::Start),
+        (18 * M, Command::Next),
+        (19 * M, Command::Fit),
+    ] {
+        let events = live.apply(cmd.clone(), ShowTime(at)).unwrap();
+        let wall = journal::wall(1_700_000_000_000 + at);
+        let mut lines = vec![Line::command(ShowTime(at), wall, &cmd)];
+        lines.extend(events.iter().map(|e| Line::event(ShowTime(at), wall, e)));
+        journal.write(&lines).unwrap();
+    }
+    let recorded = journal::read(&path).unwrap();
+    assert_eq!(recorded.header.target(), target);
+    let now = ShowTime(20 * M);
+    let replayed = recorded.replay(&show);
+    assert_eq!(replayed.replan(now), live.replan(now));
+    assert_eq!(replayed.replan(now)[4].length_ms, 20 * M);
+    assert_eq!(replayed.snapshot(now).slack_ms, Some(0));
+    assert_eq!(replayed.last_fit(), live.last_fit());
+    // The report rebuilds the show from the journal alone: mins included.
+    assert_eq!(recorded.header.show().segments[4].min, show.segments[4].min);
+}

@@ -678,3 +678,43 @@ async fn a_rehearsal_shows_its_badge_on_the_speaker_page() {
     browser.screenshot("speaker-rehearsal.png").await;
     browser.close().await;
 }
+
+/// Issue 4: the moderator sees the slack, presses "Fit to end" and sees what changed and the
+/// re-planned rest of the show.
+#[tokio::test]
+async fn control_page_fits_the_show_to_its_end() {
+    if !browser_available() {
+        return;
+    }
+    let scratch = Scratch::new("control-fit");
+    let journal = scratch.join("run.jsonl");
+    let server = Process::start(&["run", "tests/sessions/slot.toml", "--journal", &journal]).await;
+    let browser = Browser::start(&scratch).await;
+    browser
+        .goto(&format!("{}/control#token={TOKEN}", server.base))
+        .await;
+    browser
+        .wait_true(
+            "the slack of a show five minutes too long",
+            r#"return document.getElementById('slack').textContent.startsWith('5:00 late')
+                && document.querySelectorAll('#show-rows tr[data-index]').length === 3;"#,
+        )
+        .await;
+    let fit = browser
+        .client
+        .find(Locator::Css("button[data-cmd=fit]"))
+        .await
+        .expect("the page has a Fit button");
+    fit.click().await.expect("the Fit button is clickable");
+    browser
+        .wait_true(
+            "what the fit changed, the new slack and the re-planned Q&A",
+            r#"return document.getElementById('feedback').textContent.includes('3. Q&A 10:00 → 5:00')
+                && document.getElementById('slack').textContent.startsWith('on time')
+                && document.querySelector('#show-rows tr[data-index="2"]')
+                       ?.textContent.includes('10:00 → 5:00') === true;"#,
+        )
+        .await;
+    browser.screenshot("control-fit.png").await;
+    browser.close().await;
+}

@@ -196,6 +196,9 @@ pub fn load_str(path: &Path, text: &str) -> Result<Show, LoadError> {
                             ),
                         ));
                     }
+                    if let Some(why) = skipped(timezone, start, time) {
+                        return Err(fail(a.span(), format!("at {why}")));
+                    }
                 }
                 last_anchor = Some((time, n));
                 Some(time)
@@ -249,6 +252,11 @@ pub fn load_str(path: &Path, text: &str) -> Result<Show, LoadError> {
         end,
         segments,
     };
+    if let (Some(start), Some(End::TimeOfDay(time)), Some(raw_end)) = (start, show.end, &raw.end)
+        && let Some(why) = skipped(timezone, start, time)
+    {
+        return Err(fail(raw_end.span(), format!("end {why}")));
+    }
     if let (Some(start), Some(end), Some(raw_end)) = (start, show.end_for(start), &raw.end)
         && end <= start
     {
@@ -262,6 +270,17 @@ pub fn load_str(path: &Path, text: &str) -> Result<Show, LoadError> {
         ));
     }
     Ok(show)
+}
+
+/// Why `time` on the start's day cannot be meant: the clocks skip it there.
+fn skipped(tz: Tz, start: DateTime<Utc>, time: NaiveTime) -> Option<String> {
+    let day = start.with_timezone(&tz).date_naive();
+    matches!(tz.from_local_datetime(&day.and_time(time)), LocalResult::None).then(|| {
+        format!(
+            "{} does not exist on {day} in {tz} (the clocks skip it): pick a time outside the change",
+            time.format("%H:%M")
+        )
+    })
 }
 
 /// `"17:00"` (a time of day on the start's date) or a date-time as for `start`.

@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveTime, Utc};
+use chrono::{DateTime, NaiveTime, Offset, Utc};
 use chrono_tz::Tz;
 
 use super::{Show, format_hms};
@@ -220,12 +220,17 @@ impl<'a> Timetable<'a> {
                         } else {
                             ""
                         };
-                        let _ = write!(
-                            line,
-                            "  {}–{}{day:<2}",
-                            s.format("%H:%M"),
-                            e.format("%H:%M")
-                        );
+                        // After a clock change the zone's abbreviation tells which 02:30 it is.
+                        let first = self.start.map(|t| t.with_timezone(tz).offset().fix());
+                        let clock = |t: DateTime<Tz>| {
+                            if Some(t.offset().fix()) == first {
+                                t.format("%H:%M").to_string()
+                            } else {
+                                t.format("%H:%M %Z").to_string()
+                            }
+                        };
+                        let cell = format!("{}–{}{day}", clock(s), clock(e));
+                        let _ = write!(line, "  {cell:<13}");
                     }
                 }
                 _ => {

@@ -253,9 +253,13 @@ impl Header {
                     len(is.duration_ms)
                 ));
             }
-            if was.max_ms != is.max_ms || was.warn_ms != is.warn_ms || was.kind != is.kind {
+            if was.max_ms != is.max_ms
+                || was.min_ms != is.min_ms
+                || was.warn_ms != is.warn_ms
+                || was.kind != is.kind
+            {
                 differences.push(format!(
-                    "segment {n} ({}): kind, max or warn changed",
+                    "segment {n} ({}): kind, max, min or warn changed",
                     is.title
                 ));
             }

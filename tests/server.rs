@@ -28,6 +28,8 @@ async fn state_arrives_on_connect_with_every_documented_field() {
         "message",
         "schedule_offset_ms",
         "segments",
+        "target_end_ms",
+        "slack_ms",
     ] {
         assert!(state.get(field).is_some(), "state has {field}: {state}");
     }

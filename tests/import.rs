@@ -183,3 +183,27 @@ fn the_binary_writes_the_session_refuses_to_overwrite_and_exits_2_on_bad_rows() 
     assert!(String::from_utf8_lossy(&bad.stderr).contains("bad_rows.csv:3:"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn an_agenda_without_marks_or_ranges_is_refused_with_what_to_write() {
+    use podium::import::import_text;
+    let err = import_text(
+        Path::new("notes.txt"),
+        "Hello\nworld\n",
+        &Options::default(),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().starts_with("notes.txt: no segments found"),
+        "{err}"
+    );
+    let dated = Options {
+        date: Some("2021-06-10".into()),
+        ..Options::default()
+    };
+    let err = import_text(Path::new("a.txt"), "Welcome: organisers (8')\n", &dated).unwrap_err();
+    assert!(
+        err.to_string().contains("--date needs clock times"),
+        "{err}"
+    );
+}

@@ -182,8 +182,18 @@ async fn alerts_without_a_notification_service_are_logged_once() {
         .unwrap();
     let mut viewer = Client::connect(&proc.ws_url()).await;
     viewer.state_where(|s| s["phase"] == "over-max").await;
-    proc.signal(Signal::SIGTERM);
+    // Alerts are logged by their own task: wait for the last one before stopping the show.
     let mut log = String::new();
+    while !log.contains("Past the") {
+        let line = tokio::time::timeout(Duration::from_secs(10), stderr.next_line())
+            .await
+            .unwrap_or_else(|_| panic!("the over-max alert is logged; so far:\n{log}"))
+            .expect("stderr readable")
+            .expect("podium still running");
+        log.push_str(&line);
+        log.push('\n');
+    }
+    proc.signal(Signal::SIGTERM);
     while let Ok(Ok(Some(line))) =
         tokio::time::timeout(Duration::from_secs(5), stderr.next_line()).await
     {

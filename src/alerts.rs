@@ -1,4 +1,4 @@
-//! Alerts for the moderator when a segment enters warning, overtime or over-max: the text of each
+//! Alerts for the moderator when a segment enters warning, overtime or over-max, or stops at zero: the text of each
 //! alert, and desktop notifications (notify-rust over D-Bus). A failing or missing notification
 //! service is logged once and never stops the show.
 
@@ -31,6 +31,7 @@ pub fn describe(show: &Show, event: &Event) -> Option<Alert> {
             (*index, format!("{} left", format_hms(warn)))
         }
         Event::Overtime { index } => (*index, "Time is up".to_owned()),
+        Event::Stopped { index } => (*index, "Time is up: stopped at 0:00".to_owned()),
         Event::OverMax { index } => {
             let max = show.segments[*index].max.unwrap_or_default();
             (*index, format!("Past the {} hard limit", format_hms(max)))
@@ -148,5 +149,23 @@ impl Notifier {
                 "desktop notifications unavailable ({why}); alerts go to the terminal only"
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hard_stop_alerts_the_moderator_and_a_hand_over_does_not() {
+        let show = crate::show::load_str(
+            std::path::Path::new("t.toml"),
+            "[[segment]]\ntitle = \"Talk\"\nspeaker = \"A\"\nduration = \"5m\"\non_end = \"stop\"\n",
+        )
+        .expect("a valid show");
+        let alert = describe(&show, &Event::Stopped { index: 0 }).expect("an alert");
+        assert_eq!(alert.summary, "Time is up: stopped at 0:00");
+        assert_eq!(alert.body, "1. Talk — A");
+        assert_eq!(describe(&show, &Event::Started { index: 0 }), None);
     }
 }

@@ -21,8 +21,8 @@ use crate::journal;
 use crate::protocol::MAX_MESSAGE_CHARS;
 use crate::report::Report;
 
-const KEYS: &str =
-    "space start/pause · n next · p previous · +/- 1 min · f fit to the end · m message · q quit";
+const KEYS: &str = "space start/pause · n next · p previous · +/- 1 min · f fit to the end · m message · \
+                    b blackout · o message only · q quit";
 
 /// `5:00`, `0:00`, `+1:20`: the same rounding as the speaker page (docs/protocol.md).
 pub fn format_countdown(remaining_ms: i64) -> String {
@@ -169,9 +169,17 @@ fn on_key(
             KeyCode::Char('-') => return Some(Command::Adjust(-60)),
             KeyCode::Char('f') => return Some(Command::Fit),
             KeyCode::Char('m') => *mode = Mode::Message(String::new()),
+            KeyCode::Char('b') => {
+                return Some(Command::Blackout(
+                    !control.subscribe().borrow().snapshot.blackout,
+                ));
+            }
+            KeyCode::Char('o') => {
+                return Some(Command::Focus(!control.subscribe().borrow().snapshot.focus));
+            }
             KeyCode::Char('q') => {
                 let phase = control.subscribe().borrow().snapshot.phase;
-                if phase.is_running() || phase == Phase::Paused {
+                if phase.is_running() || matches!(phase, Phase::Paused | Phase::Stopped) {
                     *mode = Mode::ConfirmQuit;
                 } else {
                     shutdown.cancel();
@@ -205,7 +213,7 @@ fn status_line(control: &Handle) -> String {
     let clock = format_countdown(remaining);
     let clock = match phase {
         Phase::Warning => clock.black().on_yellow().bold(),
-        Phase::Overtime | Phase::OverMax => clock.white().on_red().bold(),
+        Phase::Overtime | Phase::OverMax | Phase::Stopped => clock.white().on_red().bold(),
         _ => clock.bold(),
     };
     let width = terminal::size().map(|(w, _)| w as usize).unwrap_or(100);
@@ -220,6 +228,11 @@ fn status_line(control: &Handle) -> String {
     );
     if let Some(slack) = snap.slack_ms {
         line.push_str(&format!("  {}", format_slack(slack)));
+    }
+    if snap.blackout {
+        line.push_str("  [blackout]");
+    } else if snap.focus {
+        line.push_str("  [message only]");
     }
     if !snap.message.is_empty() {
         line.push_str(&format!("  ✉ {}", snap.message));

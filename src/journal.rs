@@ -64,6 +64,9 @@ pub struct SegmentRecord {
     /// How far `fit` may shorten it (absent in journals written before `min` existed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_ms: Option<i64>,
+    /// Absent in journals written before end actions existed: overtime.
+    #[serde(default, skip_serializing_if = "crate::show::OnEnd::is_overtime")]
+    pub on_end: crate::show::OnEnd,
 }
 
 /// The first line.
@@ -137,6 +140,7 @@ impl Line {
             Event::Warning { index } => ("warning", Some(*index), None),
             Event::Overtime { index } => ("overtime", Some(*index), None),
             Event::OverMax { index } => ("over-max", Some(*index), None),
+            Event::Stopped { index } => ("stopped", Some(*index), None),
             Event::Ended { index, overrun_ms } => ("ended", Some(*index), Some(*overrun_ms)),
             Event::Finished => ("finished", None, None),
             // What a fit changed follows from replaying its command.
@@ -257,9 +261,10 @@ impl Header {
                 || was.min_ms != is.min_ms
                 || was.warn_ms != is.warn_ms
                 || was.kind != is.kind
+                || was.on_end != is.on_end
             {
                 differences.push(format!(
-                    "segment {n} ({}): kind, max, min or warn changed",
+                    "segment {n} ({}): kind, max, min, warn or on_end changed",
                     is.title
                 ));
             }
@@ -300,6 +305,7 @@ impl Header {
                     at: None,
                     warn: d(s.warn_ms),
                     notes: None,
+                    on_end: s.on_end,
                 })
                 .collect(),
         }
@@ -318,6 +324,7 @@ fn segment_records(show: &Show) -> Vec<SegmentRecord> {
             max_ms: s.max.map(ms),
             warn_ms: ms(s.warn),
             min_ms: s.min.map(ms),
+            on_end: s.on_end,
         })
         .collect()
 }

@@ -41,6 +41,8 @@ struct StateMsg<'a> {
     rehearsal: bool,
     target_end_ms: Option<i64>,
     slack_ms: Option<i64>,
+    blackout: bool,
+    focus: bool,
 }
 
 #[derive(Serialize)]
@@ -51,6 +53,7 @@ struct SegmentMsg<'a> {
     duration_ms: i64,
     max_ms: Option<i64>,
     warn_ms: i64,
+    on_end: &'static str,
 }
 
 #[derive(Serialize)]
@@ -88,6 +91,7 @@ pub fn state_json(
             duration_ms: snap.length_ms,
             max_ms: seg.max.map(|m| ms(m) + snap.length_ms - snap.planned_ms),
             warn_ms: ms(seg.warn),
+            on_end: seg.on_end.as_str(),
         },
         remaining_ms: snap.remaining_ms,
         ends_at_ms: snap.deadline.map(|d| clock.unix_ms(d)),
@@ -103,6 +107,8 @@ pub fn state_json(
         rehearsal,
         target_end_ms: snap.target_end.map(|t| clock.unix_ms(t)),
         slack_ms: snap.slack_ms,
+        blackout: snap.blackout,
+        focus: snap.focus,
     };
     serde_json::to_string(&msg)
         .expect("state serializes: plain data, no maps with non-string keys")
@@ -125,6 +131,8 @@ enum CommandBody {
     Message { text: String },
     Reset {},
     Fit {},
+    Blackout { on: bool },
+    Focus { on: bool },
 }
 
 /// A command in its wire form (`{"cmd":"adjust","seconds":60}`), as the journal records it.
@@ -141,6 +149,8 @@ pub fn command_json(cmd: &Command) -> serde_json::Value {
         Command::Message(text) => CommandBody::Message { text },
         Command::Reset => CommandBody::Reset {},
         Command::Fit => CommandBody::Fit {},
+        Command::Blackout(on) => CommandBody::Blackout { on },
+        Command::Focus(on) => CommandBody::Focus { on },
     };
     serde_json::to_value(body).expect("a command serializes")
 }
@@ -173,6 +183,8 @@ pub fn parse_command(body: &[u8]) -> Result<Command, String> {
         }
         CommandBody::Reset {} => Command::Reset,
         CommandBody::Fit {} => Command::Fit,
+        CommandBody::Blackout { on } => Command::Blackout(on),
+        CommandBody::Focus { on } => Command::Focus(on),
     })
 }
 
@@ -248,6 +260,53 @@ struct SegmentInfo {
     /// When the segment is projected to start (current segment: when it started), `null` for
     /// segments already left.
     projected_start_ms: Option<i64>,
+}
+
+/// The run-of-show for everyone (`GET /api/agenda`): what `/api/show` says minus the moderator's
+/// notes and the segments' limits.
+#[derive(Serialize)]
+pub struct Agenda {
+    title: String,
+    timezone: String,
+    planned_start: Option<String>,
+    segments: Vec<AgendaItem>,
+}
+
+#[derive(Serialize)]
+struct AgendaItem {
+    index: usize,
+    title: String,
+    speaker: Option<String>,
+    kind: &'static str,
+    duration_ms: i64,
+    planned_offset_ms: i64,
+    actual_start_ms: Option<i64>,
+    actual_end_ms: Option<i64>,
+}
+
+impl From<ShowInfo> for Agenda {
+    fn from(info: ShowInfo) -> Agenda {
+        Agenda {
+            title: info.title,
+            timezone: info.timezone,
+            planned_start: info.planned_start,
+            segments: info
+                .segments
+                .into_iter()
+                .map(|s| AgendaItem {
+                    index: s.index,
+                    title: s.title,
+                    speaker: s.speaker,
+                    kind: s.kind,
+                    // What is planned now: after `fit`, and the current segment's adjustments.
+                    duration_ms: s.replanned_ms,
+                    planned_offset_ms: s.planned_offset_ms,
+                    actual_start_ms: s.actual_start_ms,
+                    actual_end_ms: s.actual_end_ms,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// The moderator's view of the show: `replan` is [`crate::engine::Engine::replan`], `last_fit`
@@ -338,6 +397,8 @@ mod tests {
             br#"{"cmd":"adjust","seconds":1e400}"#,
             br#"{"cmd":"next","extra":1}"#,
             br#"{"cmd":"fit","to":"17:00"}"#,
+            br#"{"cmd":"blackout"}"#,
+            br#"{"cmd":"focus","on":"yes"}"#,
             br#"[]"#,
         ] {
             let err = parse_command(bad).unwrap_err();
@@ -349,6 +410,8 @@ mod tests {
             Command::Adjust(-30),
             Command::Message("Wrap up".into()),
             Command::Reset,
+            Command::Blackout(true),
+            Command::Focus(false),
         ] {
             let json = command_json(&cmd).to_string();
             assert_eq!(parse_command(json.as_bytes()), Ok(cmd), "{json}");

@@ -718,3 +718,511 @@ async fn control_page_fits_the_show_to_its_end() {
     browser.screenshot("control-fit.png").await;
     browser.close().await;
 }
+
+// ---- Views and cues (issue 7) --------------------------------------------------------------------
+
+/// The views test session: real-time speed, phases reached with `adjust`.
+const VIEWS_SHOW: &str = "tests/sessions/views.toml";
+
+/// Viewports every view is photographed at: a stage monitor, a laptop, a phone held upright.
+const SIZES: [(u32, u32); 3] = [(1920, 1080), (1280, 720), (390, 844)];
+
+/// The three views, by URL path.
+const VIEWS: [(&str, &str); 3] = [
+    ("speaker", "/"),
+    ("overlay", "/?view=overlay"),
+    ("agenda", "/agenda"),
+];
+
+/// What a view shows and whether its layout holds, read in one script. `name` is the view.
+const LAYOUT: &str = r#"
+    const view = arguments[0];
+    const vw = innerWidth, vh = innerHeight;
+    const shown = (el) => {
+        if (!el || el.closest('[hidden]')) return false;
+        const cs = getComputedStyle(el);
+        if (cs.display === 'none' || cs.visibility === 'hidden') return false;
+        const r = el.getBoundingClientRect();
+        return r.width > 0 && r.height > 0;
+    };
+    // Text elements are measured by their text, clipped to their box (an ellipsis hides the rest;
+    // the digits' line box is one em, tighter than the font's ascent and descent); boxes by their
+    // border box.
+    const textRect = (el) => {
+        const range = document.createRange();
+        range.selectNodeContents(el);
+        const t = range.getBoundingClientRect(), b = el.getBoundingClientRect();
+        const cs = getComputedStyle(el);
+        const left = Math.max(t.left, b.left + parseFloat(cs.paddingLeft));
+        const right = Math.min(t.right, b.right - parseFloat(cs.paddingRight));
+        const top = Math.max(t.top, b.top), bottom = Math.min(t.bottom, b.bottom);
+        return { left, right, top, bottom, width: right - left, height: bottom - top };
+    };
+    const parts = [];
+    const add = (name, el, text) => {
+        if (shown(el)) parts.push({ name, r: text ? textRect(el) : el.getBoundingClientRect() });
+    };
+    let phase = null, words = null, digits = null, digitsBox = null;
+    if (view === 'agenda') {
+        add('title', document.getElementById('title'), true);
+        add('meta', document.querySelector('.agenda-meta'), true);
+        add('foot', document.querySelector('.agenda-foot'), true);
+        document.querySelectorAll('.agenda-row').forEach((row, i) => {
+            for (const c of row.querySelectorAll('.when, .item-title, .item-by, .left')) {
+                add(`row${i}.${c.className}`, c, true);
+            }
+        });
+        const current = document.querySelector('.agenda-row[data-status="current"]');
+        phase = current?.dataset.phase ?? null;
+        digits = current?.querySelector('.left')?.textContent ?? null;
+    } else {
+        for (const id of ['title', 'speaker', 'next', 'local', 'remaining']) {
+            add(id, document.getElementById(id), true);
+        }
+        for (const id of ['message', 'label', 'sound', 'status', 'rehearsal']) {
+            add(id, document.getElementById(id), false);
+        }
+        phase = document.body.dataset.phase ?? null;
+        const label = document.getElementById('label');
+        words = shown(label) ? label.textContent : '';
+        const d = document.getElementById('remaining');
+        digits = shown(d) ? d.textContent : null;
+        if (digits != null) {
+            const r = textRect(d), line = d.getBoundingClientRect();
+            digitsBox = { width: r.width / vw, height: line.height / vh };
+        }
+    }
+    const overlaps = [];
+    for (let i = 0; i < parts.length; i++) {
+        for (let j = i + 1; j < parts.length; j++) {
+            const a = parts[i].r, b = parts[j].r;
+            const x = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+            const y = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+            if (x > 1 && y > 1) overlaps.push(`${parts[i].name} × ${parts[j].name}`);
+        }
+    }
+    const outside = parts
+        .filter(({ r }) => r.left < -1 || r.top < -1 || r.right > vw + 1 || r.bottom > vh + 1)
+        .map(({ name, r }) => `${name} ${Math.round(r.left)},${Math.round(r.top)}–${Math.round(r.right)},${Math.round(r.bottom)}`);
+    const root = document.documentElement;
+    return {
+        viewport: [vw, vh],
+        phase, words, digits, digits_box: digitsBox,
+        screen: document.body.dataset.screen ?? null,
+        parts: parts.map((p) => p.name),
+        overlaps, outside,
+        scrolls: root.scrollWidth > vw + 1 || root.scrollHeight > vh + 1,
+        backgrounds: [getComputedStyle(root).backgroundColor, getComputedStyle(document.body).backgroundColor],
+        connected: document.getElementById('status')?.dataset.state === 'connected',
+        rows: document.querySelectorAll('.agenda-row').length,
+    };
+"#;
+
+#[derive(Debug, Deserialize)]
+struct Layout {
+    viewport: (f64, f64),
+    phase: Option<String>,
+    words: Option<String>,
+    digits: Option<String>,
+    digits_box: Option<DigitsBox>,
+    screen: Option<String>,
+    parts: Vec<String>,
+    overlaps: Vec<String>,
+    outside: Vec<String>,
+    scrolls: bool,
+    backgrounds: (String, String),
+    connected: bool,
+    rows: usize,
+}
+
+#[derive(Debug, Deserialize)]
+struct DigitsBox {
+    width: f64,
+    height: f64,
+}
+
+impl Browser {
+    /// Runs a Chrome DevTools command in the current tab (chromedriver's CDP pass-through).
+    async fn cdp(&self, cmd: &str, params: serde_json::Value) {
+        let url = format!(
+            "http://127.0.0.1:{}/session/{}/goog/cdp/execute",
+            self.driver.port, self.session
+        );
+        let answer = reqwest::Client::new()
+            .post(&url)
+            .json(&json!({ "cmd": cmd, "params": params }))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("chromedriver runs {cmd}: {e}"));
+        assert!(answer.status().is_success(), "{cmd}: {}", answer.status());
+    }
+
+    /// Makes the viewport exactly `width`×`height` CSS pixels (a phone-sized one acts as mobile).
+    async fn viewport(&self, (width, height): (u32, u32)) {
+        self.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600}),
+        )
+        .await;
+    }
+
+    async fn layout(&self, view: &str) -> Layout {
+        let value = self
+            .client
+            .execute(LAYOUT, vec![json!(view)])
+            .await
+            .unwrap_or_else(|e| panic!("the layout script runs: {e}"));
+        serde_json::from_value(value.clone())
+            .unwrap_or_else(|e| panic!("layout has the expected shape ({e}): {value}"))
+    }
+
+    /// Polls the view's layout until `done` holds; fails after `DEADLINE`.
+    async fn layout_until(&self, view: &str, done: impl Fn(&Layout) -> bool) -> Layout {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            let seen = self.layout(view).await;
+            if done(&seen) {
+                return seen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting on the {view} view: {seen:#?}"
+            );
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Saves a PNG of the viewport as `target/screenshots/<name>`, checking its width.
+    async fn capture(&self, name: &str, width: u32) {
+        let png = self
+            .client
+            .screenshot()
+            .await
+            .unwrap_or_else(|e| panic!("Chromium takes screenshot {name}: {e}"));
+        assert!(png.len() > 24 && &png[1..4] == b"PNG", "{name} is a PNG");
+        let got = u32::from_be_bytes(png[16..20].try_into().expect("4 bytes"));
+        assert_eq!(got, width, "{name}: the viewport is {width} wide");
+        let dir = screenshot_dir();
+        std::fs::create_dir_all(&dir).expect("target/screenshots can be created");
+        std::fs::write(dir.join(name), png).expect("screenshot written");
+    }
+}
+
+/// One step of the views test: the phase the show is in and the words the speaker must see.
+struct Shot {
+    phase: &'static str,
+    /// The speaker view's words must start with this ("" for none).
+    words: &'static str,
+    views: &'static [&'static str],
+}
+
+/// Photographs each view in `shot` at every size and checks what can be checked: the phase and
+/// its words, nothing outside the viewport or overlapping, big digits, a transparent overlay.
+async fn photograph(browser: &Browser, server: &Process, shot: &Shot) {
+    for (view, path) in VIEWS {
+        if !shot.views.contains(&view) {
+            continue;
+        }
+        browser.goto(&format!("{}{path}", server.base)).await;
+        for size in SIZES {
+            browser.viewport(size).await;
+            let name = format!("{view}-{}-{}x{}.png", shot.phase, size.0, size.1);
+            let want_phase = match (view, shot.phase) {
+                ("agenda", "ready" | "finished") => None,
+                (_, phase) => Some(phase),
+            };
+            let seen = browser
+                .layout_until(view, |l| {
+                    l.connected
+                        && l.viewport == (f64::from(size.0), f64::from(size.1))
+                        && l.phase.as_deref() == want_phase.or(l.phase.as_deref())
+                        && (view != "agenda" || l.rows == 3)
+                })
+                .await;
+            // Saved before the checks, so a failing layout can be looked at.
+            browser.capture(&name, size.0).await;
+            assert_eq!(seen.phase.as_deref(), want_phase, "{name}: {seen:#?}");
+            assert!(seen.overlaps.is_empty(), "{name}: parts overlap: {seen:#?}");
+            assert!(
+                seen.outside.is_empty(),
+                "{name}: parts overflow the viewport: {seen:#?}"
+            );
+            assert!(!seen.scrolls, "{name}: the page scrolls: {seen:#?}");
+            match view {
+                "speaker" => {
+                    let words = seen.words.as_deref().unwrap_or_default();
+                    assert!(
+                        words.starts_with(shot.words)
+                            && (shot.words.is_empty() == words.is_empty()),
+                        "{name}: the phase in words should start {:?}: {seen:#?}",
+                        shot.words
+                    );
+                    if shot.phase == "stopped" {
+                        assert_eq!(seen.digits.as_deref(), Some("0:00"), "{name}: {seen:#?}");
+                    }
+                    let digits = seen.digits_box.as_ref().expect("speaker digits shown");
+                    assert!(
+                        digits.width > 0.55 || digits.height > 0.3,
+                        "{name}: the digits do not fill the screen: {seen:#?}"
+                    );
+                }
+                "overlay" => {
+                    for background in [&seen.backgrounds.0, &seen.backgrounds.1] {
+                        assert_eq!(
+                            background, "rgba(0, 0, 0, 0)",
+                            "{name}: the overlay is transparent: {seen:#?}"
+                        );
+                    }
+                    assert_eq!(
+                        seen.parts,
+                        ["remaining"],
+                        "{name}: the overlay shows the digits only: {seen:#?}"
+                    );
+                    let digits = seen.digits_box.as_ref().expect("overlay digits shown");
+                    assert!(
+                        digits.width > 0.6,
+                        "{name}: digits fill the width: {seen:#?}"
+                    );
+                }
+                _ => assert!(
+                    seen.parts.len() >= 9,
+                    "{name}: agenda rows shown: {seen:#?}"
+                ),
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_view_in_every_phase_at_every_size() {
+    if !browser_available() {
+        return;
+    }
+    let scratch = Scratch::new("views");
+    let journal = scratch.join("run.jsonl");
+    let server = Process::start(&["run", VIEWS_SHOW, "--speed", "1", "--journal", &journal]).await;
+    let browser = Browser::start(&scratch).await;
+    // Overlay screenshots keep their transparency (alpha 0 where nothing is painted).
+    browser
+        .cdp(
+            "Emulation.setDefaultBackgroundColorOverride",
+            json!({"color": {"r": 0, "g": 0, "b": 0, "a": 0}}),
+        )
+        .await;
+    const ALL: &[&str] = &["speaker", "overlay", "agenda"];
+    const SPEAKER: &[&str] = &["speaker"];
+    const COUNTDOWN: &[&str] = &["speaker", "overlay"];
+
+    photograph(
+        &browser,
+        &server,
+        &Shot {
+            phase: "ready",
+            words: "Ready",
+            views: ALL,
+        },
+    )
+    .await;
+    server.command(r#"{"cmd":"start"}"#).await;
+    photograph(
+        &browser,
+        &server,
+        &Shot {
+            phase: "running",
+            words: "",
+            views: COUNTDOWN,
+        },
+    )
+    .await;
+    server.command(r#"{"cmd":"pause"}"#).await;
+    photograph(
+        &browser,
+        &server,
+        &Shot {
+            phase: "paused",
+            words: "Paused",
+            views: SPEAKER,
+        },
+    )
+    .await;
+    server.command(r#"{"cmd":"resume"}"#).await;
+    // 1:50 left: "1 minute left" for the next 50 seconds.
+    server.command(r#"{"cmd":"adjust","seconds":-490}"#).await;
+    photograph(
+        &browser,
+        &server,
+        &Shot {
+            phase: "warning",
+            words: "1 minute left",
+            views: ALL,
+        },
+    )
+    .await;
+    // About 1:10 over; the hard limit is 10 minutes over.
+    server.command(r#"{"cmd":"adjust","seconds":-180}"#).await;
+    photograph(
+        &browser,
+        &server,
+        &Shot {
+            phase: "overtime",
+            words: "Over by ",
+            views: COUNTDOWN,
+        },
+    )
+    .await;
+    server.command(r#"{"cmd":"adjust","seconds":-600}"#).await;
+    photograph(
+        &browser,
+        &server,
+        &Shot {
+            phase: "over-max",
+            words: "Past the limit",
+            views: ALL,
+        },
+    )
+    .await;
+
+    // The moderator shows only a message, then blanks the screen.
+    server
+        .command(r#"{"cmd":"message","text":"Your microphone is muted"}"#)
+        .await;
+    server.command(r#"{"cmd":"focus","on":true}"#).await;
+    browser.goto(&format!("{}/", server.base)).await;
+    for size in SIZES {
+        browser.viewport(size).await;
+        let seen = browser
+            .layout_until("speaker", |l| {
+                l.connected
+                    && l.screen.as_deref() == Some("focus")
+                    && l.viewport == (f64::from(size.0), f64::from(size.1))
+            })
+            .await;
+        assert_eq!(
+            seen.parts,
+            ["message"],
+            "focus shows the message only: {seen:#?}"
+        );
+        assert!(seen.outside.is_empty(), "{seen:#?}");
+        browser
+            .capture(&format!("speaker-focus-{}x{}.png", size.0, size.1), size.0)
+            .await;
+    }
+    server.command(r#"{"cmd":"blackout","on":true}"#).await;
+    let seen = browser
+        .layout_until("speaker", |l| l.screen.as_deref() == Some("blackout"))
+        .await;
+    assert!(seen.parts.is_empty(), "blackout shows nothing: {seen:#?}");
+    assert_eq!(seen.backgrounds.1, "rgb(0, 0, 0)", "{seen:#?}");
+    browser.capture("speaker-blackout-390x844.png", 390).await;
+    server.command(r#"{"cmd":"blackout","on":false}"#).await;
+    server.command(r#"{"cmd":"focus","on":false}"#).await;
+    server.command(r#"{"cmd":"message","text":""}"#).await;
+
+    // The hard-stop segment runs out: frozen at 0:00, "Time's up".
+    server.command(r#"{"cmd":"next"}"#).await;
+    server.command(r#"{"cmd":"adjust","seconds":-298}"#).await;
+    let deadline = Instant::now() + DEADLINE;
+    while server.get("/api/state").await.1["phase"] != "stopped" {
+        assert!(Instant::now() < deadline, "the hard stop did not stop");
+        tokio::time::sleep(POLL).await;
+    }
+    photograph(
+        &browser,
+        &server,
+        &Shot {
+            phase: "stopped",
+            words: "Time's up",
+            views: ALL,
+        },
+    )
+    .await;
+
+    server.command(r#"{"cmd":"goto","index":2}"#).await;
+    server.command(r#"{"cmd":"start"}"#).await;
+    server.command(r#"{"cmd":"next"}"#).await;
+    photograph(
+        &browser,
+        &server,
+        &Shot {
+            phase: "finished",
+            words: "",
+            views: &["speaker", "agenda"],
+        },
+    )
+    .await;
+
+    browser.close().await;
+}
+
+/// The chime is opt-in: after a click on "Sound off" it rings at the warning, at zero and past the
+/// limit (each once), live at `--speed 60`; the page holds a wake lock while the segment runs.
+#[tokio::test]
+async fn the_chime_rings_at_each_stage_once_sound_is_on() {
+    if !browser_available() {
+        return;
+    }
+    let scratch = Scratch::new("chime");
+    let server = podium(&scratch, "60").await;
+    let browser = Browser::start(&scratch).await;
+    browser.goto(&format!("{}/", server.base)).await;
+    const SOUND: &str = r#"
+        const b = document.getElementById('sound');
+        return [b.dataset.sound ?? '', b.dataset.chimes ?? '0', b.dataset.lastChime ?? '',
+                b.textContent, document.body.dataset.phase ?? '', document.body.dataset.awake ?? ''];
+    "#;
+    browser
+        .wait_true(
+            "the page to connect",
+            "return document.getElementById('status').dataset.state === 'connected';",
+        )
+        .await;
+    let before: Vec<String> = browser.eval(SOUND).await;
+    assert_eq!(before[0], "off", "sound starts off: {before:?}");
+    assert_eq!(before[3], "Sound off");
+    browser
+        .client
+        .find(Locator::Css("#sound"))
+        .await
+        .expect("the page has a sound control")
+        .click()
+        .await
+        .expect("the sound control is clickable");
+    browser
+        .wait_true(
+            "sound on and the test chime",
+            r#"const b = document.getElementById('sound');
+               return b.dataset.sound === 'on' && b.dataset.lastChime === 'test';"#,
+        )
+        .await;
+    assert_eq!(before[5], "", "no wake lock before the start: {before:?}");
+    server.command(r#"{"cmd":"start"}"#).await;
+    browser
+        .wait_true(
+            "a screen wake lock while the segment runs",
+            "return document.body.dataset.awake === 'true';",
+        )
+        .await;
+    for (cue, count) in [("warning", "2"), ("zero", "3"), ("over-max", "4")] {
+        browser
+            .wait_true(
+                &format!("the {cue} chime"),
+                &format!(
+                    r#"const b = document.getElementById('sound');
+                       return b.dataset.lastChime === '{cue}' && b.dataset.chimes === '{count}';"#
+                ),
+            )
+            .await;
+    }
+    let after: Vec<String> = browser.eval(SOUND).await;
+    assert_eq!(after[4], "over-max", "{after:?}");
+    assert_eq!(after[1], "4", "one chime per stage, no more: {after:?}");
+    // Pausing lets the screen sleep again.
+    server.command(r#"{"cmd":"pause"}"#).await;
+    browser
+        .wait_true(
+            "the wake lock released when paused",
+            "return document.body.dataset.awake === undefined;",
+        )
+        .await;
+    browser.close().await;
+}

@@ -531,3 +531,56 @@ fn a_fit_replays_exactly_from_the_journal() {
     // The report rebuilds the show from the journal alone: mins included.
     assert_eq!(recorded.header.show().segments[4].min, show.segments[4].min);
 }
+
+/// Issue 7: end actions are part of the recorded show, and a replay carries out the same hand-over
+/// and stop at the same instants; a journal from before end actions reads as "overtime".
+#[test]
+fn end_actions_survive_the_journal_and_replay() {
+    use podium::engine::{Engine, Phase};
+    use podium::show::OnEnd;
+    let dir = tempfile::tempdir().unwrap();
+    let show = show::load_file(Path::new("tests/sessions/ends.toml")).unwrap();
+    let path = dir.path().join("ends.jsonl");
+    let header = Header::new(&show, "h".into(), 1.0, false, TOKEN, 1_700_000_000_000.0);
+    let mut journal = Journal::create(&path, &header).unwrap();
+    let mut live = Engine::new(&show);
+    live.apply(Command::Start, ShowTime(0)).unwrap();
+    journal
+        .write(&[Line::command(
+            ShowTime(0),
+            journal::wall(0),
+            &Command::Start,
+        )])
+        .unwrap();
+    let recorded = journal::read(&path).unwrap();
+    let ends: Vec<OnEnd> = recorded
+        .header
+        .show()
+        .segments
+        .iter()
+        .map(|s| s.on_end)
+        .collect();
+    assert_eq!(ends, [OnEnd::Next, OnEnd::Stop, OnEnd::Overtime]);
+    let replayed = recorded.replay(&recorded.header.show());
+    let at = ShowTime(150_000);
+    assert_eq!(replayed.snapshot(at), live.snapshot(at));
+    assert_eq!(
+        (live.snapshot(at).index, live.snapshot(at).phase),
+        (1, Phase::Stopped)
+    );
+
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        text.matches("\"on_end\"").count(),
+        2,
+        "overtime is left out: {text}"
+    );
+    let old = text
+        .replace(",\"on_end\":\"next\"", "")
+        .replace(",\"on_end\":\"stop\"", "");
+    assert!(!old.contains("on_end"), "{old}");
+    let old_path = dir.path().join("old.jsonl");
+    std::fs::write(&old_path, old).unwrap();
+    let old = journal::read(&old_path).unwrap().header.show();
+    assert!(old.segments.iter().all(|s| s.on_end == OnEnd::Overtime));
+}

@@ -189,3 +189,35 @@ fn seed_004_days_follow_the_wall_clock_programme() {
         );
     }
 }
+
+/// Issue 7: `on_end` per segment, with the session's value as the default.
+#[test]
+fn on_end_is_inherited_and_overridden() {
+    use podium::show::OnEnd;
+    let show = load_str(
+        Path::new("ends.toml"),
+        r#"
+on_end = "next"
+[[segment]]
+title = "Linked"
+duration = "5m"
+[[segment]]
+title = "Hard stop"
+duration = "5m"
+on_end = "stop"
+[[segment]]
+title = "Open"
+duration = "5m"
+on_end = "overtime"
+"#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let ends: Vec<OnEnd> = show.segments.iter().map(|s| s.on_end).collect();
+    assert_eq!(ends, [OnEnd::Next, OnEnd::Stop, OnEnd::Overtime]);
+    let plain = load_str(
+        Path::new("plain.toml"),
+        "[[segment]]\ntitle = \"A\"\nduration = \"1m\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(plain.segments[0].on_end, OnEnd::Overtime);
+}

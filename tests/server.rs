@@ -387,3 +387,95 @@ async fn fit_without_an_end_is_refused_with_the_remedy() {
     let (_, state) = server.get("/api/state").await;
     assert_eq!(state["slack_ms"], Value::Null);
 }
+
+/// Issue 7: the agenda is public and carries no moderator notes.
+#[tokio::test]
+async fn the_agenda_is_public_and_has_no_notes() {
+    let server = TestServer::start(SHOW, 1.0).await;
+    server.command(r#"{"cmd":"start"}"#).await;
+    let resp = reqwest::get(server.url("/api/agenda")).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let text = resp.text().await.unwrap();
+    assert!(
+        !text.contains("notes") && !text.contains("Moderator-only"),
+        "{text}"
+    );
+    let agenda: Value = serde_json::from_str(&text).unwrap();
+    let segs = agenda["segments"].as_array().unwrap();
+    let titles: Vec<&str> = segs.iter().map(|s| s["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, ["Opening", "Keynote", "Q&A"]);
+    assert_eq!(segs[1]["planned_offset_ms"], 120_000);
+    assert!(segs[0]["actual_start_ms"].is_i64());
+    assert_eq!(agenda["timezone"], "UTC");
+    let page = reqwest::get(server.url("/agenda")).await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("/assets/agenda.js"));
+    for asset in ["agenda.js", "agenda.css", "cues.js", "views.css"] {
+        let resp = reqwest::get(server.url(&format!("/assets/{asset}")))
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "{asset}");
+    }
+}
+
+/// Issue 7: blackout and focus are commands, and the state says so.
+#[tokio::test]
+async fn blackout_and_focus_are_in_the_state() {
+    let server = TestServer::start(SHOW, 1.0).await;
+    let mut viewer = server.ws().await;
+    let first = viewer.next_of("state").await;
+    assert_eq!(
+        (&first["blackout"], &first["focus"]),
+        (&Value::Bool(false), &Value::Bool(false))
+    );
+    let state = server.command(r#"{"cmd":"blackout","on":true}"#).await;
+    assert_eq!(state["blackout"], true);
+    viewer.state_where(|s| s["blackout"] == true).await;
+    let state = server.command(r#"{"cmd":"focus","on":true}"#).await;
+    assert_eq!(
+        (&state["blackout"], &state["focus"]),
+        (&Value::Bool(true), &Value::Bool(true))
+    );
+    let state = server.command(r#"{"cmd":"blackout","on":false}"#).await;
+    assert_eq!(state["blackout"], false);
+    let (status, _) = server
+        .command_as(Some(TOKEN), r#"{"cmd":"blackout"}"#)
+        .await;
+    assert_eq!(status, 400, "on is required");
+}
+
+/// Issue 7: `on_end = "next"` hands over at the deadline by itself; `"stop"` freezes at 0:00.
+#[tokio::test]
+async fn end_actions_hand_over_and_stop_in_show_time() {
+    let server = TestServer::start("tests/sessions/ends.toml", 60.0).await;
+    let mut viewer = server.ws().await;
+    viewer.next_of("state").await;
+    let start = server.command(r#"{"cmd":"start"}"#).await;
+    assert_eq!(start["segment"]["on_end"], "next");
+    let talk = viewer.state_where(|s| s["index"] == 1).await;
+    assert_eq!(talk["phase"], "running", "{talk}");
+    assert_eq!(talk["segment"]["on_end"], "stop");
+    // Handed over exactly at the deadline: the talk ends one planned minute after it.
+    let opening_end = start["ends_at_ms"].as_i64().unwrap();
+    assert_eq!(
+        talk["ends_at_ms"].as_i64().unwrap(),
+        opening_end + 1000,
+        "60 s at --speed 60"
+    );
+    let stopped = viewer.state_where(|s| s["phase"] == "stopped").await;
+    assert_eq!(
+        (&stopped["index"], &stopped["remaining_ms"]),
+        (&Value::from(1), &Value::from(0))
+    );
+    assert!(stopped["ends_at_ms"].is_null());
+    // It stays stopped: no overtime, and starting again is refused until the moderator acts.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(server.get("/api/state").await.1["phase"], "stopped");
+    let (status, _) = server.command_as(Some(TOKEN), r#"{"cmd":"start"}"#).await;
+    assert_eq!(status, 409);
+    let next = server.command(r#"{"cmd":"next"}"#).await;
+    assert_eq!(
+        (&next["index"], &next["phase"]),
+        (&Value::from(2), &Value::from("paused"))
+    );
+}

@@ -45,6 +45,7 @@ const PHASE_NAMES = {
   warning: 'Warning',
   overtime: 'Overtime',
   'over-max': 'Over max',
+  stopped: "Stopped (time's up)",
   finished: 'Finished',
 };
 const TOGGLE_LABELS = { ready: 'Start', paused: 'Resume', finished: 'Start' }; // else Pause
@@ -57,7 +58,15 @@ const KEYS = {
   '=': { cmd: 'adjust', seconds: 60 }, // + without shift
   '-': { cmd: 'adjust', seconds: -60 },
   f: { cmd: 'fit' },
+  b: { cmd: 'blackout' },
+  o: { cmd: 'focus' },
 };
+
+/** Blackout and focus are switched: the command carries the opposite of the current state. */
+function withSwitch(command) {
+  if (command.cmd !== 'blackout' && command.cmd !== 'focus') return command;
+  return { cmd: command.cmd, on: !state?.[command.cmd] };
+}
 
 let token = '';
 let state = null;
@@ -205,6 +214,9 @@ function render() {
   view.messageCurrent.textContent = state.message
     ? `On screen: “${state.message}”`
     : 'No message on screen.';
+  for (const name of ['blackout', 'focus']) {
+    document.getElementById(name)?.setAttribute('aria-pressed', String(Boolean(state[name])));
+  }
   markCurrentRow();
 
   const wait = msUntilNextChange(state, now);
@@ -338,7 +350,7 @@ function wireInput() {
     if (cmd === 'reset' && !confirm('Reset the show? It goes back to the first segment, nothing started.')) {
       return;
     }
-    send(seconds == null ? { cmd } : { cmd, seconds: Number(seconds) });
+    send(withSwitch(seconds == null ? { cmd } : { cmd, seconds: Number(seconds) }));
   });
 
   view.messageForm.addEventListener('submit', (event) => {
@@ -365,7 +377,7 @@ function wireInput() {
     const command = KEYS[event.key.toLowerCase()];
     if (!command || !token) return;
     event.preventDefault();
-    send(command);
+    send(withSwitch(command));
   });
 }
 

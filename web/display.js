@@ -33,10 +33,20 @@ export function formatDuration(ms) {
   return clock(Math.round(Math.max(0, ms) / 1000));
 }
 
-/** Remaining show time at `serverNowMs`: derived from `ends_at_ms` while ticking, else as sent. */
+/** True when the segment ends at zero (`on_end` "stop" or "next") instead of counting up. */
+function endsAtZero(state) {
+  const onEnd = state.segment?.on_end;
+  return onEnd === 'stop' || onEnd === 'next';
+}
+
+/**
+ * Remaining show time at `serverNowMs`: derived from `ends_at_ms` while ticking, else as sent.
+ * A segment that ends at zero never goes below it (the server's next state says what follows).
+ */
 export function remainingAt(state, serverNowMs) {
   if (!isTicking(state)) return state.remaining_ms;
-  return (state.ends_at_ms - serverNowMs) * (state.speed ?? 1);
+  const r = (state.ends_at_ms - serverNowMs) * (state.speed ?? 1);
+  return endsAtZero(state) ? Math.max(0, r) : r;
 }
 
 /** Remaining time (ms) at which the segment passes its hard limit, or null without one. */
@@ -53,6 +63,9 @@ function overMaxAt(segment) {
  */
 export function phaseAt(state, remainingMs) {
   if (!TICKING.has(state.phase)) return state.phase;
+  if (endsAtZero(state) && remainingMs <= 0) {
+    return state.segment.on_end === 'stop' ? 'stopped' : 'warning';
+  }
   const limit = overMaxAt(state.segment);
   if (state.phase === 'over-max' || (limit != null && remainingMs <= limit)) return 'over-max';
   if (remainingMs <= 0) return 'overtime';
@@ -68,6 +81,7 @@ export function phaseAt(state, remainingMs) {
 export function msUntilNextChange(state, serverNowMs) {
   if (!isTicking(state)) return Infinity;
   const r = remainingAt(state, serverNowMs);
+  if (endsAtZero(state) && r <= 0) return Infinity; // the server's stop or hand-over comes next
   // The digits change whenever r reaches a multiple of 1000 (see formatRemaining).
   let next = 1000 * (Math.ceil(r / 1000) - 1);
   for (const threshold of [state.segment.warn_ms, 0, overMaxAt(state.segment)]) {
@@ -92,4 +106,101 @@ export function formatWallClock(unixMs, timeZone, withSeconds = false) {
   } catch {
     return new Intl.DateTimeFormat('en-GB', options).format(unixMs);
   }
+}
+
+/** "2 minutes", "1 minute". */
+function minutes(n) {
+  return n === 1 ? '1 minute' : `${n} minutes`;
+}
+
+/**
+ * The phase in words, for a speaker who cannot tell the colours apart (or a greyscale monitor):
+ * "2 minutes left", "Time's up", "Over by 1:20". Running needs none (the calm default: only the
+ * digits); the moving phases derive theirs from `remainingMs`, like the digits.
+ */
+export function phaseWords(phase, remainingMs) {
+  const over = () => formatRemaining(remainingMs).replace(/^\+/, '');
+  switch (phase) {
+    case 'ready':
+      return 'Ready';
+    case 'paused':
+      return 'Paused';
+    case 'warning': {
+      const seconds = Math.ceil(remainingMs / 1000);
+      if (seconds >= 60) return `${minutes(Math.floor(seconds / 60))} left`;
+      return seconds > 0 ? 'Less than a minute left' : "Time's up";
+    }
+    case 'overtime':
+      return remainingMs > -1000 ? "Time's up" : `Over by ${over()}`;
+    case 'over-max':
+      return `Past the limit · over by ${over()}`;
+    case 'stopped':
+      return "Time's up";
+    default:
+      return ''; // running; finished says it in place of the digits
+  }
+}
+
+/**
+ * The chime for a change of phase seen live, or null: one at the warning, one when time is up
+ * (counting on, or stopping there) and one past the hard limit. A new segment, or any other
+ * change, rings nothing.
+ */
+export function cueFor(before, after) {
+  if (before == null || before.index !== after.index || before.phase === after.phase) return null;
+  const wasTicking = TICKING.has(before.phase);
+  if (after.phase === 'warning' && before.phase === 'running') return 'warning';
+  if ((after.phase === 'overtime' || after.phase === 'stopped') && wasTicking) return 'zero';
+  if (after.phase === 'over-max' && wasTicking) return 'over-max';
+  return null;
+}
+
+/**
+ * The agenda's rows at `serverNowMs`, from `GET /api/agenda` and the latest state. Each row:
+ * `{index, title, speaker, kind, status, start_ms, end_ms, projected}` where status is "done",
+ * "current" or "later" and times are Unix ms. Done rows keep their actual times; the current one
+ * ends when its countdown says (now, once it is over time); later ones follow at their planned
+ * lengths. Before the start, times run from the planned start, or from now if that has passed.
+ * `progress` (0..1) is how much of the current segment's time is used (so far / so far + left).
+ */
+export function agendaRows(agenda, state, serverNowMs) {
+  const finished = state.phase === 'finished';
+  const started = state.show_started_at_ms != null;
+  const remaining = remainingAt(state, serverNowMs);
+  const plannedStart = agenda.planned_start ? Date.parse(agenda.planned_start) : NaN;
+  let cursor = started ? serverNowMs : Math.max(serverNowMs, plannedStart || serverNowMs);
+  return agenda.segments.map((seg) => {
+    const done = finished || (started && seg.index < state.index);
+    const current = !finished && seg.index === state.index;
+    const row = {
+      index: seg.index,
+      title: seg.title,
+      speaker: seg.speaker ?? null,
+      kind: seg.kind,
+      status: done ? 'done' : current && started ? 'current' : 'later',
+      projected: true,
+      progress: 0,
+    };
+    if (done) {
+      row.start_ms = seg.actual_start_ms;
+      row.end_ms = seg.actual_end_ms;
+      row.projected = false;
+      row.progress = 1;
+    } else if (current && started) {
+      const length = state.segment?.duration_ms ?? seg.duration_ms;
+      row.start_ms = seg.actual_start_ms ?? serverNowMs - (length - remaining) / (state.speed ?? 1);
+      // A segment that stopped at zero has ended; what follows cannot start before now.
+      row.end_ms = seg.actual_end_ms ?? serverNowMs + Math.max(0, remaining) / (state.speed ?? 1);
+      // Time used over time used plus time left: adjustments and pauses included.
+      const used = (serverNowMs - row.start_ms) * (state.speed ?? 1);
+      const total = used + Math.max(0, remaining);
+      row.progress = total > 0 ? Math.min(1, Math.max(0, used / total)) : 1;
+      cursor = Math.max(row.end_ms, serverNowMs);
+    } else {
+      row.start_ms = cursor;
+      row.end_ms = cursor + seg.duration_ms / (state.speed ?? 1);
+      cursor = row.end_ms;
+    }
+    return row;
+  });
 }

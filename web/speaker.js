@@ -1,7 +1,8 @@
 // speaker.js — the speaker page: renders every state that arrives, and re-renders on its own only
 // when the digits or the phase next change (at the server's second boundaries).
 import { Connection } from './connection.js';
-import { formatRemaining, msUntilNextChange, phaseAt, remainingAt } from './display.js';
+import { Cues } from './cues.js';
+import { formatRemaining, msUntilNextChange, phaseAt, phaseWords, remainingAt } from './display.js';
 
 const $ = (id) => document.getElementById(id);
 const view = {
@@ -15,8 +16,12 @@ const view = {
   rehearsal: $('rehearsal'),
 };
 
+// URL options (README): ?view=overlay for a video mixer's browser source, ?sound=on to start with
+// the chime on where the browser allows it.
+const options = new URLSearchParams(location.search);
+document.body.dataset.view = options.get('view') === 'overlay' ? 'overlay' : 'speaker';
+
 const LONG_MESSAGE = 50; // characters; longer messages get a smaller font
-const LABELS = { ready: 'Ready', paused: 'Paused' };
 const STATUS_TEXT = {
   connecting: 'connecting…',
   connected: 'connected',
@@ -37,6 +42,11 @@ const connection = new Connection({
     serverStopped = true;
   },
 });
+const cues = new Cues(
+  { sound: $('sound'), local: $('local') },
+  () => connection.serverNow(),
+  options.get('sound') === 'on',
+);
 
 /** Sets text only when it changed, so a heartbeat costs no layout. */
 function setText(node, text) {
@@ -60,7 +70,9 @@ function render() {
   document.body.dataset.phase = phase;
   setText(view.remaining, digits);
   view.remaining.dataset.size = finished ? 'word' : String(digits.length);
-  setOptional(view.label, LABELS[phase] ?? '');
+  setOptional(view.label, phaseWords(phase, remaining));
+  document.body.dataset.screen = state.blackout ? 'blackout' : state.focus ? 'focus' : 'normal';
+  cues.update(state, phase);
   setText(view.title, finished ? state.title : (state.segment?.title ?? ''));
   setOptional(view.speaker, finished ? '' : (state.segment?.speaker ?? ''));
   setOptional(view.next, finished || !state.next ? '' : nextLine(state.next));

@@ -11,7 +11,7 @@
 
 use std::time::Duration;
 
-use crate::show::{Kind, Show};
+use crate::show::{Kind, OnEnd, Show};
 
 mod replan;
 #[cfg(test)]
@@ -48,6 +48,10 @@ pub enum Command {
     Reset,
     /// Shorten the remaining segments, within their `min`, so that the show ends on its target.
     Fit,
+    /// Blank the speaker's screen (true) or show it again (false).
+    Blackout(bool),
+    /// Show only the message on the speaker's screen (true), or everything again (false).
+    Focus(bool),
 }
 
 /// When the show must end, in show time.
@@ -76,6 +80,9 @@ pub enum Phase {
     Warning,
     Overtime,
     OverMax,
+    /// The segment's time ran out and it ends there (`on_end = "stop"`): frozen at 0:00, waiting
+    /// for the moderator to move on.
+    Stopped,
     Finished,
 }
 
@@ -88,6 +95,7 @@ impl Phase {
             Phase::Warning => "warning",
             Phase::Overtime => "overtime",
             Phase::OverMax => "over-max",
+            Phase::Stopped => "stopped",
             Phase::Finished => "finished",
         }
     }
@@ -114,6 +122,10 @@ pub enum Event {
         index: usize,
     },
     OverMax {
+        index: usize,
+    },
+    /// The segment reached zero and stopped there (`on_end = "stop"`).
+    Stopped {
         index: usize,
     },
     /// A started segment was left; `overrun_ms` is actual minus planned length (positive = long).
@@ -165,6 +177,10 @@ pub struct Snapshot {
     /// Target end minus the projected end (as if starting now, before the start): positive is
     /// time to spare, negative is how late the show will end.
     pub slack_ms: Option<i64>,
+    /// The speaker's screen is blanked.
+    pub blackout: bool,
+    /// The speaker's screen shows only the message.
+    pub focus: bool,
 }
 
 /// A segment's planned length now and, from the current one on, when it is projected to start.
@@ -183,7 +199,7 @@ impl Snapshot {
         }
         let projected = |at: ShowTime, remaining: i64| at.0 + remaining.max(0);
         let (then, later) = match (self.phase, self.deadline) {
-            (Phase::Paused, _) => (
+            (Phase::Paused | Phase::Stopped, _) => (
                 projected(self.at, self.remaining_ms),
                 projected(now, self.remaining_ms),
             ),
@@ -204,14 +220,25 @@ struct Plan {
     max_ms: Option<i64>,
     warn_ms: i64,
     kind: Kind,
+    on_end: OnEnd,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Mode {
     Ready,
-    Running { deadline: ShowTime },
-    Paused { remaining_ms: i64 },
-    Finished { at: ShowTime },
+    Running {
+        deadline: ShowTime,
+    },
+    Paused {
+        remaining_ms: i64,
+    },
+    /// Time ran out at `at` on a segment that stops there.
+    Stopped {
+        at: ShowTime,
+    },
+    Finished {
+        at: ShowTime,
+    },
 }
 
 /// The state machine. Create with [`Engine::new`], drive with [`Engine::apply`] and
@@ -228,6 +255,8 @@ pub struct Engine {
     announced: Phase,
     target: Option<Target>,
     last_fit: Option<Event>,
+    blackout: bool,
+    focus: bool,
 }
 
 fn ms(d: Duration) -> i64 {
@@ -246,6 +275,7 @@ impl Engine {
                 max_ms: s.max.map(ms),
                 warn_ms: ms(s.warn),
                 kind: s.kind,
+                on_end: s.on_end,
             })
             .collect();
         assert!(!plan.is_empty(), "a validated show has segments");
@@ -260,6 +290,8 @@ impl Engine {
             announced: Phase::Ready,
             target: None,
             last_fit: None,
+            blackout: false,
+            focus: false,
         }
     }
 
@@ -292,10 +324,48 @@ impl Engine {
         Ok(events)
     }
 
-    /// Reports the phase changes that happened up to `now` (warning, overtime, over-max).
+    /// Carries out what happened by itself up to `now` and reports it: warning, overtime,
+    /// over-max, and a segment reaching zero that stops (`on_end = "stop"`) or hands over to the
+    /// next (`on_end = "next"`). Those take effect at the deadline itself, not at `now`, so a late
+    /// tick loses no time: the next segment's deadline is the previous one plus its length.
     pub fn tick(&mut self, now: ShowTime) -> Vec<Event> {
-        let phase = self.phase_at(now);
         let mut events = Vec::new();
+        while let Mode::Running { deadline } = self.mode {
+            let on_end = self.plan[self.index].on_end;
+            if on_end == OnEnd::Overtime || now < deadline {
+                break;
+            }
+            self.announce(deadline, &mut events);
+            if on_end == OnEnd::Stop {
+                events.push(Event::Stopped { index: self.index });
+            }
+            self.leave(deadline, &mut events);
+            match on_end {
+                OnEnd::Next if self.index + 1 < self.plan.len() => {
+                    self.index += 1;
+                    self.extra_ms = 0;
+                    let full = self.plan[self.index].duration_ms;
+                    self.run(deadline, full, &mut events);
+                    self.announced = Phase::Running;
+                }
+                OnEnd::Next => {
+                    self.mode = Mode::Finished { at: deadline };
+                    self.announced = Phase::Finished;
+                    events.push(Event::Finished);
+                }
+                _ => {
+                    self.mode = Mode::Stopped { at: deadline };
+                    self.announced = Phase::Stopped;
+                }
+            }
+        }
+        self.announce(now, &mut events);
+        events
+    }
+
+    /// Reports the warning, overtime and over-max stages reached by `now` and not yet reported.
+    fn announce(&mut self, now: ShowTime, events: &mut Vec<Event>) {
+        let phase = self.phase_at(now);
         if phase != self.announced && phase.is_running() && self.announced.is_running() {
             let index = self.index;
             for stage in [Phase::Warning, Phase::Overtime, Phase::OverMax] {
@@ -309,7 +379,6 @@ impl Engine {
             }
         }
         self.announced = phase;
-        events
     }
 
     /// The next instant after `now` at which the phase changes by itself, if any.
@@ -319,19 +388,36 @@ impl Engine {
         };
         let p = self.plan[self.index];
         // Warning starts at `remaining <= warn`, overtime at `remaining < 0` (1 ms past the
-        // deadline), over-max 1 ms past `max - duration` of overtime.
-        let mut marks = vec![deadline.plus(-p.warn_ms), deadline.plus(1)];
-        if let Some(max) = p.max_ms {
-            marks.push(deadline.plus(max - p.duration_ms + 1));
+        // deadline), over-max 1 ms past `max - duration` of overtime. A segment that stops or
+        // hands over does so at the deadline itself.
+        let mut marks = vec![deadline.plus(-p.warn_ms)];
+        if p.on_end != OnEnd::Overtime {
+            marks.push(deadline);
+        } else {
+            marks.push(deadline.plus(1));
+            if let Some(max) = p.max_ms {
+                marks.push(deadline.plus(max - p.duration_ms + 1));
+            }
         }
         marks.into_iter().filter(|m| *m > now).min()
     }
 
+    /// Everything a view needs at `now`, including what `tick` would carry out by then (a
+    /// segment that stopped or handed over), so a snapshot never shows a state that cannot be.
     pub fn snapshot(&self, now: ShowTime) -> Snapshot {
+        if matches!(self.mode, Mode::Running { deadline } if now >= deadline)
+            && self.plan[self.index].on_end != OnEnd::Overtime
+        {
+            let mut settled = self.clone();
+            settled.tick(now);
+            return settled.snapshot(now);
+        }
         let remaining_ms = self.remaining(now);
         let projected_current_end = match self.mode {
             Mode::Ready => None,
             Mode::Running { .. } | Mode::Paused { .. } => Some(now.plus(remaining_ms.max(0))),
+            // The next segment cannot start before now.
+            Mode::Stopped { .. } => Some(now),
             Mode::Finished { at } => Some(at),
         };
         let (schedule_offset_ms, projected_end) = match (self.show_started, projected_current_end) {
@@ -369,6 +455,8 @@ impl Engine {
             slack_ms: self
                 .target_at(now)
                 .map(|target| target.0 - self.projected_from(now).0),
+            blackout: self.blackout,
+            focus: self.focus,
         }
     }
 
@@ -377,7 +465,7 @@ impl Engine {
             Mode::Ready => self.plan[self.index].duration_ms + self.extra_ms,
             Mode::Running { deadline } => deadline.0 - now.0,
             Mode::Paused { remaining_ms } => remaining_ms,
-            Mode::Finished { .. } => 0,
+            Mode::Stopped { .. } | Mode::Finished { .. } => 0,
         }
     }
 
@@ -385,6 +473,7 @@ impl Engine {
         match self.mode {
             Mode::Ready => Phase::Ready,
             Mode::Paused { .. } => Phase::Paused,
+            Mode::Stopped { .. } => Phase::Stopped,
             Mode::Finished { .. } => Phase::Finished,
             Mode::Running { deadline } => {
                 let p = self.plan[self.index];
@@ -425,6 +514,11 @@ impl Engine {
                     self.run(now, remaining, events);
                 }
                 Mode::Running { .. } => return refuse("already running"),
+                Mode::Stopped { .. } => {
+                    return refuse(
+                        "this segment's time is up (it stops at zero): add time or go to the next segment",
+                    );
+                }
                 Mode::Finished { .. } => {
                     return refuse("the show is finished: reset it or go to a segment");
                 }
@@ -440,6 +534,9 @@ impl Engine {
             Command::Next => {
                 if self.index + 1 < self.plan.len() {
                     self.switch_to(self.index + 1, now, events);
+                } else if matches!(self.mode, Mode::Stopped { .. }) {
+                    self.mode = Mode::Finished { at: now };
+                    events.push(Event::Finished);
                 } else if matches!(self.mode, Mode::Running { .. } | Mode::Paused { .. }) {
                     self.leave(now, events);
                     self.mode = Mode::Finished { at: now };
@@ -477,11 +574,16 @@ impl Engine {
                     Mode::Running { deadline } => *deadline = deadline.plus(delta),
                     Mode::Paused { remaining_ms } => *remaining_ms += delta,
                     Mode::Ready => {}
+                    // Time given to a stopped segment starts it again with that much left.
+                    Mode::Stopped { .. } if delta > 0 => self.run(now, delta, events),
+                    Mode::Stopped { .. } => return refuse("this segment's time is already up"),
                     Mode::Finished { .. } => return refuse("the show is finished"),
                 }
                 self.extra_ms += delta;
             }
             Command::Message(text) => self.message = text,
+            Command::Blackout(on) => self.blackout = on,
+            Command::Focus(on) => self.focus = on,
             Command::Reset => {
                 self.index = 0;
                 self.mode = Mode::Ready;
@@ -494,6 +596,8 @@ impl Engine {
                     p.duration_ms = p.original_ms;
                 }
                 self.last_fit = None;
+                self.blackout = false;
+                self.focus = false;
             }
             Command::Fit => self.fit(now, events)?,
         }
@@ -530,7 +634,8 @@ impl Engine {
     /// Moves to `index`, keeping the mode: running stays running, anything else waits.
     fn switch_to(&mut self, index: usize, now: ShowTime, events: &mut Vec<Event>) {
         let was = self.mode;
-        if !matches!(was, Mode::Finished { .. }) {
+        // A stopped or finished segment's end is already recorded.
+        if !matches!(was, Mode::Stopped { .. } | Mode::Finished { .. }) {
             self.leave(now, events);
         }
         self.index = index;
@@ -539,7 +644,7 @@ impl Engine {
         match was {
             Mode::Running { .. } => self.run(now, full, events),
             Mode::Ready => self.mode = Mode::Ready,
-            Mode::Paused { .. } | Mode::Finished { .. } => {
+            Mode::Paused { .. } | Mode::Stopped { .. } | Mode::Finished { .. } => {
                 self.mode = Mode::Paused { remaining_ms: full };
             }
         }

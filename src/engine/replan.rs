@@ -49,6 +49,8 @@ impl Engine {
             Mode::Running { .. } | Mode::Paused { .. } => {
                 Some(now.plus(self.remaining(now).max(0)))
             }
+            // A segment stopped at zero: what follows cannot start before now.
+            Mode::Stopped { .. } => Some(now),
             Mode::Finished { .. } => None,
         }
     }
@@ -136,7 +138,7 @@ impl Engine {
                 match &mut self.mode {
                     Mode::Running { deadline } => *deadline = deadline.plus(-take),
                     Mode::Paused { remaining_ms } => *remaining_ms -= take,
-                    Mode::Ready | Mode::Finished { .. } => {}
+                    Mode::Ready | Mode::Stopped { .. } | Mode::Finished { .. } => {}
                 }
             }
             changes.push(Change {

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::*;
-use crate::show::{Kind, Segment, Show};
+use crate::show::{Kind, OnEnd, Segment, Show};
 
 const S: i64 = 1000;
 const M: i64 = 60 * S;
@@ -20,6 +20,7 @@ fn seg(title: &str, minutes: u64, max: Option<u64>, warn_s: u64) -> Segment {
         at: None,
         warn: Duration::from_secs(warn_s),
         notes: None,
+        on_end: OnEnd::Overtime,
     }
 }
 
@@ -569,4 +570,247 @@ fn fit_rounds_to_whole_seconds_and_never_lands_late() {
     let s = e.snapshot(t(8 * M + 1_500));
     assert_eq!(s.slack_ms, Some(500));
     assert_eq!(e.replan(t(8 * M + 1_500))[3].length_ms, 30 * M - 2_000);
+}
+
+// ---- End actions (issue 7) ---------------------------------------------------------------------
+
+/// The test show with the given end action on every segment.
+fn show_ending(on_end: OnEnd) -> Show {
+    let mut show = show();
+    for s in &mut show.segments {
+        s.on_end = on_end;
+    }
+    show
+}
+
+#[test]
+fn stop_freezes_at_zero_and_ends_the_segment_at_the_deadline() {
+    let mut e = Engine::new(&show_ending(OnEnd::Stop));
+    e.apply(Command::Start, t(0)).unwrap();
+    assert_eq!(e.next_change(t(0)), Some(t(7 * M)), "warning first");
+    assert_eq!(
+        e.next_change(t(7 * M)),
+        Some(t(8 * M)),
+        "then the stop, at zero"
+    );
+    assert_eq!(e.snapshot(t(8 * M - 1)).phase, Phase::Warning);
+    // A late tick (3 s after the deadline) still ends the segment at the deadline.
+    assert_eq!(
+        e.tick(t(8 * M + 3 * S)),
+        vec![
+            Event::Warning { index: 0 },
+            Event::Stopped { index: 0 },
+            Event::Ended {
+                index: 0,
+                overrun_ms: 0
+            }
+        ]
+    );
+    let s = e.snapshot(t(10 * M));
+    assert_eq!((s.phase, s.index, s.remaining_ms), (Phase::Stopped, 0, 0));
+    assert_eq!(s.deadline, None);
+    assert_eq!(e.records()[0].ended, Some(t(8 * M)));
+    assert_eq!(e.next_change(t(10 * M)), None);
+    // Waiting after the stop puts the show behind, minute by minute.
+    assert_eq!(s.schedule_offset_ms, 2 * M);
+    assert_eq!(e.snapshot(t(8 * M)).schedule_offset_at(t(10 * M)), 2 * M);
+    assert_eq!(e.tick(t(11 * M)), vec![], "the stop is reported once");
+}
+
+#[test]
+fn a_snapshot_past_the_deadline_shows_the_stop_before_any_tick() {
+    let mut e = Engine::new(&show_ending(OnEnd::Stop));
+    e.apply(Command::Start, t(0)).unwrap();
+    let s = e.snapshot(t(9 * M));
+    assert_eq!((s.phase, s.remaining_ms), (Phase::Stopped, 0));
+    let mut ticked = e.clone();
+    ticked.tick(t(9 * M));
+    assert_eq!(ticked.snapshot(t(9 * M)), s);
+}
+
+#[test]
+fn the_moderator_overrides_a_stop_by_hand() {
+    let mut e = Engine::new(&show_ending(OnEnd::Stop));
+    e.apply(Command::Start, t(0)).unwrap();
+    e.tick(t(8 * M));
+    for refused in [
+        Command::Start,
+        Command::Toggle,
+        Command::Pause,
+        Command::Adjust(-60),
+    ] {
+        assert!(e.apply(refused.clone(), t(9 * M)).is_err(), "{refused:?}");
+    }
+    // One more minute: the clock runs again from 1:00 and stops again at zero.
+    e.apply(Command::Adjust(60), t(9 * M)).unwrap();
+    let s = e.snapshot(t(9 * M));
+    assert_eq!((s.phase, s.remaining_ms), (Phase::Warning, M));
+    assert_eq!(e.records()[0].ended, None);
+    assert_eq!(e.snapshot(t(10 * M)).phase, Phase::Stopped);
+    assert_eq!(
+        e.tick(t(10 * M)),
+        vec![
+            Event::Stopped { index: 0 },
+            Event::Ended {
+                index: 0,
+                overrun_ms: 2 * M
+            }
+        ],
+        "ended again: 8' + 1' stopped + 1' given"
+    );
+    // Next waits: the following segment is paused at its full length until started.
+    let events = e.apply(Command::Next, t(11 * M)).unwrap();
+    assert!(
+        events.iter().all(|ev| !matches!(ev, Event::Ended { .. })),
+        "the end was recorded at the stop, not now: {events:?}"
+    );
+    assert_eq!(e.records()[0].ended, Some(t(10 * M)));
+    let s = e.snapshot(t(11 * M));
+    assert_eq!(
+        (s.phase, s.index, s.remaining_ms),
+        (Phase::Paused, 1, 20 * M)
+    );
+    e.apply(Command::Start, t(12 * M)).unwrap();
+    assert_eq!(e.records()[1].started, Some(t(12 * M)));
+}
+
+#[test]
+fn next_on_the_last_segment_after_a_stop_finishes_the_show() {
+    let (mut e, _) = run(&[(0, Command::Goto(3))]);
+    e = Engine {
+        plan: Engine::new(&show_ending(OnEnd::Stop)).plan,
+        ..e
+    };
+    e.apply(Command::Start, t(0)).unwrap();
+    let events = e.apply(Command::Next, t(31 * M)).unwrap();
+    assert_eq!(events.last(), Some(&Event::Finished));
+    assert_eq!(e.snapshot(t(31 * M)).phase, Phase::Finished);
+    assert_eq!(e.records()[3].ended, Some(t(30 * M)));
+}
+
+#[test]
+fn next_hands_over_exactly_at_the_deadline() {
+    let mut e = Engine::new(&show_ending(OnEnd::Next));
+    e.apply(Command::Start, t(0)).unwrap();
+    assert_eq!(e.next_change(t(7 * M)), Some(t(8 * M)));
+    // The tick comes 2.5 s late: the talk started at 8:00 all the same.
+    let events = e.tick(t(8 * M + 2_500));
+    assert_eq!(
+        events,
+        vec![
+            Event::Warning { index: 0 },
+            Event::Ended {
+                index: 0,
+                overrun_ms: 0
+            },
+            Event::Started { index: 1 },
+        ]
+    );
+    let s = e.snapshot(t(8 * M + 2_500));
+    assert_eq!(s.index, 1);
+    assert_eq!(s.phase, Phase::Running);
+    assert_eq!(
+        s.deadline,
+        Some(t(28 * M)),
+        "previous deadline + 20 minutes"
+    );
+    assert_eq!(s.remaining_ms, 20 * M - 2_500);
+    assert_eq!(s.schedule_offset_ms, 0, "no time lost");
+    assert_eq!(e.records()[0].ended, Some(t(8 * M)));
+    assert_eq!(e.records()[1].started, Some(t(8 * M)));
+    // The new segment's stages are announced in turn.
+    assert_eq!(e.tick(t(26 * M)), vec![Event::Warning { index: 1 }]);
+}
+
+#[test]
+fn next_chains_through_every_segment_and_finishes_on_time() {
+    let mut e = Engine::new(&show_ending(OnEnd::Next));
+    e.apply(Command::Start, t(0)).unwrap();
+    // One tick long after the whole show (8 + 20 + 15 + 30 = 73 minutes).
+    let events = e.tick(t(100 * M));
+    let started: Vec<usize> = events
+        .iter()
+        .filter_map(|ev| match ev {
+            Event::Started { index } => Some(*index),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(started, [1, 2, 3]);
+    assert_eq!(events.last(), Some(&Event::Finished));
+    let s = e.snapshot(t(100 * M));
+    assert_eq!(s.phase, Phase::Finished);
+    assert_eq!(s.schedule_offset_ms, 0);
+    assert_eq!(s.projected_end, Some(t(73 * M)));
+    let ends: Vec<Option<ShowTime>> = e.records().iter().map(|r| r.ended).collect();
+    assert_eq!(
+        ends,
+        [
+            Some(t(8 * M)),
+            Some(t(28 * M)),
+            Some(t(43 * M)),
+            Some(t(73 * M))
+        ]
+    );
+}
+
+#[test]
+fn next_after_a_pause_and_an_adjustment_keeps_the_adjusted_deadline() {
+    let mut e = Engine::new(&show_ending(OnEnd::Next));
+    e.apply(Command::Start, t(0)).unwrap();
+    e.apply(Command::Pause, t(M)).unwrap();
+    e.apply(Command::Resume, t(2 * M)).unwrap();
+    e.apply(Command::Adjust(30), t(3 * M)).unwrap();
+    // Deadline: 8' + 1' paused + 30 s = 9:30; the talk's deadline 20' later.
+    let s = e.snapshot(t(10 * M));
+    assert_eq!((s.index, s.deadline), (1, Some(t(29 * M + 30 * S))));
+    // The moderator can still move on early by hand.
+    e.apply(Command::Next, t(11 * M)).unwrap();
+    assert_eq!(e.snapshot(t(11 * M)).index, 2);
+}
+
+#[test]
+fn mixed_end_actions_stop_where_the_programme_says() {
+    let mut show = show();
+    show.segments[0].on_end = OnEnd::Next;
+    show.segments[1].on_end = OnEnd::Stop;
+    let mut e = Engine::new(&show);
+    e.apply(Command::Start, t(0)).unwrap();
+    let s = e.snapshot(t(40 * M));
+    assert_eq!((s.index, s.phase), (1, Phase::Stopped));
+    assert_eq!(
+        e.clone().tick(t(40 * M)),
+        vec![
+            Event::Warning { index: 0 },
+            Event::Ended {
+                index: 0,
+                overrun_ms: 0
+            },
+            Event::Started { index: 1 },
+            Event::Warning { index: 1 },
+            Event::Stopped { index: 1 },
+            Event::Ended {
+                index: 1,
+                overrun_ms: 0
+            },
+        ]
+    );
+    // Overtime (the default) keeps counting up.
+    let (e, _) = run(&[(0, Command::Start)]);
+    assert_eq!(e.snapshot(t(9 * M)).phase, Phase::Overtime);
+}
+
+#[test]
+fn blackout_and_focus_are_in_the_state_and_reset_clears_them() {
+    let (e, _) = run(&[(0, Command::Blackout(true)), (0, Command::Focus(true))]);
+    let s = e.snapshot(t(0));
+    assert!(s.blackout && s.focus);
+    let (e, _) = run(&[
+        (0, Command::Blackout(true)),
+        (M, Command::Blackout(false)),
+        (M, Command::Focus(true)),
+    ]);
+    let s = e.snapshot(t(M));
+    assert!(!s.blackout && s.focus);
+    let (e, _) = run(&[(0, Command::Blackout(true)), (M, Command::Reset)]);
+    assert!(!e.snapshot(t(M)).blackout);
 }

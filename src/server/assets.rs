@@ -32,10 +32,31 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
         include_str!("../../web/connection.js"),
     ),
+    (
+        "agenda.css",
+        "text/css; charset=utf-8",
+        include_str!("../../web/agenda.css"),
+    ),
+    (
+        "agenda.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/agenda.js"),
+    ),
+    (
+        "views.css",
+        "text/css; charset=utf-8",
+        include_str!("../../web/views.css"),
+    ),
+    (
+        "cues.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/cues.js"),
+    ),
 ];
 
 pub const SPEAKER_HTML: &str = include_str!("../../web/speaker.html");
 pub const CONTROL_HTML: &str = include_str!("../../web/control.html");
+pub const AGENDA_HTML: &str = include_str!("../../web/agenda.html");
 
 /// The content type and body of an asset, if there is one by that name.
 pub fn asset(name: &str) -> Option<(&'static str, &'static str)> {

@@ -95,6 +95,8 @@ fn router(app: App) -> Router {
     Router::new()
         .route("/", get(|| async { Html(assets::SPEAKER_HTML) }))
         .route("/control", get(|| async { Html(assets::CONTROL_HTML) }))
+        .route("/agenda", get(|| async { Html(assets::AGENDA_HTML) }))
+        .route("/api/agenda", get(agenda))
         .route("/assets/{name}", get(asset))
         .route("/api/state", get(state))
         .route("/api/show", get(show))
@@ -133,6 +135,14 @@ async fn show(State(app): State<App>, headers: HeaderMap) -> Response {
     }
     match app.control.show_info().await {
         Ok(info) => Json(info).into_response(),
+        Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
+    }
+}
+
+/// The run-of-show without notes, for the agenda view: public, like the state.
+async fn agenda(State(app): State<App>) -> Response {
+    match app.control.show_info().await {
+        Ok(info) => Json(protocol::Agenda::from(info)).into_response(),
         Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
     }
 }

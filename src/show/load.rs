@@ -11,7 +11,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{DEFAULT_WARN, End, Kind, Segment, Show, format_hms};
+use super::{DEFAULT_WARN, End, Kind, OnEnd, Segment, Show, format_hms};
 
 /// Why a session file was refused.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +39,7 @@ struct RawShow {
     timezone: Option<Spanned<String>>,
     end: Option<Spanned<String>>,
     warn: Option<Spanned<String>>,
+    on_end: Option<Spanned<String>>,
     #[serde(default)]
     segment: Vec<Spanned<RawSegment>>,
 }
@@ -55,6 +56,7 @@ struct RawSegment {
     at: Option<Spanned<String>>,
     warn: Option<Spanned<String>>,
     notes: Option<String>,
+    on_end: Option<Spanned<String>>,
 }
 
 /// Reads and validates a session file.
@@ -97,6 +99,10 @@ pub fn load_str(path: &Path, text: &str) -> Result<Show, LoadError> {
     let default_warn = match &raw.warn {
         Some(w) => parse_length(w, "warn", true).map_err(|why| fail(w.span(), why))?,
         None => DEFAULT_WARN,
+    };
+    let default_on_end = match &raw.on_end {
+        Some(o) => parse_on_end(o).map_err(|why| fail(o.span(), why))?,
+        None => OnEnd::default(),
     };
     if raw.segment.is_empty() {
         return Err(fail(
@@ -224,6 +230,10 @@ pub fn load_str(path: &Path, text: &str) -> Result<Show, LoadError> {
             None if default_warn >= duration => duration / 2,
             None => default_warn,
         };
+        let on_end = match &seg.on_end {
+            Some(o) => parse_on_end(o).map_err(|why| fail(o.span(), why))?,
+            None => default_on_end,
+        };
         segments.push(Segment {
             title: title.to_owned(),
             speaker: seg.speaker.clone().filter(|s| !s.trim().is_empty()),
@@ -234,6 +244,7 @@ pub fn load_str(path: &Path, text: &str) -> Result<Show, LoadError> {
             at,
             warn,
             notes: seg.notes.clone().filter(|s| !s.trim().is_empty()),
+            on_end,
         });
     }
 
@@ -322,6 +333,19 @@ fn parse_length(raw: &Spanned<String>, key: &str, zero_ok: bool) -> Result<Durat
         ));
     }
     Ok(d)
+}
+
+/// `"overtime"`, `"stop"` or `"next"`.
+fn parse_on_end(raw: &Spanned<String>) -> Result<OnEnd, String> {
+    match raw.get_ref().trim() {
+        "overtime" => Ok(OnEnd::Overtime),
+        "stop" => Ok(OnEnd::Stop),
+        "next" => Ok(OnEnd::Next),
+        other => Err(format!(
+            "on_end = {other:?} is not an end action: write \"overtime\" (count up, the default), \
+             \"stop\" (freeze at 0:00) or \"next\" (start the next segment at once)"
+        )),
+    }
 }
 
 /// RFC 3339 with an offset, or a local date-time in the session's zone.

@@ -56,6 +56,35 @@ pub struct Segment {
     /// Effective warning: the segment's own, or the inherited one shrunk to fit the segment.
     pub warn: Duration,
     pub notes: Option<String>,
+    /// What happens when the countdown reaches zero.
+    pub on_end: OnEnd,
+}
+
+/// What a segment does when its time runs out (`on_end` in the session file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnEnd {
+    /// Keep counting up into overtime until the moderator moves on.
+    #[default]
+    Overtime,
+    /// Freeze at 0:00: the segment is over (a hard stop); the moderator moves on by hand.
+    Stop,
+    /// Start the next segment at once, exactly at the deadline (linked programmes).
+    Next,
+}
+
+impl OnEnd {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OnEnd::Overtime => "overtime",
+            OnEnd::Stop => "stop",
+            OnEnd::Next => "next",
+        }
+    }
+
+    pub fn is_overtime(&self) -> bool {
+        *self == OnEnd::Overtime
+    }
 }
 
 /// What sort of segment this is; the engine treats them alike, reports and planning do not.

@@ -6,7 +6,10 @@ import {
   formatOffset,
   formatRemaining,
   formatWallClock,
+  agendaRows,
+  cueFor,
   msUntilNextChange,
+  phaseWords,
   phaseAt,
   remainingAt,
 } from '../../web/display.js';
@@ -193,4 +196,103 @@ test('formatWallClock shows 24-hour time in the show time zone', () => {
   assert.equal(formatWallClock(t, 'UTC', true), '12:05:09');
   // An unknown zone falls back to the browser's own rather than failing.
   assert.match(formatWallClock(t, 'Not/AZone'), /^\d\d:\d\d$/);
+});
+
+// ---- Issue 7: end actions, phase words, chimes, the agenda --------------------------------------
+
+test('a segment that stops at zero shows 0:00 and "stopped" locally, never overtime', () => {
+  const s = state({}, { on_end: 'stop' });
+  assert.equal(remainingAt(s, NOW + 300_000), 0);
+  assert.equal(remainingAt(s, NOW + 305_000), 0);
+  assert.equal(phaseAt(s, 0), 'stopped');
+  assert.equal(phaseAt(s, 1), 'warning');
+  assert.equal(msUntilNextChange(s, NOW + 301_000), Infinity);
+  const linked = state({}, { on_end: 'next' });
+  assert.equal(formatRemaining(remainingAt(linked, NOW + 302_000)), '0:00');
+  assert.equal(phaseAt(linked, 0), 'warning', 'held at zero until the next segment arrives');
+  // The default counts up as before.
+  assert.equal(phaseAt(state({}, { on_end: 'overtime' }), -1), 'overtime');
+});
+
+test('phaseWords says every attention phase in words', () => {
+  assert.equal(phaseWords('ready', 300_000), 'Ready');
+  assert.equal(phaseWords('paused', 42_000), 'Paused');
+  assert.equal(phaseWords('running', 300_000), '');
+  assert.equal(phaseWords('warning', 120_000), '2 minutes left');
+  assert.equal(phaseWords('warning', 119_001), '2 minutes left', 'the digits still say 2:00');
+  assert.equal(phaseWords('warning', 119_000), '1 minute left');
+  assert.equal(phaseWords('warning', 60_000), '1 minute left');
+  assert.equal(phaseWords('warning', 59_000), 'Less than a minute left');
+  assert.equal(phaseWords('warning', 0), "Time's up");
+  assert.equal(phaseWords('overtime', -500), "Time's up");
+  assert.equal(phaseWords('overtime', -80_000), 'Over by 1:20');
+  assert.equal(phaseWords('over-max', -200_000), 'Past the limit · over by 3:20');
+  assert.equal(phaseWords('stopped', 0), "Time's up");
+  assert.equal(phaseWords('finished', 0), '');
+});
+
+test('cueFor chimes at the warning, at zero and past the limit, once each', () => {
+  const at = (phase, index = 1) => ({ phase, index });
+  assert.equal(cueFor(at('running'), at('warning')), 'warning');
+  assert.equal(cueFor(at('warning'), at('overtime')), 'zero');
+  assert.equal(cueFor(at('warning'), at('stopped')), 'zero');
+  assert.equal(cueFor(at('running'), at('overtime')), 'zero', 'a skipped warning still rings zero');
+  assert.equal(cueFor(at('overtime'), at('over-max')), 'over-max');
+  assert.equal(cueFor(at('warning'), at('warning')), null);
+  assert.equal(cueFor(null, at('overtime')), null, 'nothing on page load');
+  assert.equal(cueFor(at('overtime', 0), at('running', 1)), null, 'a new segment is silent');
+  assert.equal(cueFor(at('paused'), at('overtime')), null, 'an adjustment while paused');
+  assert.equal(cueFor(at('ready'), at('warning')), null);
+});
+
+test('agendaRows projects what is left from the current countdown', () => {
+  const agenda = {
+    title: 'Show',
+    timezone: 'UTC',
+    planned_start: null,
+    segments: [
+      { index: 0, title: 'Intro', speaker: null, kind: 'intro', duration_ms: 480_000,
+        actual_start_ms: NOW - 600_000, actual_end_ms: NOW - 100_000 },
+      { index: 1, title: 'Talk', speaker: 'A', kind: 'talk', duration_ms: 300_000,
+        actual_start_ms: NOW - 100_000, actual_end_ms: null },
+      { index: 2, title: 'Q&A', speaker: null, kind: 'qa', duration_ms: 600_000,
+        actual_start_ms: null, actual_end_ms: null },
+    ],
+  };
+  const live = state({ index: 1, show_started_at_ms: NOW - 600_000, ends_at_ms: NOW + 200_000 });
+  const rows = agendaRows(agenda, live, NOW);
+  assert.deepEqual(rows.map((r) => r.status), ['done', 'current', 'later']);
+  assert.equal(rows[0].end_ms, NOW - 100_000);
+  assert.equal(rows[0].projected, false);
+  assert.equal(rows[1].end_ms, NOW + 200_000);
+  assert.ok(Math.abs(rows[1].progress - 1 / 3) < 1e-9, `progress ${rows[1].progress}`);
+  assert.equal(rows[2].start_ms, NOW + 200_000);
+  assert.equal(rows[2].end_ms, NOW + 800_000);
+  // Over time: what is left moves with the clock.
+  const late = agendaRows(agenda, live, NOW + 260_000);
+  assert.equal(late[1].progress, 1);
+  assert.equal(late[2].start_ms, NOW + 260_000);
+  // Before the start: from the planned start, or from now once it has passed.
+  const ready = state({ phase: 'ready', index: 0, ends_at_ms: null, show_started_at_ms: null,
+                        remaining_ms: 480_000 });
+  const future = { ...agenda, planned_start: new Date(NOW + 3_600_000).toISOString() };
+  assert.equal(agendaRows(future, ready, NOW)[0].start_ms, NOW + 3_600_000);
+  assert.equal(agendaRows(future, ready, NOW)[0].status, 'later');
+  const past = { ...agenda, planned_start: new Date(NOW - 3_600_000).toISOString() };
+  assert.equal(agendaRows(past, ready, NOW)[2].start_ms, NOW + 780_000);
+  // At --speed 60 a planned minute passes in a real second.
+  const fast = agendaRows(agenda, { ...live, speed: 60 }, NOW);
+  assert.equal(fast[2].end_ms - fast[2].start_ms, 10_000);
+  // Stopped at zero: the segment ended at its deadline; the next starts no earlier than now.
+  const stoppedAgenda = structuredClone(agenda);
+  stoppedAgenda.segments[1].actual_end_ms = NOW - 30_000;
+  const stopped = agendaRows(stoppedAgenda, state({ phase: 'stopped', index: 1, ends_at_ms: null,
+    remaining_ms: 0, show_started_at_ms: NOW - 600_000 }, { on_end: 'stop' }), NOW);
+  assert.equal(stopped[1].status, 'current');
+  assert.equal(stopped[1].end_ms, NOW - 30_000);
+  assert.equal(stopped[2].start_ms, NOW);
+  // Finished: every row done with its actual times.
+  const done = agendaRows(agenda, state({ phase: 'finished', index: 2, ends_at_ms: null,
+                                          show_started_at_ms: NOW - 600_000 }), NOW);
+  assert.deepEqual(done.map((r) => r.status), ['done', 'done', 'done']);
 });

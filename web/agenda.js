@@ -1,0 +1,129 @@
+// agenda.js — the agenda view: the whole run-of-show from GET /api/agenda, with the live state
+// from the socket; done segments show their actual times, the rest are projected (display.js
+// `agendaRows`) in the viewer's zone, or in ?tz=ZONE. Read-only: it never sends a command.
+import { Connection } from './connection.js';
+import {
+  agendaRows,
+  formatOffset,
+  formatRemaining,
+  formatWallClock,
+  phaseAt,
+  remainingAt,
+} from './display.js';
+
+const $ = (id) => document.getElementById(id);
+const options = new URLSearchParams(location.search);
+const timeZone = validZone(options.get('tz'));
+const KIND = { intro: 'Intro', talk: 'Talk', qa: 'Q&A', break: 'Break', closing: 'Closing', other: '' };
+
+let state = null;
+let agenda = null;
+let agendaKey = ''; // index|phase the agenda was fetched for (actual times change only then)
+let renderTimer = 0;
+
+const connection = new Connection({
+  onState(next) {
+    state = next;
+    refreshAgenda();
+    render();
+  },
+  onStatus(status) {
+    const node = $('status');
+    node.dataset.state = status;
+    node.textContent = status === 'reconnecting' ? 'reconnecting…' : status;
+    node.hidden = status === 'connected';
+  },
+});
+
+/** The zone asked for in the URL if the browser knows it, else the browser's own. */
+function validZone(name) {
+  if (!name) return undefined;
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: name });
+    return name;
+  } catch {
+    return undefined;
+  }
+}
+
+async function refreshAgenda() {
+  const key = `${state.index}|${state.phase}|${state.show_started_at_ms}`;
+  if (key === agendaKey) return;
+  agendaKey = key;
+  try {
+    const answer = await fetch('/api/agenda', { cache: 'no-store' });
+    if (!answer.ok) throw new Error(`HTTP ${answer.status}`);
+    agenda = await answer.json();
+    render();
+  } catch (e) {
+    agendaKey = ''; // try again with the next state
+    console.warn('podium agenda:', e);
+  }
+}
+
+function cell(tag, className, text) {
+  const node = document.createElement(tag);
+  node.className = className;
+  node.textContent = text;
+  return node;
+}
+
+function render() {
+  clearTimeout(renderTimer);
+  if (!state || !agenda) return;
+  const now = connection.serverNow();
+  const remaining = remainingAt(state, now);
+  const phase = phaseAt(state, remaining);
+  const time = (ms) => (ms == null ? '–' : formatWallClock(ms, timeZone));
+
+  $('title').textContent = agenda.title;
+  document.title = `${agenda.title} — agenda`;
+  $('now').textContent = formatWallClock(now, timeZone);
+  $('zone').textContent =
+    timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'local time';
+
+  const rows = agendaRows(agenda, state, now);
+  const items = rows.map((row) => {
+    const li = document.createElement('li');
+    li.className = 'agenda-row';
+    li.dataset.status = row.status;
+    li.dataset.index = String(row.index);
+    if (row.status === 'current') li.dataset.phase = phase;
+    const when = `${time(row.start_ms)}–${time(row.end_ms)}`;
+    li.append(cell('span', 'when', row.projected && row.status === 'later' ? `~${when}` : when));
+    const what = document.createElement('span');
+    what.className = 'what';
+    what.append(cell('span', 'item-title', row.title));
+    const by = [KIND[row.kind] ?? '', row.speaker ?? ''].filter(Boolean).join(' · ');
+    if (by) what.append(cell('span', 'item-by', by));
+    li.append(what);
+    if (row.status === 'current') {
+      const digits = phase === 'stopped' ? '0:00' : formatRemaining(remaining);
+      li.append(cell('span', 'left', digits));
+      const bar = cell('span', 'bar', '');
+      bar.style.setProperty('--done', String(row.progress));
+      li.append(bar);
+    } else if (row.status === 'done') {
+      li.append(cell('span', 'left', 'done'));
+    }
+    return li;
+  });
+  $('rows').replaceChildren(...items);
+
+  const finished = state.phase === 'finished';
+  const last = rows.at(-1);
+  $('end').textContent = finished
+    ? `Ended ${time(last?.end_ms)}`
+    : `Ends ~${time(last?.end_ms)}`;
+  $('offset').textContent = state.show_started_at_ms == null ? '' : `(${formatOffset(offsetNow(rows))})`;
+  renderTimer = setTimeout(render, 1000 - (now % 1000) + 10);
+}
+
+/** How far behind the plan the projected end is (positive = behind). */
+function offsetNow(rows) {
+  const planned = agenda.segments.reduce((sum, s) => sum + s.duration_ms, 0) / (state.speed ?? 1);
+  const end = rows.at(-1)?.end_ms ?? 0;
+  return (end - state.show_started_at_ms - planned) * (state.speed ?? 1);
+}
+
+connection.start();

@@ -1,8 +1,11 @@
 //! Headless Chromium (through chromedriver and fantoccini) against the real `podium` binary: the
 //! speaker page follows the countdown through every phase with the right digits and colours, shows
 //! the moderator's message and says "reconnecting" when the server stops; the moderator page lists
-//! the run-of-show and starts the show from its button. Screenshots of each state are written to
-//! `target/screenshots/` for a human to look at.
+//! the run-of-show and starts the show from its button. Issue 7: every view (speaker, overlay,
+//! agenda) in every phase at 1920×1080, 1280×720 and 390×844 (exact viewports through Chrome
+//! DevTools emulation), with the phase words, no overlap or overflow, and a transparent overlay
+//! checked; the opt-in chime and the wake lock; blackout and message-only from the control page.
+//! Screenshots of each state are written to `target/screenshots/` for a human to look at.
 //!
 //! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver`. Without them every test prints
 //! "skipping: chromium not installed" and passes — unless `CI` is set, where they fail instead.
@@ -1224,5 +1227,77 @@ async fn the_chime_rings_at_each_stage_once_sound_is_on() {
             "return document.body.dataset.awake === undefined;",
         )
         .await;
+    browser.close().await;
+}
+
+/// The moderator switches blackout and message-only from the control page (button and key); the
+/// buttons show the state, and the speaker's screen follows.
+#[tokio::test]
+async fn control_page_switches_blackout_and_message_only() {
+    if !browser_available() {
+        return;
+    }
+    let scratch = Scratch::new("switches");
+    let server = podium(&scratch, "1").await;
+    let browser = Browser::start(&scratch).await;
+    browser
+        .goto(&format!("{}/control#token={TOKEN}", server.base))
+        .await;
+    browser
+        .wait_true(
+            "a live connection",
+            "return document.getElementById('status').dataset.state === 'connected';",
+        )
+        .await;
+    browser
+        .client
+        .find(Locator::Css("#blackout"))
+        .await
+        .expect("the page has a #blackout button")
+        .click()
+        .await
+        .expect("#blackout is clickable");
+    browser
+        .wait_true(
+            "the blackout button pressed",
+            "return document.getElementById('blackout').getAttribute('aria-pressed') === 'true';",
+        )
+        .await;
+    assert_eq!(server.get("/api/state").await.1["blackout"], true);
+    // The O key: message only (with nothing focused on the page).
+    browser
+        .eval::<serde_json::Value>(
+            "document.activeElement?.blur();
+             document.dispatchEvent(new KeyboardEvent('keydown', { key: 'o', bubbles: true }));
+             return null;",
+        )
+        .await;
+    browser
+        .wait_true(
+            "the message-only button pressed",
+            "return document.getElementById('focus').getAttribute('aria-pressed') === 'true';",
+        )
+        .await;
+    let state = server.get("/api/state").await.1;
+    assert_eq!(
+        (&state["blackout"], &state["focus"]),
+        (&json!(true), &json!(true))
+    );
+    // A second click shows the screen again.
+    browser
+        .client
+        .find(Locator::Css("#blackout"))
+        .await
+        .expect("the page has a #blackout button")
+        .click()
+        .await
+        .expect("#blackout is clickable");
+    browser
+        .wait_true(
+            "the blackout button released",
+            "return document.getElementById('blackout').getAttribute('aria-pressed') === 'false';",
+        )
+        .await;
+    assert_eq!(server.get("/api/state").await.1["blackout"], false);
     browser.close().await;
 }

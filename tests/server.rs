@@ -407,6 +407,17 @@ async fn the_agenda_is_public_and_has_no_notes() {
     assert_eq!(segs[1]["planned_offset_ms"], 120_000);
     assert!(segs[0]["actual_start_ms"].is_i64());
     assert_eq!(agenda["timezone"], "UTC");
+    // The overlay is marked in the HTML itself: transparent before any script runs.
+    let overlay = reqwest::get(server.url("/?view=overlay")).await.unwrap();
+    assert!(
+        overlay
+            .text()
+            .await
+            .unwrap()
+            .contains(r#"<body class="speaker" data-view="overlay">"#)
+    );
+    let speaker = reqwest::get(server.url("/?view=overlays")).await.unwrap();
+    assert!(!speaker.text().await.unwrap().contains("data-view"));
     let page = reqwest::get(server.url("/agenda")).await.unwrap();
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("/assets/agenda.js"));

@@ -55,6 +55,23 @@ const ASSETS: &[(&str, &str, &str)] = &[
 ];
 
 pub const SPEAKER_HTML: &str = include_str!("../../web/speaker.html");
+
+/// The speaker page marked as the overlay view (`data-view="overlay"` on its `<body>`).
+pub fn overlay_html() -> &'static str {
+    static OVERLAY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let marked = SPEAKER_HTML.replacen(
+            "<body class=\"speaker\">",
+            "<body class=\"speaker\" data-view=\"overlay\">",
+            1,
+        );
+        assert_ne!(
+            marked, SPEAKER_HTML,
+            "speaker.html has <body class=\"speaker\">"
+        );
+        marked
+    });
+    &OVERLAY
+}
 pub const CONTROL_HTML: &str = include_str!("../../web/control.html");
 pub const AGENDA_HTML: &str = include_str!("../../web/agenda.html");
 

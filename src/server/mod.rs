@@ -93,7 +93,7 @@ fn router(app: App) -> Router {
         SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
     };
     Router::new()
-        .route("/", get(|| async { Html(assets::SPEAKER_HTML) }))
+        .route("/", get(speaker_page))
         .route("/control", get(|| async { Html(assets::CONTROL_HTML) }))
         .route("/agenda", get(|| async { Html(assets::AGENDA_HTML) }))
         .route("/api/agenda", get(agenda))
@@ -137,6 +137,21 @@ async fn show(State(app): State<App>, headers: HeaderMap) -> Response {
         Ok(info) => Json(info).into_response(),
         Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
     }
+}
+
+/// The speaker page. `?view=overlay` is marked on `<body>` in the HTML itself, so that an overlay
+/// is transparent from its first frame, before any script has run.
+async fn speaker_page(
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Html<&'static str> {
+    let overlay = query
+        .as_deref()
+        .is_some_and(|q| q.split('&').any(|pair| pair == "view=overlay"));
+    Html(if overlay {
+        assets::overlay_html()
+    } else {
+        assets::SPEAKER_HTML
+    })
 }
 
 /// The run-of-show without notes, for the agenda view: public, like the state.

@@ -115,15 +115,10 @@ function render() {
   $('end').textContent = finished
     ? `Ended ${time(last?.end_ms)}`
     : `Ends ~${time(last?.end_ms)}`;
-  $('offset').textContent = state.show_started_at_ms == null ? '' : `(${formatOffset(offsetNow(rows))})`;
+  // The server's own figure, as on the moderator's page (against the file's lengths).
+  $('offset').textContent =
+    state.show_started_at_ms == null ? '' : `(${formatOffset(state.schedule_offset_ms)})`;
   renderTimer = setTimeout(render, 1000 - (now % 1000) + 10);
-}
-
-/** How far behind the plan the projected end is (positive = behind). */
-function offsetNow(rows) {
-  const planned = agenda.segments.reduce((sum, s) => sum + s.duration_ms, 0) / (state.speed ?? 1);
-  const end = rows.at(-1)?.end_ms ?? 0;
-  return (end - state.show_started_at_ms - planned) * (state.speed ?? 1);
 }
 
 connection.start();

@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
@@ -114,6 +115,35 @@ pub struct RunArgs {
     /// Do not send desktop notifications.
     #[arg(long)]
     pub no_notify: bool,
+    /// Serve HTTPS/WSS with this PEM certificate chain (leaf first); needs --tls-key.
+    #[arg(long, requires = "tls_key", value_name = "PEM")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, requires = "tls_cert", value_name = "PEM")]
+    pub tls_key: Option<PathBuf>,
+    /// Let other sites frame the pages (OBS browser sources, dashboards); default: forbidden.
+    #[arg(long)]
+    pub allow_framing: bool,
+    /// Most open connections, viewers included; more are refused with 503.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_connections: u32,
+    /// Drop a viewer that cannot take an update for this long (e.g. "10s").
+    #[arg(long, default_value = "10s", value_parser = parse_timeout)]
+    pub send_timeout: Duration,
+    /// Close a connection that has not sent a complete request (or TLS handshake) for this long.
+    #[arg(long, default_value = "10s", value_parser = parse_timeout)]
+    pub handshake_timeout: Duration,
+    /// Control commands one WebSocket connection may send per second.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub commands_per_second: u32,
+}
+
+fn parse_timeout(s: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s).map_err(|e| format!("{s:?}: {e}; e.g. 10s or 500ms"))?;
+    if d < Duration::from_millis(10) || d > Duration::from_secs(3600) {
+        return Err("must be between 10ms and 1h".into());
+    }
+    Ok(d)
 }
 
 fn parse_speed(s: &str) -> Result<f64, String> {
@@ -142,5 +172,16 @@ mod tests {
         assert!(super::parse_speed("0").is_err());
         assert!(super::parse_speed("NaN").is_err());
         assert!(super::parse_speed("fast").is_err());
+    }
+
+    #[test]
+    fn timeouts_are_validated() {
+        assert_eq!(
+            super::parse_timeout("250ms"),
+            Ok(std::time::Duration::from_millis(250))
+        );
+        assert!(super::parse_timeout("0s").is_err());
+        assert!(super::parse_timeout("2days").is_err());
+        assert!(super::parse_timeout("soon").is_err());
     }
 }

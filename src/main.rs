@@ -287,6 +287,13 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     })?;
     let show = Arc::new(show::load_str(&args.file, &text)?);
     let hash = journal::content_hash(text.as_bytes());
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => {
+            Some(server::tls_acceptor(cert, key).map_err(|e| Usage(e.to_string()))?)
+        }
+        _ => None,
+    };
+    raise_fd_limit(args.max_connections);
     let start = match &args.resume {
         Some(from) => start_resumed(&args, &show, &hash, from.as_deref())?,
         None => start_fresh(&args, &show, hash)?,
@@ -339,9 +346,10 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         if rehearsal { " — rehearsal" } else { "" }
     );
     println!("journal:      {}", journal_path.display());
-    println!("speaker view: http://{host}/");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    println!("speaker view: {scheme}://{host}/");
     println!(
-        "moderator:    http://{host}/control#token={}",
+        "moderator:    {scheme}://{host}/control#token={}",
         token.expose()
     );
     if addr.ip().is_unspecified() {
@@ -349,15 +357,33 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
             "listening on every interface: speakers use this machine's address, port {}",
             addr.port()
         );
-        tracing::warn!("serving plain HTTP on every interface: put TLS in front for the internet");
+    }
+    if !addr.ip().is_loopback() && tls.is_none() {
+        eprintln!(
+            "podium: WARNING: serving plain HTTP on {addr}, beyond this machine. Anyone on the path \
+             can read the moderator token and take over the show. Give --tls-cert and --tls-key, \
+             or keep --bind 127.0.0.1 behind a TLS reverse proxy (see README)."
+        );
     }
     if !interactive {
         println!("no terminal on stdin: headless, control over HTTP only");
     }
-    let server_task = tokio::spawn(server::serve(
+    let config = server::Config {
+        token,
+        limits: server::Limits {
+            max_connections: args.max_connections as usize,
+            handshake_timeout: args.handshake_timeout,
+            send_timeout: args.send_timeout,
+            commands_per_second: args.commands_per_second,
+            ..server::Limits::default()
+        },
+        allow_framing: args.allow_framing,
+        tls,
+    };
+    let server_task = tokio::spawn(server::serve_with(
         listener,
         control.clone(),
-        token,
+        config,
         shutdown.clone(),
     ));
 
@@ -389,6 +415,19 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         journal_path.display()
     );
     Ok(())
+}
+
+/// Each viewer is a socket: raise the soft file-descriptor limit to the hard one, and say so when
+/// even that cannot hold `--max-connections`.
+fn raise_fd_limit(max_connections: u32) {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) if limit < u64::from(max_connections) + 64 => tracing::warn!(
+            "this process may open only {limit} files: fewer viewers than --max-connections \
+             {max_connections} can connect"
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::warn!("cannot raise the file-descriptor limit: {e}"),
+    }
 }
 
 async fn on_signal(shutdown: CancellationToken) {

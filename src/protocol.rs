@@ -160,6 +160,10 @@ pub fn parse_command(body: &[u8]) -> Result<Command, String> {
     let body: CommandBody = serde_json::from_slice(body).map_err(|e| {
         format!("bad command: {e}; send e.g. {{\"cmd\":\"next\"}} or {{\"cmd\":\"adjust\",\"seconds\":60}}")
     })?;
+    command_of(body)
+}
+
+fn command_of(body: CommandBody) -> Result<Command, String> {
     Ok(match body {
         CommandBody::Start {} => Command::Start,
         CommandBody::Pause {} => Command::Pause,
@@ -188,11 +192,55 @@ pub fn parse_command(body: &[u8]) -> Result<Command, String> {
     })
 }
 
-/// What a viewer may send over the socket.
-#[derive(Debug, Deserialize)]
-#[serde(tag = "type", rename_all = "lowercase")]
+/// What a client may send over the socket.
+#[derive(Debug, PartialEq)]
 pub enum ClientMsg {
+    /// Clock sync, from anyone.
     Ping { id: u64, client_ms: f64 },
+    /// A moderator command; the server checks `token` before anything else happens.
+    Command { token: String, command: Command },
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+enum ClientHead {
+    Ping { id: u64, client_ms: f64 },
+}
+
+/// Parses one text message from a client, refusing with a reason a person can act on.
+pub fn parse_client_msg(text: &str) -> Result<ClientMsg, String> {
+    const USAGE: &str = "viewers may send {\"type\":\"ping\",\"id\":1,\"client_ms\":0}; \
+                         the moderator {\"type\":\"command\",\"token\":\"…\",\"cmd\":\"next\"}";
+    let mut map: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(text).map_err(|e| format!("unusable message ({e}); {USAGE}"))?;
+    if map.get("type").and_then(|t| t.as_str()) != Some("command") {
+        let head: ClientHead = serde_json::from_value(serde_json::Value::Object(map))
+            .map_err(|e| format!("unusable message ({e}); {USAGE}"))?;
+        return Ok(match head {
+            ClientHead::Ping { id, client_ms } => ClientMsg::Ping { id, client_ms },
+        });
+    }
+    map.remove("type");
+    let token = match map.remove("token") {
+        Some(serde_json::Value::String(token)) => token,
+        Some(_) => return Err("\"token\" must be a string".into()),
+        None => {
+            return Err("commands need the moderator token: add \"token\":\"…\"".into());
+        }
+    };
+    let body: CommandBody = serde_json::from_value(serde_json::Value::Object(map))
+        .map_err(|e| format!("bad command: {e}; send e.g. {{\"type\":\"command\",\"token\":\"…\",\"cmd\":\"next\"}}"))?;
+    Ok(ClientMsg::Command {
+        token,
+        command: command_of(body)?,
+    })
+}
+
+/// Acknowledges a command applied over the socket; the new state follows as usual.
+pub fn applied_json(seq: u64) -> Utf8Bytes {
+    serde_json::json!({"type": "applied", "seq": seq})
+        .to_string()
+        .into()
 }
 
 /// The answer to a ping.

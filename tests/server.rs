@@ -173,8 +173,22 @@ async fn viewers_are_read_only_over_the_socket_and_garbage_is_answered() {
     let mut viewer = server.ws().await;
     let first = viewer.next_of("state").await;
     viewer
-        .send_text(r#"{"type":"command","cmd":"start","token":"test-moderator-token"}"#)
+        .send_text(r#"{"type":"command","cmd":"start","token":"not-the-token"}"#)
         .await;
+    let err = viewer.next_of("error").await;
+    assert!(
+        err["error"]
+            .as_str()
+            .unwrap()
+            .contains("wrong moderator token"),
+        "{err}"
+    );
+    viewer
+        .send_text(r#"{"type":"command","cmd":"start"}"#)
+        .await;
+    let err = viewer.next_of("error").await;
+    assert!(err["error"].as_str().unwrap().contains("token"), "{err}");
+    viewer.send_text(r#"{"type":"dance"}"#).await;
     let err = viewer.next_of("error").await;
     assert!(err["error"].as_str().unwrap().contains("ping"), "{err}");
     viewer.send_text("{{{{ not json").await;

@@ -1,13 +1,17 @@
-//! The HTTP and WebSocket server: pages, the state API, authenticated commands and the live stream.
-//! It is a function of (listener, state, shutdown): it binds nothing and handles no signals itself.
+//! The HTTP and WebSocket server: pages, the state API, authenticated commands and the live stream,
+//! over plain TCP or TLS, within the limits of [`Limits`]. It is a function of (listener, state,
+//! config, shutdown): it binds nothing and handles no signals itself.
 //!
-//! **Invariant:** viewers are read-only on every path; only `POST /api/command` and `GET /api/show`
-//! act for the moderator, and both require the bearer token.
+//! **Invariant:** viewers are read-only on every path; `POST /api/command`, `GET /api/show` and
+//! `command` messages over the socket act for the moderator, and all three require the token.
 
 mod assets;
+mod listen;
+mod tls;
 mod ws;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -19,13 +23,68 @@ use axum::{Json, Router};
 use subtle::ConstantTimeEq;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 use tower_http::set_header::SetResponseHeaderLayer;
+
+pub use tls::{TlsError, acceptor as tls_acceptor};
+pub use tokio_rustls::TlsAcceptor;
 
 use crate::controller::Handle;
 use crate::protocol;
 
 /// Largest accepted HTTP request body (a command is tens of bytes).
 pub const MAX_BODY: usize = 16 * 1024;
+
+/// What one client may cost the server. Every limit has a test that crosses it (tests/limits.rs).
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Open connections, viewers included; past it a new connection is answered `503` and closed.
+    pub max_connections: usize,
+    /// A connection must finish its TLS handshake and send a complete request head within this
+    /// long (also the idle limit between keep-alive requests).
+    pub handshake_timeout: Duration,
+    /// A viewer that cannot take a frame within this long is dropped.
+    pub send_timeout: Duration,
+    /// Largest WebSocket message (and frame) a client may send, in bytes.
+    pub max_message: usize,
+    /// Control commands one WebSocket connection may send per second (also the burst).
+    pub commands_per_second: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_connections: 10_000,
+            handshake_timeout: Duration::from_secs(10),
+            send_timeout: Duration::from_secs(10),
+            max_message: 4096,
+            commands_per_second: 5,
+        }
+    }
+}
+
+/// Everything the server needs besides the listener and the controller.
+#[derive(Clone)]
+pub struct Config {
+    pub token: Token,
+    pub limits: Limits,
+    /// Allow the pages to be framed by any site (OBS browser docks, dashboards).
+    pub allow_framing: bool,
+    /// Serve HTTPS/WSS with this acceptor instead of plain HTTP/WS.
+    pub tls: Option<TlsAcceptor>,
+}
+
+impl Config {
+    /// Plain HTTP, default limits, no framing.
+    pub fn new(token: Token) -> Config {
+        Config {
+            token,
+            limits: Limits::default(),
+            allow_framing: false,
+            tls: None,
+        }
+    }
+}
 
 /// The moderator's secret. Compared in constant time; never logged (`Debug` hides it).
 #[derive(Clone)]
@@ -53,7 +112,7 @@ impl Token {
         &self.0
     }
 
-    fn matches(&self, presented: &str) -> bool {
+    pub(crate) fn matches(&self, presented: &str) -> bool {
         self.0.as_bytes().ct_eq(presented.as_bytes()).into()
     }
 }
@@ -68,31 +127,57 @@ impl std::fmt::Debug for Token {
 struct App {
     control: Handle,
     token: Token,
+    limits: Arc<Limits>,
     shutdown: CancellationToken,
+    /// Viewer loops, so that shutdown waits for their goodbyes.
+    viewers: TaskTracker,
 }
 
-/// Serves until `shutdown` is cancelled; open sockets are told and closed.
+/// Serves with default limits over plain HTTP until `shutdown` is cancelled.
 pub async fn serve(
     listener: TcpListener,
     control: Handle,
     token: Token,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
-    let app = router(App {
-        control,
-        token,
-        shutdown: shutdown.clone(),
-    });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown.cancelled_owned())
-        .await
+    serve_with(listener, control, Config::new(token), shutdown).await
 }
 
-fn router(app: App) -> Router {
+/// Serves until `shutdown` is cancelled; open sockets are told and closed, and it returns once
+/// every connection has ended.
+pub async fn serve_with(
+    listener: TcpListener,
+    control: Handle,
+    config: Config,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    let tracker = TaskTracker::new();
+    let accept = listen::Accept {
+        max_connections: config.limits.max_connections,
+        handshake_timeout: config.limits.handshake_timeout,
+        tls: config.tls.clone(),
+    };
+    let app = router(
+        App {
+            control,
+            token: config.token,
+            limits: Arc::new(config.limits),
+            shutdown: shutdown.clone(),
+            viewers: tracker.clone(),
+        },
+        config.allow_framing,
+    );
+    listen::accept_loop(listener, app, accept, tracker.clone(), shutdown).await;
+    tracker.close();
+    tracker.wait().await;
+    Ok(())
+}
+
+fn router(app: App, allow_framing: bool) -> Router {
     let header = |name, value: &'static str| {
         SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
     };
-    Router::new()
+    let router = Router::new()
         .route("/", get(speaker_page))
         .route("/control", get(|| async { Html(assets::CONTROL_HTML) }))
         .route("/agenda", get(|| async { Html(assets::AGENDA_HTML) }))
@@ -103,17 +188,26 @@ fn router(app: App) -> Router {
         .route("/api/command", post(command))
         .route("/ws", get(socket))
         .layer(DefaultBodyLimit::max(MAX_BODY))
-        .layer(header(
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; \
-             style-src 'self'; script-src 'self'; frame-ancestors 'none'",
-        ))
         .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(header::REFERRER_POLICY, "no-referrer"))
-        .layer(header(header::X_FRAME_OPTIONS, "DENY"))
-        .layer(header(header::CACHE_CONTROL, "no-store"))
-        .with_state(app)
+        .layer(header(header::CACHE_CONTROL, "no-store"));
+    if allow_framing {
+        // OBS browser sources and dashboards embed the speaker view: let any site frame it.
+        router
+            .layer(header(header::CONTENT_SECURITY_POLICY, CSP_FRAMEABLE))
+            .with_state(app)
+    } else {
+        router
+            .layer(header(header::CONTENT_SECURITY_POLICY, CSP))
+            .layer(header(header::X_FRAME_OPTIONS, "DENY"))
+            .with_state(app)
+    }
 }
+
+const CSP: &str = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; \
+                   style-src 'self'; script-src 'self'; frame-ancestors 'none'";
+const CSP_FRAMEABLE: &str = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; \
+                             style-src 'self'; script-src 'self'; frame-ancestors *";
 
 async fn asset(Path(name): Path<String>) -> Response {
     match assets::asset(&name) {
@@ -186,10 +280,27 @@ async fn command(
 }
 
 async fn socket(State(app): State<App>, upgrade: WebSocketUpgrade) -> Response {
+    let limits = app.limits.clone();
+    let viewer = ws::Viewer {
+        control: app.control,
+        token: app.token,
+        limits: app.limits,
+        shutdown: app.shutdown,
+    };
+    let tracker = app.viewers;
     upgrade
-        .max_message_size(ws::MAX_CLIENT_MESSAGE)
-        .max_frame_size(ws::MAX_CLIENT_MESSAGE)
-        .on_upgrade(move |socket| ws::serve_socket(socket, app.control, app.shutdown))
+        // tungstenite reserves 128 KiB per direction by default; a viewer sends pings of ~60
+        // bytes and receives states of ~1 KiB, so small buffers keep ten thousand viewers cheap.
+        .read_buffer_size(ws::READ_BUFFER)
+        .write_buffer_size(0)
+        // Bounded queue: a viewer whose unsent bytes pile up past this is dropped.
+        .max_write_buffer_size(ws::MAX_UNSENT)
+        .max_message_size(limits.max_message)
+        .max_frame_size(limits.max_message)
+        .on_upgrade(move |socket| async move {
+            let _alive = tracker.token();
+            ws::serve_socket(socket, viewer).await;
+        })
 }
 
 /// Checks `Authorization: Bearer TOKEN`.

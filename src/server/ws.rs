@@ -1,61 +1,76 @@
-//! One viewer's WebSocket: the latest state out (on connect, on change, on heartbeat), clock-sync
-//! pings in. A dead, slow or misbehaving client ends only its own loop.
+//! One client's WebSocket: the latest state out (on connect, on change, on heartbeat), clock-sync
+//! pings and the moderator's token-bearing commands in. A dead, slow or misbehaving client ends
+//! only its own loop: its queue is the one latest state of a `watch` channel, and a frame it cannot
+//! take within the send timeout drops it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
 use futures_util::{SinkExt, StreamExt};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::{Limits, Token};
 use crate::clock::unix_now_ms;
 use crate::controller::Handle;
 use crate::protocol::{self, ClientMsg};
 
-/// A client that cannot take a frame within this long is dropped.
-const SEND_TIMEOUT: Duration = Duration::from_secs(10);
-/// Largest message a viewer may send (pings are ~60 bytes).
-pub const MAX_CLIENT_MESSAGE: usize = 4096;
+/// tungstenite's read buffer per viewer (its default is 128 KiB): client messages are tiny.
+pub(super) const READ_BUFFER: usize = 2048;
+/// Unsent bytes a viewer may accumulate before it is dropped (a state is ~1 KiB).
+pub(super) const MAX_UNSENT: usize = 64 * 1024;
 
-pub async fn serve_socket(socket: WebSocket, control: Handle, shutdown: CancellationToken) {
+/// What one connection's loop needs.
+pub(super) struct Viewer {
+    pub control: Handle,
+    pub token: Token,
+    pub limits: Arc<Limits>,
+    pub shutdown: CancellationToken,
+}
+
+pub(super) async fn serve_socket(socket: WebSocket, viewer: Viewer) {
+    let send_timeout = viewer.limits.send_timeout;
+    let mut commands = Bucket::new(viewer.limits.commands_per_second, Instant::now());
     let (mut tx, mut rx) = socket.split();
-    let mut states = control.subscribe();
+    let mut states = viewer.control.subscribe();
     let first = states.borrow_and_update().json.clone();
-    if send(&mut tx, Message::Text(first)).await.is_err() {
+    if send(&mut tx, Message::Text(first), send_timeout)
+        .await
+        .is_err()
+    {
         return;
     }
     loop {
         tokio::select! {
             biased;
-            _ = shutdown.cancelled() => {
-                say_goodbye(&mut tx).await;
+            _ = viewer.shutdown.cancelled() => {
+                say_goodbye(&mut tx, send_timeout).await;
                 break;
             }
             changed = states.changed() => {
                 if changed.is_err() {
                     // The controller is gone: the session is ending.
-                    say_goodbye(&mut tx).await;
+                    say_goodbye(&mut tx, send_timeout).await;
                     break;
                 }
                 let json = states.borrow_and_update().json.clone();
-                if send(&mut tx, Message::Text(json)).await.is_err() {
+                if send(&mut tx, Message::Text(json), send_timeout).await.is_err() {
                     break;
                 }
             }
             incoming = rx.next() => {
                 let reply = match incoming {
-                    Some(Ok(Message::Text(text))) => match serde_json::from_str::<ClientMsg>(&text) {
-                        Ok(ClientMsg::Ping { id, client_ms }) => {
-                            protocol::pong_json(id, client_ms, unix_now_ms())
-                        }
-                        Err(e) => protocol::error_json(&format!(
-                            "unusable message ({e}); viewers may only send {{\"type\":\"ping\",\"id\":1,\"client_ms\":0}}"
-                        )),
-                    },
+                    Some(Ok(Message::Text(text))) => answer(&viewer, &mut commands, &text).await,
                     Some(Ok(Message::Binary(_))) => protocol::error_json("binary frames are not supported"),
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
-                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+                    Some(Ok(Message::Close(_))) | None => break,
+                    Some(Err(e)) => {
+                        close_for(&mut tx, &e.to_string(), send_timeout).await;
+                        break;
+                    }
                 };
-                if send(&mut tx, Message::Text(reply)).await.is_err() {
+                if send(&mut tx, Message::Text(reply), send_timeout).await.is_err() {
                     break;
                 }
             }
@@ -63,28 +78,126 @@ pub async fn serve_socket(socket: WebSocket, control: Handle, shutdown: Cancella
     }
 }
 
-async fn say_goodbye<S>(tx: &mut S)
+/// The reply to one text message.
+async fn answer(
+    viewer: &Viewer,
+    commands: &mut Bucket,
+    text: &str,
+) -> axum::extract::ws::Utf8Bytes {
+    match protocol::parse_client_msg(text) {
+        Ok(ClientMsg::Ping { id, client_ms }) => protocol::pong_json(id, client_ms, unix_now_ms()),
+        Ok(ClientMsg::Command { token, command }) => {
+            // Counted before the token is checked, so guessing is rate limited too.
+            if !commands.take(Instant::now()) {
+                return protocol::error_json(&format!(
+                    "too many commands: at most {} a second on one connection",
+                    viewer.limits.commands_per_second
+                ));
+            }
+            if !viewer.token.matches(&token) {
+                return protocol::error_json("wrong moderator token: viewers are read-only");
+            }
+            match viewer.control.command(command).await {
+                Ok(Ok(published)) => protocol::applied_json(published.seq),
+                Ok(Err(refused)) => protocol::error_json(&refused.0),
+                Err(stopped) => protocol::error_json(&stopped.to_string()),
+            }
+        }
+        Err(why) => protocol::error_json(&why),
+    }
+}
+
+/// Closes after a protocol error (oversized message or frame, bad framing) with the reason.
+async fn close_for<S>(tx: &mut S, why: &str, send_timeout: Duration)
 where
     S: SinkExt<Message> + Unpin,
 {
-    let _ = send(
-        tx,
-        Message::Text(protocol::bye_json("server shutting down")),
-    )
-    .await;
+    let code = if why.contains("too long") || why.contains("too big") {
+        close_code::SIZE
+    } else {
+        close_code::PROTOCOL
+    };
+    // A close reason must fit in a control frame (123 bytes).
+    let mut reason: String = why.chars().take(100).collect();
+    while reason.len() > 120 {
+        reason.pop();
+    }
+    let close = CloseFrame {
+        code,
+        reason: reason.into(),
+    };
+    let _ = send(tx, Message::Close(Some(close)), send_timeout).await;
+}
+
+async fn say_goodbye<S>(tx: &mut S, send_timeout: Duration)
+where
+    S: SinkExt<Message> + Unpin,
+{
+    let bye = Message::Text(protocol::bye_json("server shutting down"));
+    let _ = send(tx, bye, send_timeout).await;
     let close = CloseFrame {
         code: close_code::AWAY,
         reason: "server shutting down".into(),
     };
-    let _ = send(tx, Message::Close(Some(close))).await;
+    let _ = send(tx, Message::Close(Some(close)), send_timeout).await;
 }
 
-async fn send<S>(tx: &mut S, msg: Message) -> Result<(), ()>
+async fn send<S>(tx: &mut S, msg: Message, send_timeout: Duration) -> Result<(), ()>
 where
     S: SinkExt<Message> + Unpin,
 {
-    match tokio::time::timeout(SEND_TIMEOUT, tx.send(msg)).await {
+    match tokio::time::timeout(send_timeout, tx.send(msg)).await {
         Ok(Ok(())) => Ok(()),
         _ => Err(()),
+    }
+}
+
+/// A token bucket: `rate` commands a second, bursts of up to `rate`.
+struct Bucket {
+    rate: f64,
+    tokens: f64,
+    at: Instant,
+}
+
+impl Bucket {
+    fn new(rate: u32, now: Instant) -> Bucket {
+        Bucket {
+            rate: f64::from(rate),
+            tokens: f64::from(rate),
+            at: now,
+        }
+    }
+
+    fn take(&mut self, now: Instant) -> bool {
+        let refill = now.saturating_duration_since(self.at).as_secs_f64() * self.rate;
+        self.tokens = (self.tokens + refill).min(self.rate);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bucket_allows_a_burst_then_the_rate() {
+        let t0 = Instant::now();
+        let mut b = Bucket::new(5, t0);
+        assert_eq!((0..7).filter(|_| b.take(t0)).count(), 5);
+        assert!(!b.take(t0 + Duration::from_millis(100)));
+        assert!(b.take(t0 + Duration::from_millis(200)));
+        assert!(!b.take(t0 + Duration::from_millis(200)));
+        assert_eq!(
+            (0..9)
+                .filter(|_| b.take(t0 + Duration::from_secs(60)))
+                .count(),
+            5
+        );
     }
 }

@@ -1,0 +1,193 @@
+//! The accept loop: every TCP connection gets a slot (or a clean `503` when none is free), an
+//! optional TLS handshake and an HTTP/1.1 connection whose request head must arrive within the
+//! handshake timeout. The slot travels with the socket, through a WebSocket upgrade, and is freed
+//! when the socket closes, so the limit counts viewers too.
+//!
+//! It binds nothing and handles no signals: it serves the listener it is given until `shutdown`.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::Router;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio_rustls::TlsAcceptor;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// Connections turned away at once may themselves take no more than this many sockets.
+const MAX_REFUSALS_IN_FLIGHT: usize = 64;
+/// How long a refused connection may take to send its request before it is simply closed.
+const REFUSAL_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How connections are accepted.
+#[derive(Clone)]
+pub(crate) struct Accept {
+    pub max_connections: usize,
+    pub handshake_timeout: Duration,
+    pub tls: Option<TlsAcceptor>,
+}
+
+/// Accepts until `shutdown`; every connection task is spawned on `tracker`.
+pub(crate) async fn accept_loop(
+    listener: TcpListener,
+    app: Router,
+    accept: Accept,
+    tracker: TaskTracker,
+    shutdown: CancellationToken,
+) {
+    let slots = Arc::new(Semaphore::new(accept.max_connections));
+    let refusals = Arc::new(Semaphore::new(MAX_REFUSALS_IN_FLIGHT));
+    let busy = busy_router();
+    loop {
+        let stream = tokio::select! {
+            _ = shutdown.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => stream,
+                Err(e) => {
+                    // Out of file descriptors or a connection reset before accept: wait a moment
+                    // rather than spin.
+                    tracing::warn!("cannot accept a connection: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        if let Ok(slot) = slots.clone().try_acquire_owned() {
+            let io = Slotted {
+                io: stream,
+                _slot: slot,
+            };
+            tracker.spawn(connection(
+                io,
+                app.clone(),
+                accept.clone(),
+                shutdown.clone(),
+            ));
+        } else if let Ok(slot) = refusals.clone().try_acquire_owned() {
+            let io = Slotted {
+                io: stream,
+                _slot: slot,
+            };
+            let refusal = Accept {
+                handshake_timeout: REFUSAL_TIMEOUT.min(accept.handshake_timeout),
+                ..accept.clone()
+            };
+            tracker.spawn(connection(io, busy.clone(), refusal, shutdown.clone()));
+        }
+        // else: far over the limit; dropping the socket is the only answer that costs nothing.
+    }
+}
+
+/// Answers every request with `503` and closes: the polite refusal past `max_connections`.
+fn busy_router() -> Router {
+    use axum::http::{StatusCode, header};
+    use axum::response::IntoResponse;
+    Router::new().fallback(|| async {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::CONNECTION, "close"), (header::RETRY_AFTER, "5")],
+            axum::Json(serde_json::json!({
+                "error": "too many connections: the server is at its limit, try again shortly"
+            })),
+        )
+            .into_response()
+    })
+}
+
+async fn connection(
+    io: Slotted<TcpStream>,
+    app: Router,
+    accept: Accept,
+    shutdown: CancellationToken,
+) {
+    match accept.tls {
+        None => serve_http(io, app, accept.handshake_timeout, shutdown).await,
+        Some(tls) => match tokio::time::timeout(accept.handshake_timeout, tls.accept(io)).await {
+            Ok(Ok(stream)) => serve_http(stream, app, accept.handshake_timeout, shutdown).await,
+            Ok(Err(e)) => tracing::debug!("TLS handshake failed: {e}"),
+            Err(_) => tracing::debug!("TLS handshake timed out"),
+        },
+    }
+}
+
+async fn serve_http<I>(io: I, app: Router, handshake_timeout: Duration, shutdown: CancellationToken)
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let conn = http1::Builder::new()
+        .timer(TokioTimer::new())
+        // Also bounds how long an idle keep-alive connection may wait for its next request.
+        .header_read_timeout(handshake_timeout)
+        .serve_connection(TokioIo::new(io), TowerToHyperService::new(app))
+        .with_upgrades();
+    tokio::pin!(conn);
+    let result = tokio::select! {
+        result = conn.as_mut() => result,
+        _ = shutdown.cancelled() => {
+            conn.as_mut().graceful_shutdown();
+            match tokio::time::timeout(Duration::from_secs(1), conn).await {
+                Ok(result) => result,
+                Err(_) => return,
+            }
+        }
+    };
+    if let Err(e) = result {
+        tracing::debug!("connection ended: {e}");
+    }
+}
+
+/// A socket holding one connection slot; the slot is released when the socket is dropped, which
+/// for an upgraded WebSocket is when the viewer's loop ends.
+struct Slotted<S> {
+    io: S,
+    _slot: OwnedSemaphorePermit,
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Slotted<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Slotted<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+}

@@ -17,6 +17,8 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use tokio_util::sync::CancellationToken;
 
 pub const TOKEN: &str = "test-moderator-token";
+/// The short test show: 2 + 10 + 5 minutes.
+pub const SHORT: &str = "tests/sessions/short.toml";
 
 /// A server running in this process on 127.0.0.1:0; shut down on drop.
 pub struct TestServer {
@@ -32,14 +34,23 @@ impl TestServer {
     }
 
     pub async fn start_show(show: Arc<show::Show>, speed: f64) -> TestServer {
+        Self::start_with(show, speed, server::Config::new(Token::new(TOKEN))).await
+    }
+
+    /// A server with the given configuration (limits, framing, TLS).
+    pub async fn start_with(
+        show: Arc<show::Show>,
+        speed: f64,
+        config: server::Config,
+    ) -> TestServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
         let addr = listener.local_addr().expect("bound");
         let shutdown = CancellationToken::new();
         let (control, _task) = controller::spawn(show, Clock::new(speed), shutdown.clone());
-        tokio::spawn(server::serve(
+        tokio::spawn(server::serve_with(
             listener,
             control,
-            Token::new(TOKEN),
+            config,
             shutdown.clone(),
         ));
         TestServer {
@@ -148,9 +159,57 @@ impl Client {
         }
     }
 
+    /// Sends a moderator command over the socket: `{"type":"command","token":…, …body}`.
+    pub async fn send_command(&mut self, token: &str, body: &str) {
+        let mut msg: Value = serde_json::from_str(body).expect("a JSON command body");
+        msg["type"] = "command".into();
+        msg["token"] = token.into();
+        self.send_text(&msg.to_string()).await;
+    }
+
     pub async fn send_text(&mut self, text: &str) {
         self.ws.send(Message::text(text)).await.expect("sent");
     }
+}
+
+/// The short test show, loaded.
+pub fn short_show() -> Arc<show::Show> {
+    Arc::new(show::load_file(Path::new(SHORT)).expect("session loads"))
+}
+
+/// Opens a raw TCP connection and completes a WebSocket upgrade on `/ws` by hand, returning the
+/// socket (with the server's first bytes possibly unread): a client that can then stall or misbehave.
+pub async fn raw_upgrade(addr: std::net::SocketAddr, recv_buffer: Option<u32>) -> TcpStream {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
+    if let Some(size) = recv_buffer {
+        socket.set_recv_buffer_size(size).expect("SO_RCVBUF");
+    }
+    let mut stream = socket.connect(addr).await.expect("connects");
+    stream
+        .write_all(
+            format!(
+                "GET /ws HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+                 Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            )
+            .as_bytes(),
+        )
+        .await
+        .expect("request sent");
+    // Read the response head byte by byte so nothing past it is consumed.
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut byte = [0u8; 1];
+        let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut byte))
+            .await
+            .expect("an answer within 5 s")
+            .expect("readable");
+        assert_eq!(n, 1, "connection closed during the upgrade");
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&head);
+    assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+    stream
 }
 
 /// The real `podium` binary, started headless; killed on drop.

@@ -11,6 +11,7 @@ use podium::clock::Clock;
 use podium::server::Token;
 use podium::{controller, server, show};
 use serde_json::Value;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
@@ -110,9 +111,9 @@ impl Drop for TestServer {
     }
 }
 
-/// A real tokio-tungstenite viewer.
-pub struct Client {
-    pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+/// A real tokio-tungstenite viewer (over plain TCP unless `S` says otherwise).
+pub struct Client<S = MaybeTlsStream<TcpStream>> {
+    pub ws: WebSocketStream<S>,
 }
 
 impl Client {
@@ -120,6 +121,13 @@ impl Client {
         let (ws, _) = tokio_tungstenite::connect_async(url)
             .await
             .expect("websocket connects");
+        Client { ws }
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
+    /// A viewer over an already-established stream (e.g. TLS).
+    pub fn from_tls(ws: WebSocketStream<S>) -> Client<S> {
         Client { ws }
     }
 

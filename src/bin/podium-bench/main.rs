@@ -1,0 +1,331 @@
+//! `podium-bench`: how many viewers one podium serves on this machine, measured against the real
+//! binary in its own process and against a minimal raw tokio-tungstenite broadcaster (the
+//! practical limit). Prints a table, then one JSON object as the last line.
+//!
+//! ```sh
+//! cargo build --release && cargo run --release --bin podium-bench -- --clients 1000
+//! ```
+//!
+//! Targets live here, never in timed tests.
+
+mod raw;
+mod viewers;
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::process::{Child, Command};
+
+use viewers::{Fleet, Latencies};
+
+const TOKEN: &str = "podium-bench-token";
+
+/// Measures podium against N real WebSocket viewers on loopback.
+#[derive(Debug, Parser)]
+#[command(name = "podium-bench")]
+struct Args {
+    /// Number of WebSocket viewers.
+    #[arg(long, default_value_t = 1000)]
+    clients: usize,
+    /// Commands whose delivery to every viewer is timed.
+    #[arg(long, default_value_t = 20)]
+    samples: usize,
+    /// Seconds over which idle and running traffic is counted.
+    #[arg(long, default_value_t = 3)]
+    window: u64,
+    /// The podium binary (default: next to this one, i.e. target/release/podium).
+    #[arg(long)]
+    podium: Option<PathBuf>,
+    /// Session file to run.
+    #[arg(long, default_value = "sessions/002_iml_session_four.toml")]
+    session: PathBuf,
+    /// Internal: be the raw baseline server (driven over stdin).
+    #[arg(long, hide = true)]
+    raw_server: bool,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let limit = rlimit::increase_nofile_limit(u64::MAX).context("raising RLIMIT_NOFILE")?;
+    let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
+    if args.raw_server {
+        return runtime.block_on(raw::serve());
+    }
+    if (limit as usize) < args.clients + 64 {
+        bail!(
+            "this process may open only {limit} files; --clients {} needs more",
+            args.clients
+        );
+    }
+    runtime.block_on(bench(args))
+}
+
+/// What one server did under the load.
+struct Run {
+    connect_s: f64,
+    latencies: Latencies,
+    rss_before_kib: u64,
+    rss_after_kib: u64,
+}
+
+async fn bench(args: Args) -> anyhow::Result<()> {
+    let n = args.clients;
+    let podium = match &args.podium {
+        Some(p) => p.clone(),
+        None => std::env::current_exe()?
+            .parent()
+            .context("the bench binary has a directory")?
+            .join("podium"),
+    };
+    if !podium.exists() {
+        bail!(
+            "{} not found: build it first with `cargo build --release`",
+            podium.display()
+        );
+    }
+    eprintln!("podium-bench: {n} viewers; podium = {}", podium.display());
+
+    // podium, the real binary.
+    let server = Server::start(
+        Command::new(&podium)
+            .arg("run")
+            .arg(&args.session)
+            .args(["--bind", "127.0.0.1:0", "--token", TOKEN, "--no-notify"])
+            .args(["--max-connections", &(n + 100).to_string()]),
+        "speaker view: ",
+    )
+    .await?;
+    let base = server.url.trim_end_matches('/').to_owned();
+    let ws_url = format!("{}/ws", base.replacen("http", "ws", 1));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let idle_rss_kib = server.rss_kib()?;
+    let http = reqwest::Client::new();
+    // Warm the HTTP connection so the first sample does not time a TCP handshake.
+    http.get(format!("{base}/api/state")).send().await?.error_for_status()?;
+
+    // Observers connected before the storm: joins and leaves must not reach them (any publish
+    // would bump `seq`; heartbeats keep it).
+    let observers = Fleet::connect(&ws_url, 8, 8).await?;
+    let seq_before = observers.max_seq();
+
+    let started = Instant::now();
+    let fleet = Fleet::connect(&ws_url, n, 256).await?;
+    let connect_s = started.elapsed().as_secs_f64();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let rss_after_kib = server.rss_kib()?;
+    let joins_silent = observers.max_seq() == seq_before;
+
+    // Idle traffic: heartbeats only.
+    let idle_bps = fleet
+        .bytes_per_viewer_second(Duration::from_secs(args.window))
+        .await;
+    let mut latencies = Latencies::default();
+    for i in 0..args.samples {
+        let body = serde_json::json!({"cmd": "message", "text": format!("bench {i}")}).to_string();
+        let expected = fleet.max_seq() + 1;
+        let lat = fleet
+            .time_delivery(expected, async {
+                let answer: serde_json::Value = http
+                    .post(format!("{base}/api/command"))
+                    .bearer_auth(TOKEN)
+                    .body(body)
+                    .send()
+                    .await?
+                    .error_for_status()?
+                    .json()
+                    .await?;
+                Ok(answer["seq"].as_u64().unwrap_or_default())
+            })
+            .await?;
+        latencies.extend(lat);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Running traffic: heartbeats while the countdown runs.
+    http.post(format!("{base}/api/command"))
+        .bearer_auth(TOKEN)
+        .body(r#"{"cmd":"start"}"#)
+        .send()
+        .await?
+        .error_for_status()?;
+    let running_bps = fleet
+        .bytes_per_viewer_second(Duration::from_secs(args.window))
+        .await;
+
+    // Leaves: the whole fleet goes at once.
+    let seq_before_leaves = observers.max_seq();
+    drop(fleet);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let joins_leaves_silent = joins_silent && observers.max_seq() == seq_before_leaves;
+    drop(observers);
+    let podium_run = Run {
+        connect_s,
+        latencies,
+        rss_before_kib: idle_rss_kib,
+        rss_after_kib,
+    };
+    server.stop().await;
+
+    // The raw baseline, in its own process too.
+    let raw_run = raw_baseline(n, args.samples).await?;
+
+    report(
+        n,
+        &podium_run,
+        &raw_run,
+        idle_bps,
+        running_bps,
+        joins_leaves_silent,
+    );
+    Ok(())
+}
+
+async fn raw_baseline(n: usize, samples: usize) -> anyhow::Result<Run> {
+    let exe = std::env::current_exe()?;
+    let mut server = Server::start(Command::new(exe).arg("--raw-server"), "raw: ").await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let rss_before_kib = server.rss_kib()?;
+    let started = Instant::now();
+    let fleet = Fleet::connect(&server.url, n, 256).await?;
+    let connect_s = started.elapsed().as_secs_f64();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let rss_after_kib = server.rss_kib()?;
+    let mut latencies = Latencies::default();
+    let stdin = server.child.stdin.as_mut().context("raw server stdin")?;
+    for i in 0..samples as u64 {
+        let seq = 1000 + i;
+        let line = raw::frame(seq);
+        let lat = fleet
+            .time_delivery(seq, async {
+                stdin.write_all(line.as_bytes()).await?;
+                stdin.write_all(b"\n").await?;
+                stdin.flush().await?;
+                Ok(seq)
+            })
+            .await?;
+        latencies.extend(lat);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    drop(fleet);
+    server.stop().await;
+    Ok(Run {
+        connect_s,
+        latencies,
+        rss_before_kib,
+        rss_after_kib,
+    })
+}
+
+fn report(
+    n: usize,
+    podium: &Run,
+    raw: &Run,
+    idle_bps: f64,
+    running_bps: f64,
+    joins_leaves_silent: bool,
+) {
+    let per_client = |r: &Run| (r.rss_after_kib.saturating_sub(r.rss_before_kib)) as f64 / n as f64;
+    let (p50, p99, max) = podium.latencies.summary();
+    let (raw_p50, raw_p99, raw_max) = raw.latencies.summary();
+    let ratio = if raw_p99 > 0.0 { p99 / raw_p99 } else { 0.0 };
+    println!("{n} viewers on loopback (command → every viewer, {} deliveries)", podium.latencies.len());
+    println!("{:<28} {:>12} {:>12}", "", "podium", "raw");
+    println!("{:<28} {:>12.3} {:>12.3}", "connect storm (s)", podium.connect_s, raw.connect_s);
+    println!("{:<28} {:>12.2} {:>12.2}", "latency p50 (ms)", p50, raw_p50);
+    println!("{:<28} {:>12.2} {:>12.2}", "latency p99 (ms)", p99, raw_p99);
+    println!("{:<28} {:>12.2} {:>12.2}", "latency max (ms)", max, raw_max);
+    println!(
+        "{:<28} {:>12.1} {:>12.1}",
+        "RSS before (MiB)",
+        podium.rss_before_kib as f64 / 1024.0,
+        raw.rss_before_kib as f64 / 1024.0
+    );
+    println!(
+        "{:<28} {:>12.1} {:>12.1}",
+        "RSS with viewers (MiB)",
+        podium.rss_after_kib as f64 / 1024.0,
+        raw.rss_after_kib as f64 / 1024.0
+    );
+    println!("{:<28} {:>12.1} {:>12.1}", "RSS per viewer (KiB)", per_client(podium), per_client(raw));
+    println!("{:<28} {:>12.0}", "bytes/viewer/s idle", idle_bps);
+    println!("{:<28} {:>12.0}", "bytes/viewer/s running", running_bps);
+    println!("{:<28} {:>12.2}", "p99 podium / raw", ratio);
+    println!("{:<28} {:>12}", "joins/leaves silent", joins_leaves_silent);
+    let json = serde_json::json!({
+        "clients": n,
+        "connect_s": round(podium.connect_s, 3),
+        "p50_ms": round(p50, 2),
+        "p99_ms": round(p99, 2),
+        "max_ms": round(max, 2),
+        "raw_connect_s": round(raw.connect_s, 3),
+        "raw_p50_ms": round(raw_p50, 2),
+        "raw_p99_ms": round(raw_p99, 2),
+        "raw_max_ms": round(raw_max, 2),
+        "p99_ratio": round(ratio, 2),
+        "rss_before_mib": round(podium.rss_before_kib as f64 / 1024.0, 1),
+        "rss_after_mib": round(podium.rss_after_kib as f64 / 1024.0, 1),
+        "rss_per_client_kib": round(per_client(podium), 1),
+        "raw_rss_per_client_kib": round(per_client(raw), 1),
+        "idle_rss_mib": round(podium.rss_before_kib as f64 / 1024.0, 1),
+        "idle_bytes_per_client_s": round(idle_bps, 0),
+        "running_bytes_per_client_s": round(running_bps, 0),
+        "joins_leaves_silent": joins_leaves_silent,
+        "deliveries": podium.latencies.len(),
+    });
+    println!("{json}");
+}
+
+fn round(x: f64, digits: i32) -> f64 {
+    let f = 10f64.powi(digits);
+    (x * f).round() / f
+}
+
+/// A server child process: its URL (from the line starting with `prefix`) and its memory.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Server {
+    async fn start(cmd: &mut Command, prefix: &str) -> anyhow::Result<Server> {
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .context("starting the server process")?;
+        let stdout = child.stdout.take().context("piped stdout")?;
+        let mut lines = BufReader::new(stdout).lines();
+        let url = loop {
+            let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+                .await
+                .context("the server printed no URL within 10 s")??
+                .context("the server exited before printing its URL")?;
+            if let Some(url) = line.strip_prefix(prefix) {
+                break url.trim().to_owned();
+            }
+        };
+        // Keep draining stdout so the server never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Ok(Server { child, url })
+    }
+
+    /// Resident set size from /proc, in KiB.
+    fn rss_kib(&self) -> anyhow::Result<u64> {
+        let pid = self.child.id().context("the server is running")?;
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .context("VmRSS in /proc/PID/status")
+    }
+
+    async fn stop(mut self) {
+        let _ = self.child.kill().await;
+    }
+}

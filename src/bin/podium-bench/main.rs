@@ -105,7 +105,10 @@ async fn bench(args: Args) -> anyhow::Result<()> {
     let idle_rss_kib = server.rss_kib()?;
     let http = reqwest::Client::new();
     // Warm the HTTP connection so the first sample does not time a TCP handshake.
-    http.get(format!("{base}/api/state")).send().await?.error_for_status()?;
+    http.get(format!("{base}/api/state"))
+        .send()
+        .await?
+        .error_for_status()?;
 
     // Observers connected before the storm: joins and leaves must not reach them (any publish
     // would bump `seq`; heartbeats keep it).
@@ -231,9 +234,15 @@ fn report(
     let (p50, p99, max) = podium.latencies.summary();
     let (raw_p50, raw_p99, raw_max) = raw.latencies.summary();
     let ratio = if raw_p99 > 0.0 { p99 / raw_p99 } else { 0.0 };
-    println!("{n} viewers on loopback (command → every viewer, {} deliveries)", podium.latencies.len());
+    println!(
+        "{n} viewers on loopback (command → every viewer, {} deliveries)",
+        podium.latencies.len()
+    );
     println!("{:<28} {:>12} {:>12}", "", "podium", "raw");
-    println!("{:<28} {:>12.3} {:>12.3}", "connect storm (s)", podium.connect_s, raw.connect_s);
+    println!(
+        "{:<28} {:>12.3} {:>12.3}",
+        "connect storm (s)", podium.connect_s, raw.connect_s
+    );
     println!("{:<28} {:>12.2} {:>12.2}", "latency p50 (ms)", p50, raw_p50);
     println!("{:<28} {:>12.2} {:>12.2}", "latency p99 (ms)", p99, raw_p99);
     println!("{:<28} {:>12.2} {:>12.2}", "latency max (ms)", max, raw_max);
@@ -249,7 +258,12 @@ fn report(
         podium.rss_after_kib as f64 / 1024.0,
         raw.rss_after_kib as f64 / 1024.0
     );
-    println!("{:<28} {:>12.1} {:>12.1}", "RSS per viewer (KiB)", per_client(podium), per_client(raw));
+    println!(
+        "{:<28} {:>12.1} {:>12.1}",
+        "RSS per viewer (KiB)",
+        per_client(podium),
+        per_client(raw)
+    );
     println!("{:<28} {:>12.0}", "bytes/viewer/s idle", idle_bps);
     println!("{:<28} {:>12.0}", "bytes/viewer/s running", running_bps);
     println!("{:<28} {:>12.2}", "p99 podium / raw", ratio);

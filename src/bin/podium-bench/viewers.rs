@@ -122,7 +122,9 @@ impl Fleet {
                     }
                 }
                 if first {
-                    let _ = ready.send(Err(format!("viewer {i}: closed before any state"))).await;
+                    let _ = ready
+                        .send(Err(format!("viewer {i}: closed before any state")))
+                        .await;
                 }
             }));
         }
@@ -231,7 +233,10 @@ impl Latencies {
 mod tests {
     #[test]
     fn seq_is_found_without_parsing() {
-        assert_eq!(super::seq_of(r#"{"type":"state","seq":17,"x":1}"#), Some(17));
+        assert_eq!(
+            super::seq_of(r#"{"type":"state","seq":17,"x":1}"#),
+            Some(17)
+        );
         assert_eq!(super::seq_of(r#"{"type":"pong"}"#), None);
     }
 

@@ -366,3 +366,23 @@ async fn framing_is_forbidden_unless_allowed() {
     assert!(csp.contains("script-src 'self'"), "{csp}");
     assert_eq!(resp.headers()["x-content-type-options"], "nosniff");
 }
+
+#[tokio::test]
+async fn viewers_joining_and_leaving_send_nothing_to_the_others() {
+    let server = TestServer::start(common::SHORT, 1.0).await;
+    let mut watcher = server.ws().await;
+    let first = watcher.next_of("state").await;
+    let mut crowd = Vec::new();
+    for _ in 0..20 {
+        let mut v = server.ws().await;
+        v.next_of("state").await;
+        crowd.push(v);
+    }
+    drop(crowd);
+    // Two heartbeats later, the watcher has seen nothing but heartbeats: same seq, no other type.
+    for _ in 0..2 {
+        let v = watcher.next_json().await;
+        assert_eq!(v["type"], "state", "{v}");
+        assert_eq!(v["seq"], first["seq"], "{v}");
+    }
+}

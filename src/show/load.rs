@@ -316,6 +316,11 @@ pub(crate) fn parse_time_of_day(text: &str) -> Option<NaiveTime> {
         .ok()
 }
 
+/// The longest length a session file may give: no segment of a live show lasts longer, and the
+/// bound keeps every sum of lengths far from overflowing (huge lengths made
+/// `Show::total` overflow: issue 5).
+const MAX_LENGTH: Duration = Duration::from_secs(24 * 3600);
+
 /// Parses "8m", "1h 30m", "90s". Zero is refused unless `zero_ok` (a warning of 0 means none).
 fn parse_length(raw: &Spanned<String>, key: &str, zero_ok: bool) -> Result<Duration, String> {
     let text = raw.get_ref().trim();
@@ -325,6 +330,11 @@ fn parse_length(raw: &Spanned<String>, key: &str, zero_ok: bool) -> Result<Durat
     if d.subsec_nanos() != 0 {
         return Err(format!(
             "{key} = {text:?} has a fraction of a second: give whole seconds"
+        ));
+    }
+    if d > MAX_LENGTH {
+        return Err(format!(
+            "{key} = {text:?} is longer than a day: give a segment's length, at most \"24h\""
         ));
     }
     if d.is_zero() && !zero_ok {

@@ -14,7 +14,7 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
 struct Certificate {
-    dir: PathBuf,
+    _dir: tempfile::TempDir,
     cert: PathBuf,
     key: PathBuf,
     der: CertificateDer<'static>,
@@ -22,28 +22,24 @@ struct Certificate {
 
 impl Certificate {
     fn generate(name: &str) -> Certificate {
-        let dir = std::env::temp_dir().join(format!("podium-tls-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("podium-tls-{name}"))
+            .tempdir()
+            .unwrap();
         let certified = rcgen::generate_simple_self_signed(vec![
             "localhost".to_owned(),
             "127.0.0.1".to_owned(),
         ])
         .unwrap();
-        let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+        let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
         std::fs::write(&cert, certified.cert.pem()).unwrap();
         std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
         Certificate {
-            dir,
+            _dir: dir,
             cert,
             key,
             der: certified.cert.der().clone(),
         }
-    }
-}
-
-impl Drop for Certificate {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -132,8 +128,11 @@ async fn serves_https_and_wss_with_the_given_certificate() {
 async fn an_unusable_certificate_is_a_usage_error() {
     let cert = Certificate::generate("bad");
     std::fs::write(&cert.cert, "not a certificate").unwrap();
+    let runs = tempfile::tempdir().unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_podium"))
-        .args(["run", common::SHORT, "--bind", "127.0.0.1:0", "--tls-cert"])
+        .args(["run", common::SHORT, "--bind", "127.0.0.1:0", "--journal"])
+        .arg(runs.path().join("run.jsonl"))
+        .arg("--tls-cert")
         .arg(&cert.cert)
         .arg("--tls-key")
         .arg(&cert.key)
@@ -152,9 +151,21 @@ async fn an_unusable_certificate_is_a_usage_error() {
 #[tokio::test]
 async fn plain_http_beyond_loopback_prints_a_clear_warning() {
     use tokio::io::AsyncBufReadExt;
+    let runs = tempfile::tempdir().unwrap();
     for (bind, warns) in [("0.0.0.0:0", true), ("127.0.0.1:0", false)] {
         let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_podium"))
-            .args(["run", common::SHORT, "--no-notify", "--bind", bind])
+            .args([
+                "run",
+                common::SHORT,
+                "--no-notify",
+                "--bind",
+                bind,
+                "--journal",
+            ])
+            .arg(
+                runs.path()
+                    .join(format!("{}.jsonl", bind.replace([':', '.'], "-"))),
+            )
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())

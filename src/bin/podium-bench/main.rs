@@ -89,12 +89,15 @@ async fn bench(args: Args) -> anyhow::Result<()> {
     }
     eprintln!("podium-bench: {n} viewers; podium = {}", podium.display());
 
-    // podium, the real binary.
+    // podium, the real binary, journaling (fsync before each broadcast) to a scratch file.
+    let journal = std::env::temp_dir().join(format!("podium-bench-{}.jsonl", std::process::id()));
     let server = Server::start(
         Command::new(&podium)
             .arg("run")
             .arg(&args.session)
             .args(["--bind", "127.0.0.1:0", "--token", TOKEN, "--no-notify"])
+            .arg("--journal")
+            .arg(&journal)
             .args(["--max-connections", &(n + 100).to_string()]),
         "speaker view: ",
     )
@@ -171,6 +174,7 @@ async fn bench(args: Args) -> anyhow::Result<()> {
         rss_after_kib,
     };
     server.stop().await;
+    let _ = std::fs::remove_file(&journal);
 
     // The raw baseline, in its own process too.
     let raw_run = raw_baseline(n, args.samples).await?;

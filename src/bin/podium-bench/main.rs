@@ -43,6 +43,9 @@ struct Args {
     /// Session file to run.
     #[arg(long, default_value = "sessions/002_iml_session_four.toml")]
     session: PathBuf,
+    /// Measure the raw baseline before podium rather than after (to see order effects).
+    #[arg(long)]
+    raw_first: bool,
     /// Internal: be the raw baseline server (driven over stdin).
     #[arg(long, hide = true)]
     raw_server: bool,
@@ -88,6 +91,14 @@ async fn bench(args: Args) -> anyhow::Result<()> {
         );
     }
     eprintln!("podium-bench: {n} viewers; podium = {}", podium.display());
+    // The first storm of a process pays for growing its heap and the kernel's socket tables;
+    // pay it once, unmeasured, against a throwaway raw server, so the order of the runs is fair.
+    warm_up(n).await?;
+    let early_raw = if args.raw_first {
+        Some(raw_baseline(n, args.samples).await?)
+    } else {
+        None
+    };
 
     // podium, the real binary, journaling (fsync before each broadcast) to a scratch file.
     let journal = std::env::temp_dir().join(format!("podium-bench-{}.jsonl", std::process::id()));
@@ -177,7 +188,10 @@ async fn bench(args: Args) -> anyhow::Result<()> {
     let _ = std::fs::remove_file(&journal);
 
     // The raw baseline, in its own process too.
-    let raw_run = raw_baseline(n, args.samples).await?;
+    let raw_run = match early_raw {
+        Some(run) => run,
+        None => raw_baseline(n, args.samples).await?,
+    };
 
     report(
         n,
@@ -187,6 +201,16 @@ async fn bench(args: Args) -> anyhow::Result<()> {
         running_bps,
         joins_leaves_silent,
     );
+    Ok(())
+}
+
+async fn warm_up(n: usize) -> anyhow::Result<()> {
+    let exe = std::env::current_exe()?;
+    let server = Server::start(Command::new(exe).arg("--raw-server"), "raw: ").await?;
+    let fleet = Fleet::connect(&server.url, n, 256).await?;
+    drop(fleet);
+    server.stop().await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
     Ok(())
 }
 

@@ -1,18 +1,22 @@
 //! The `POST /api/command` body parser on arbitrary bytes: a `Command` or a reason, never a panic;
-//! an accepted message is short and free of control characters.
+//! an accepted message is short and free of control characters; and an accepted command survives
+//! the journal's round trip (`command_json` then `parse_command` gives it back unchanged).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use podium::engine::Command;
-use podium::protocol::{MAX_MESSAGE_CHARS, parse_command};
+use podium::protocol::{MAX_MESSAGE_CHARS, command_json, parse_command};
 
 fuzz_target!(|data: &[u8]| {
     match parse_command(data) {
-        Ok(Command::Message(text)) => {
-            assert!(text.chars().count() <= MAX_MESSAGE_CHARS);
-            assert!(!text.chars().any(char::is_control));
+        Ok(cmd) => {
+            if let Command::Message(text) = &cmd {
+                assert!(text.chars().count() <= MAX_MESSAGE_CHARS);
+                assert!(!text.chars().any(char::is_control));
+            }
+            let wire = command_json(&cmd).to_string();
+            assert_eq!(parse_command(wire.as_bytes()), Ok(cmd), "{wire}");
         }
-        Ok(_) => {}
         Err(why) => assert!(!why.is_empty()),
     }
 });

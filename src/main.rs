@@ -306,7 +306,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         rehearsal,
     } = start;
     let journal_path = journal.path().to_owned();
-    let listener = TcpListener::bind(args.bind).await.with_context(|| {
+    let listener = listen(args.bind).with_context(|| {
         format!(
             "cannot listen on {} (in use? try another --bind)",
             args.bind
@@ -415,6 +415,20 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         journal_path.display()
     );
     Ok(())
+}
+
+/// Binds with a deep accept queue (tokio's default is 128): when a crowd opens the link at once,
+/// nobody should wait a second for a SYN retry. The kernel caps it at `net.core.somaxconn`.
+fn listen(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(4096)
 }
 
 /// Each viewer is a socket: raise the soft file-descriptor limit to the hard one, and say so when

@@ -5,7 +5,6 @@
 use anyhow::Context;
 use futures_util::SinkExt;
 use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
@@ -28,7 +27,10 @@ pub fn frame(seq: u64) -> String {
 }
 
 pub async fn serve() -> anyhow::Result<()> {
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    // The same accept queue as podium's, so that the storms compare.
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind(([127, 0, 0, 1], 0).into())?;
+    let listener = socket.listen(4096)?;
     println!("raw: ws://{}/", listener.local_addr()?);
     let (tx, rx) = watch::channel(Utf8Bytes::from(frame(1)));
     tokio::spawn(async move {

@@ -43,6 +43,10 @@ struct Args {
     /// Session file to run.
     #[arg(long, default_value = "sessions/002_iml_session_four.toml")]
     session: PathBuf,
+    /// Where podium writes its journal (it syncs each state change to disk before broadcasting it,
+    /// so the disk is part of the command latency); e.g. /dev/shm to leave the disk out.
+    #[arg(long)]
+    journal_dir: Option<PathBuf>,
     /// Measure the raw baseline before podium rather than after (to see order effects).
     #[arg(long)]
     raw_first: bool,
@@ -101,7 +105,12 @@ async fn bench(args: Args) -> anyhow::Result<()> {
     };
 
     // podium, the real binary, journaling (fsync before each broadcast) to a scratch file.
-    let journal = std::env::temp_dir().join(format!("podium-bench-{}.jsonl", std::process::id()));
+    let journal = args
+        .journal_dir
+        .clone()
+        .unwrap_or_else(std::env::temp_dir)
+        .join(format!("podium-bench-{}.jsonl", std::process::id()));
+    eprintln!("podium-bench: journal in {}", journal.display());
     let server = Server::start(
         Command::new(&podium)
             .arg("run")
@@ -195,6 +204,7 @@ async fn bench(args: Args) -> anyhow::Result<()> {
 
     report(
         n,
+        &journal,
         &podium_run,
         &raw_run,
         idle_bps,
@@ -252,6 +262,7 @@ async fn raw_baseline(n: usize, samples: usize) -> anyhow::Result<Run> {
 
 fn report(
     n: usize,
+    journal: &std::path::Path,
     podium: &Run,
     raw: &Run,
     idle_bps: f64,
@@ -263,8 +274,9 @@ fn report(
     let (raw_p50, raw_p99, raw_max) = raw.latencies.summary();
     let ratio = if raw_p99 > 0.0 { p99 / raw_p99 } else { 0.0 };
     println!(
-        "{n} viewers on loopback (command → every viewer, {} deliveries)",
-        podium.latencies.len()
+        "{n} viewers on loopback (command → every viewer, {} deliveries; journal in {})",
+        podium.latencies.len(),
+        journal.parent().unwrap_or(journal).display()
     );
     println!("{:<28} {:>12} {:>12}", "", "podium", "raw");
     println!(
@@ -316,6 +328,7 @@ fn report(
         "running_bytes_per_client_s": round(running_bps, 0),
         "joins_leaves_silent": joins_leaves_silent,
         "deliveries": podium.latencies.len(),
+        "journal_dir": journal.parent().unwrap_or(journal).display().to_string(),
     });
     println!("{json}");
 }

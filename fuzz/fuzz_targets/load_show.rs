@@ -22,7 +22,12 @@ fuzz_target!(|data: &[u8]| {
     assert!(!show.segments.is_empty());
     for seg in &show.segments {
         assert!(!seg.duration.is_zero());
-        assert!(seg.warn < seg.duration, "warn {:?} >= duration {:?}", seg.warn, seg.duration);
+        assert!(
+            seg.warn < seg.duration,
+            "warn {:?} >= duration {:?}",
+            seg.warn,
+            seg.duration
+        );
         if let Some(max) = seg.max {
             assert!(max >= seg.duration);
         }

@@ -32,16 +32,20 @@ let state = null;
 let renderTimer = 0;
 let serverStopped = false;
 
-const connection = new Connection({
-  onState(next) {
-    state = next;
-    render();
+// `/?name=Neha` names this screen in the moderator's list of connected screens.
+const connection = new Connection(
+  {
+    onState(next) {
+      state = next;
+      render();
+    },
+    onStatus: showStatus,
+    onBye() {
+      serverStopped = true;
+    },
   },
-  onStatus: showStatus,
-  onBye() {
-    serverStopped = true;
-  },
-});
+  { name: options.get('name') ?? '', kind: 'page' },
+);
 const cues = new Cues(
   { sound: $('sound'), local: $('local') },
   () => connection.serverNow(),

@@ -296,3 +296,70 @@ test('agendaRows projects what is left from the current countdown', () => {
                                           show_started_at_ms: NOW - 600_000 }), NOW);
   assert.deepEqual(done.map((r) => r.status), ['done', 'done', 'done']);
 });
+
+// ---- The display rules of docs/protocol.md, one test each ----------------------------------
+
+test('rule: a 5:00 segment shows 5:00 at its start, never 4:59 first', () => {
+  const s = state({ ends_at_ms: NOW + 300_000 });
+  assert.equal(formatRemaining(remainingAt(s, NOW)), '5:00');
+  assert.equal(formatRemaining(remainingAt(s, NOW + 1)), '5:00');
+  assert.equal(formatRemaining(remainingAt(s, NOW + 999)), '5:00');
+  assert.equal(formatRemaining(remainingAt(s, NOW + 1_000)), '4:59');
+  // The ready state before the start shows the full length too.
+  const ready = state({ phase: 'ready', ends_at_ms: null, remaining_ms: 300_000 });
+  assert.equal(formatRemaining(remainingAt(ready, NOW)), '5:00');
+  // The first scheduled change is a full second after the start.
+  assert.equal(msUntilNextChange(s, NOW), 1_000);
+});
+
+test('rule: zero is shown once, for one second, then overtime starts at +0:01', () => {
+  const s = state({ ends_at_ms: NOW + 2_000 }, { warn_ms: 1_000, duration_ms: 2_000 });
+  const texts = renderTimes(s, NOW + 10, NOW + 5_000).map(([, text]) => text);
+  assert.deepEqual(texts, ['0:02', '0:01', '0:00', '+0:01', '+0:02', '+0:03']);
+  assert.equal(texts.filter((t) => t === '0:00').length, 1);
+  // 0:00 lasts exactly one second of show time, at any speed.
+  const fast = state({ speed: 60, ends_at_ms: NOW + 1_000 });
+  assert.equal(formatRemaining(remainingAt(fast, NOW + 1_000)), '0:00');
+  assert.equal(msUntilNextChange(fast, NOW + 1_000), 1000 / 60);
+  assert.equal(formatRemaining(remainingAt(fast, NOW + 1_000 + 1000 / 60)), '+0:01');
+});
+
+test('rule: a countdown rendered at every boundary never shows a second twice or skips one', () => {
+  // Start at an awkward instant (not on a boundary) and run past a warning threshold that falls
+  // between seconds and through zero into overtime.
+  const s = state({ ends_at_ms: NOW + 30_000 }, { warn_ms: 22_500, duration_ms: 30_000 });
+  const seconds = renderTimes(s, NOW + 333, NOW + 40_000)
+    .map(([, text]) => text)
+    .filter((text, i, all) => i === 0 || text !== all[i - 1]) // a phase-only change keeps the text
+    .map((text) => (text.startsWith('+') ? -1 : 1) * Number(text.replace('+', '').split(':')[1]));
+  for (let i = 1; i < seconds.length; i += 1) assert.equal(seconds[i], seconds[i - 1] - 1, `${seconds}`);
+  assert.equal(seconds[0], 30);
+  assert.equal(seconds.at(-1), -10);
+});
+
+test('rule: pause shows exactly the paused value, whatever the screen clock says', () => {
+  const paused = state({ phase: 'paused', ends_at_ms: null, remaining_ms: 154_321 });
+  for (const now of [NOW - 86_400_000, NOW, NOW + 3_600_000]) {
+    assert.equal(remainingAt(paused, now), 154_321);
+    assert.equal(formatRemaining(remainingAt(paused, now)), '2:35');
+    assert.equal(phaseAt(paused, remainingAt(paused, now)), 'paused');
+    assert.equal(msUntilNextChange(paused, now), Infinity);
+  }
+  // Paused in overtime shows the overtime value, as sent.
+  const late = state({ phase: 'paused', ends_at_ms: null, remaining_ms: -61_500 });
+  assert.equal(formatRemaining(remainingAt(late, NOW)), '+1:01');
+});
+
+test('rule: an adjustment jumps at once to the new value', () => {
+  // 2:10 shown; the moderator adds a minute: the next state's ends_at_ms is 60 s later.
+  const before = state({ ends_at_ms: NOW + 130_000 });
+  const after = state({ ends_at_ms: NOW + 190_000 }, { duration_ms: 360_000 });
+  assert.equal(formatRemaining(remainingAt(before, NOW + 500)), '2:10');
+  assert.equal(formatRemaining(remainingAt(after, NOW + 500)), '3:10');
+  // The next change is still on the server's second boundary (500 ms away), not a second later.
+  assert.equal(msUntilNextChange(after, NOW + 500), 500);
+  // Taking time into overtime shows the overtime at once.
+  const cut = state({ ends_at_ms: NOW - 5_000 });
+  assert.equal(formatRemaining(remainingAt(cut, NOW + 500)), '+0:05');
+  assert.equal(phaseAt(cut, remainingAt(cut, NOW + 500)), 'overtime');
+});

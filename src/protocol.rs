@@ -197,6 +197,8 @@ fn command_of(body: CommandBody) -> Result<Command, String> {
 pub enum ClientMsg {
     /// Clock sync, from anyone.
     Ping { id: u64, client_ms: f64 },
+    /// The client's current clock-sync estimate, for the moderator's list of screens.
+    Sync { rtt_ms: f64, offset_ms: f64 },
     /// A moderator command; the server checks `token` before anything else happens.
     Command { token: String, command: Command },
 }
@@ -205,11 +207,13 @@ pub enum ClientMsg {
 #[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
 enum ClientHead {
     Ping { id: u64, client_ms: f64 },
+    Sync { rtt_ms: f64, offset_ms: f64 },
 }
 
 /// Parses one text message from a client, refusing with a reason a person can act on.
 pub fn parse_client_msg(text: &str) -> Result<ClientMsg, String> {
-    const USAGE: &str = "viewers may send {\"type\":\"ping\",\"id\":1,\"client_ms\":0}; \
+    const USAGE: &str = "viewers may send {\"type\":\"ping\",\"id\":1,\"client_ms\":0} \
+                         (and {\"type\":\"sync\",\"rtt_ms\":1,\"offset_ms\":0}); \
                          the moderator {\"type\":\"command\",\"token\":\"…\",\"cmd\":\"next\"}";
     let mut map: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(text).map_err(|e| format!("unusable message ({e}); {USAGE}"))?;
@@ -218,6 +222,7 @@ pub fn parse_client_msg(text: &str) -> Result<ClientMsg, String> {
             .map_err(|e| format!("unusable message ({e}); {USAGE}"))?;
         return Ok(match head {
             ClientHead::Ping { id, client_ms } => ClientMsg::Ping { id, client_ms },
+            ClientHead::Sync { rtt_ms, offset_ms } => ClientMsg::Sync { rtt_ms, offset_ms },
         });
     }
     map.remove("type");

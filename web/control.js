@@ -36,7 +36,10 @@ const view = {
   feedback: $('feedback'),
   showSection: $('show-section'),
   showRows: $('show-rows'),
+  screensSection: $('screens-section'),
+  screenRows: $('screen-rows'),
 };
+const PRESENCE_EVERY_MS = 2_000;
 
 const PHASE_NAMES = {
   ready: 'Ready',
@@ -77,17 +80,20 @@ let showKey = ''; // index|phase the table was fetched for
 let showRequest = 0; // number of the latest /api/show request; older answers are dropped
 let seqFloor = -Infinity; // states older than the newest seen are late answers: dropped
 
-const connection = new Connection({
-  onState: applyState,
-  onStatus(status) {
-    if (status === 'connected') {
-      seqFloor = -Infinity; // a new socket may be a restarted server, counting seq from 0
-      showKey = '';
-    }
-    view.status.dataset.state = status;
-    view.status.textContent = STATUS_TEXT[status];
+const connection = new Connection(
+  {
+    onState: applyState,
+    onStatus(status) {
+      if (status === 'connected') {
+        seqFloor = -Infinity; // a new socket may be a restarted server, counting seq from 0
+        showKey = '';
+      }
+      view.status.dataset.state = status;
+      view.status.textContent = STATUS_TEXT[status];
+    },
   },
-});
+  { name: 'moderator', kind: 'moderator' },
+);
 
 // ---- Token ---------------------------------------------------------------------------------
 
@@ -100,6 +106,7 @@ function useToken(value) {
   const authorized = token !== '';
   view.tokenForm.hidden = authorized;
   view.showSection.hidden = !authorized;
+  view.screensSection.hidden = !authorized;
   for (const control of document.querySelectorAll('.commands button, .commands input')) {
     control.disabled = !authorized;
   }
@@ -168,6 +175,36 @@ async function refreshShow() {
   } catch (error) {
     if (request === showRequest) view.feedback.textContent = error.message;
   }
+}
+
+/** Refreshes the list of connected screens (moderator only), then again every few seconds. */
+async function refreshScreens() {
+  if (token) {
+    try {
+      renderScreens((await api('/api/presence')).screens);
+    } catch {
+      // The next round tries again; command feedback is not the place for this.
+    }
+  }
+  setTimeout(refreshScreens, PRESENCE_EVERY_MS);
+}
+
+function renderScreens(screens) {
+  const ms = (value) => (value == null ? '–' : `${value.toFixed(1)} ms`);
+  const signed = (value) => (value == null ? '–' : `${value >= 0 ? '+' : '−'}${ms(Math.abs(value))}`);
+  const rows = screens.map((screen) => {
+    const row = document.createElement('tr');
+    row.dataset.id = screen.id;
+    row.append(
+      cell(screen.name ?? '(unnamed)', 'what'),
+      cell(screen.kind ?? '–'),
+      cell(formatWallClock(screen.connected_at_ms, timeZone, true), 'time'),
+      cell(ms(screen.rtt_ms), 'num rtt'),
+      cell(signed(screen.offset_ms), 'num offset'),
+    );
+    return row;
+  });
+  view.screenRows.replaceChildren(...rows);
 }
 
 // ---- Live state ----------------------------------------------------------------------------
@@ -384,3 +421,4 @@ function wireInput() {
 wireInput();
 useToken(tokenFromHash());
 connection.start();
+refreshScreens();

@@ -2,11 +2,13 @@
 //! over plain TCP or TLS, within the limits of [`Limits`]. It is a function of (listener, state,
 //! config, shutdown): it binds nothing and handles no signals itself.
 //!
-//! **Invariant:** viewers are read-only on every path; `POST /api/command`, `GET /api/show` and
-//! `command` messages over the socket act for the moderator, and all three require the token.
+//! **Invariant:** viewers are read-only on every path; `POST /api/command`, `GET /api/show`,
+//! `GET /api/presence` and `command` messages over the socket act for the moderator, and all
+//! require the token.
 
 mod assets;
 mod listen;
+pub mod presence;
 mod tls;
 mod ws;
 
@@ -14,8 +16,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, State, WebSocketUpgrade};
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, Path, Query, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -29,8 +31,10 @@ use tower_http::set_header::SetResponseHeaderLayer;
 pub use tls::{TlsError, acceptor as tls_acceptor};
 pub use tokio_rustls::TlsAcceptor;
 
+use crate::clock::unix_now_ms;
 use crate::controller::Handle;
 use crate::protocol;
+use presence::{Introduction, Presence};
 
 /// Largest accepted HTTP request body (a command is tens of bytes).
 pub const MAX_BODY: usize = 16 * 1024;
@@ -131,6 +135,8 @@ struct App {
     shutdown: CancellationToken,
     /// Viewer loops, so that shutdown waits for their goodbyes.
     viewers: TaskTracker,
+    /// Who is connected, for the moderator.
+    presence: Presence,
 }
 
 /// Serves with default limits over plain HTTP until `shutdown` is cancelled.
@@ -164,6 +170,7 @@ pub async fn serve_with(
             limits: Arc::new(config.limits),
             shutdown: shutdown.clone(),
             viewers: tracker.clone(),
+            presence: Presence::default(),
         },
         config.allow_framing,
     );
@@ -186,6 +193,7 @@ fn router(app: App, allow_framing: bool) -> Router {
         .route("/api/state", get(state))
         .route("/api/show", get(show))
         .route("/api/command", post(command))
+        .route("/api/presence", get(presence_list))
         .route("/ws", get(socket))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
@@ -279,7 +287,14 @@ async fn command(
     }
 }
 
-async fn socket(State(app): State<App>, upgrade: WebSocketUpgrade) -> Response {
+async fn socket(
+    State(app): State<App>,
+    intro: Result<Query<Introduction>, QueryRejection>,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    // A malformed introduction costs the screen its name, not its countdown.
+    let intro = intro.map(|Query(i)| i).unwrap_or_default();
+    let presence = app.presence.clone();
     let limits = app.limits.clone();
     let viewer = ws::Viewer {
         control: app.control,
@@ -299,8 +314,17 @@ async fn socket(State(app): State<App>, upgrade: WebSocketUpgrade) -> Response {
         .max_frame_size(limits.max_message)
         .on_upgrade(move |socket| async move {
             let _alive = tracker.token();
-            ws::serve_socket(socket, viewer).await;
+            let seat = presence.join(intro, unix_now_ms() as i64);
+            ws::serve_socket(socket, viewer, seat).await;
         })
+}
+
+/// The moderator's list of connected screens.
+async fn presence_list(State(app): State<App>, headers: HeaderMap) -> Response {
+    if let Err(refusal) = authorize(&app.token, &headers) {
+        return *refusal;
+    }
+    Json(serde_json::json!({ "screens": app.presence.list() })).into_response()
 }
 
 /// Checks `Authorization: Bearer TOKEN`.

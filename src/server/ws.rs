@@ -15,6 +15,7 @@ use super::{Limits, Token};
 use crate::clock::unix_now_ms;
 use crate::controller::Handle;
 use crate::protocol::{self, ClientMsg};
+use crate::server::presence::Seat;
 
 /// tungstenite's read buffer per viewer (its default is 128 KiB): client messages are tiny.
 pub(super) const READ_BUFFER: usize = 2048;
@@ -29,7 +30,9 @@ pub(super) struct Viewer {
     pub shutdown: CancellationToken,
 }
 
-pub(super) async fn serve_socket(socket: WebSocket, viewer: Viewer) {
+/// Serves one client until it leaves or the server shuts down. `seat` lists it for the moderator
+/// (and records the clock-sync estimate it reports) for exactly as long as this loop runs.
+pub(super) async fn serve_socket(socket: WebSocket, viewer: Viewer, seat: Seat) {
     let send_timeout = viewer.limits.send_timeout;
     let mut commands = Bucket::new(viewer.limits.commands_per_second, Instant::now());
     let (mut tx, mut rx) = socket.split();
@@ -61,7 +64,12 @@ pub(super) async fn serve_socket(socket: WebSocket, viewer: Viewer) {
             }
             incoming = rx.next() => {
                 let reply = match incoming {
-                    Some(Ok(Message::Text(text))) => answer(&viewer, &mut commands, &text).await,
+                    Some(Ok(Message::Text(text))) => {
+                        match answer(&viewer, &seat, &mut commands, &text).await {
+                            Some(reply) => reply,
+                            None => continue,
+                        }
+                    }
                     Some(Ok(Message::Binary(_))) => protocol::error_json("binary frames are not supported"),
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
                     Some(Ok(Message::Close(_))) | None => break,
@@ -78,24 +86,31 @@ pub(super) async fn serve_socket(socket: WebSocket, viewer: Viewer) {
     }
 }
 
-/// The reply to one text message.
+/// The reply to one text message, if it has one (a `sync` report has none).
 async fn answer(
     viewer: &Viewer,
+    seat: &Seat,
     commands: &mut Bucket,
     text: &str,
-) -> axum::extract::ws::Utf8Bytes {
-    match protocol::parse_client_msg(text) {
+) -> Option<axum::extract::ws::Utf8Bytes> {
+    Some(match protocol::parse_client_msg(text) {
         Ok(ClientMsg::Ping { id, client_ms }) => protocol::pong_json(id, client_ms, unix_now_ms()),
+        Ok(ClientMsg::Sync { rtt_ms, offset_ms }) => {
+            seat.report(rtt_ms, offset_ms);
+            return None;
+        }
         Ok(ClientMsg::Command { token, command }) => {
             // Counted before the token is checked, so guessing is rate limited too.
             if !commands.take(Instant::now()) {
-                return protocol::error_json(&format!(
+                return Some(protocol::error_json(&format!(
                     "too many commands: at most {} a second on one connection",
                     viewer.limits.commands_per_second
-                ));
+                )));
             }
             if !viewer.token.matches(&token) {
-                return protocol::error_json("wrong moderator token: viewers are read-only");
+                return Some(protocol::error_json(
+                    "wrong moderator token: viewers are read-only",
+                ));
             }
             match viewer.control.command(command).await {
                 Ok(Ok(published)) => protocol::applied_json(published.seq),
@@ -104,7 +119,7 @@ async fn answer(
             }
         }
         Err(why) => protocol::error_json(&why),
-    }
+    })
 }
 
 /// Closes after a protocol error (oversized message or frame, bad framing) with the reason.

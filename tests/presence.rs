@@ -1,0 +1,116 @@
+//! Presence (issue 6): screens that connect to `/ws` are listed for the moderator, with their
+//! name and the clock-sync estimate they report; viewers never receive the list, and
+//! `GET /api/presence` needs the moderator token.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Client, TOKEN, TestServer};
+use serde_json::Value;
+
+const SHOW: &str = "tests/sessions/short.toml";
+
+async fn presence(server: &TestServer, token: Option<&str>) -> (u16, Value) {
+    let mut req = reqwest::Client::new().get(server.url("/api/presence"));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let resp = req.send().await.expect("podium answers");
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+/// Polls the list (with the token) until `pred` holds; fails after 5 s.
+async fn screens_where(server: &TestServer, pred: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let (status, body) = presence(server, Some(TOKEN)).await;
+        assert_eq!(status, 200, "{body}");
+        let screens = body["screens"].as_array().cloned().unwrap_or_default();
+        if pred(&screens) {
+            return screens;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "presence never matched: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_moderator_sees_named_screens_with_their_clock_estimates() {
+    let server = TestServer::start(SHOW, 1.0).await;
+    let url = format!("ws://{}/ws?name=Neha%20Misra&kind=page", server.addr);
+    let mut neha = Client::connect(&url).await;
+    neha.next_of("state").await;
+    let mut anonymous = server.ws().await;
+    anonymous.next_of("state").await;
+
+    let screens = screens_where(&server, |s| s.len() == 2).await;
+    assert_eq!(screens[0]["name"], "Neha Misra", "{screens:?}");
+    assert_eq!(screens[0]["kind"], "page");
+    assert_eq!(screens[0]["rtt_ms"], Value::Null, "nothing reported yet");
+    assert_eq!(screens[1]["name"], Value::Null);
+    assert!(
+        screens[1]["connected_at_ms"]
+            .as_i64()
+            .is_some_and(|t| t > 0)
+    );
+
+    neha.send_text(r#"{"type":"sync","rtt_ms":151.5,"offset_ms":-2.25}"#)
+        .await;
+    let screens = screens_where(&server, |s| s[0]["rtt_ms"] == 151.5).await;
+    assert_eq!(screens[0]["offset_ms"], -2.25);
+
+    // A screen that leaves leaves the list.
+    drop(neha);
+    let screens = screens_where(&server, |s| s.len() == 1).await;
+    assert_eq!(screens[0]["name"], Value::Null);
+}
+
+#[tokio::test]
+async fn presence_needs_the_token_and_never_reaches_viewers() {
+    let server = TestServer::start(SHOW, 60.0).await;
+    let (status, body) = presence(&server, None).await;
+    assert_eq!(status, 401, "{body}");
+    assert!(body.get("screens").is_none());
+    let (status, body) = presence(&server, Some("wrong-token-123")).await;
+    assert_eq!(status, 401, "{body}");
+
+    let url = format!("ws://{}/ws?name=Viewer&kind=page", server.addr);
+    let mut viewer = Client::connect(&url).await;
+    let named = format!("ws://{}/ws?name=Zuzanna-7", server.addr);
+    let mut other = Client::connect(&named).await;
+    other
+        .send_text(r#"{"type":"sync","rtt_ms":10,"offset_ms":1}"#)
+        .await;
+    viewer
+        .send_text(r#"{"type":"ping","id":1,"client_ms":0}"#)
+        .await;
+    viewer
+        .send_text(r#"{"type":"sync","rtt_ms":5,"offset_ms":0}"#)
+        .await;
+    server.command(r#"{"cmd":"start"}"#).await;
+    // Everything a viewer receives over a few seconds of a running show (with commands, pings,
+    // heartbeats and another screen reporting): states and its own pong, nothing about screens.
+    let until = tokio::time::Instant::now() + Duration::from_millis(2_500);
+    let mut kinds = std::collections::BTreeSet::new();
+    while tokio::time::Instant::now() < until {
+        let msg = viewer.next_json().await;
+        let text = msg.to_string();
+        assert!(
+            !text.contains("Zuzanna") && !text.contains("screens") && !text.contains("rtt_ms"),
+            "a viewer received presence data: {text}"
+        );
+        kinds.insert(msg["type"].as_str().unwrap_or("?").to_owned());
+    }
+    assert_eq!(
+        kinds.into_iter().collect::<Vec<_>>(),
+        ["pong", "state"],
+        "a sync report is not answered"
+    );
+    let screens = screens_where(&server, |s| s.len() == 2).await;
+    assert_eq!(screens[1]["name"], "Zuzanna-7");
+}

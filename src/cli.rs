@@ -40,6 +40,16 @@ pub enum Cmd {
     Import(ImportArgs),
     /// Run the show: serve the speaker and moderator pages and drive the countdown.
     Run(RunArgs),
+    /// Show the speaker view in this terminal (big digits, colours), following a running podium.
+    /// Without a terminal (a pipe, a log) it prints one line per change, once a second while the
+    /// countdown runs. Reconnects by itself; Ctrl-C quits.
+    Follow {
+        /// The speaker view's address, e.g. http://127.0.0.1:8080/
+        url: String,
+        /// Your name in the moderator's list of connected screens.
+        #[arg(long)]
+        name: Option<String>,
+    },
     /// Planned-versus-actual report of a recorded run; several journals are compared.
     Report {
         /// Journal files (runs/*.jsonl) of the same show.

@@ -103,6 +103,39 @@ impl Clock {
     }
 }
 
+/// A client's view of its own time (`podium follow`): Unix milliseconds read from the monotonic
+/// clock, anchored to the wall clock once, so a system time change cannot make a countdown jump.
+#[derive(Debug, Clone, Copy)]
+pub struct LocalClock {
+    origin: Instant,
+    unix_at_origin_ms: f64,
+}
+
+impl LocalClock {
+    pub fn new() -> LocalClock {
+        LocalClock {
+            origin: Instant::now(),
+            unix_at_origin_ms: unix_now_ms(),
+        }
+    }
+
+    /// Now, in Unix milliseconds (fractional).
+    pub fn now_ms(&self) -> f64 {
+        self.unix_at_origin_ms + self.origin.elapsed().as_nanos() as f64 / 1e6
+    }
+
+    /// The monotonic instant `ms` milliseconds from now (now when `ms` is not positive).
+    pub fn instant_in(&self, ms: f64) -> Instant {
+        Instant::now() + Duration::from_nanos((ms.max(0.0) * 1e6).ceil() as u64)
+    }
+}
+
+impl Default for LocalClock {
+    fn default() -> LocalClock {
+        LocalClock::new()
+    }
+}
+
 /// Wall-clock Unix milliseconds, with sub-millisecond precision.
 pub fn unix_now_ms() -> f64 {
     SystemTime::now()

@@ -12,6 +12,7 @@
 //! - [`report`]: planned-versus-actual reports from journals.
 //! - [`server`]: HTTP routes, WebSocket connections, embedded pages.
 //! - [`console`]: the moderator's terminal.
+//! - [`follow`]: `podium follow`, the speaker view in a terminal (clock sync, display rules).
 //! - [`alerts`]: alert texts and desktop notifications.
 //! - [`cli`]: command-line definitions.
 pub mod alerts;
@@ -20,6 +21,7 @@ pub mod clock;
 pub mod console;
 pub mod controller;
 pub mod engine;
+pub mod follow;
 pub mod import;
 pub mod journal;
 pub mod protocol;

@@ -11,6 +11,7 @@ use clap::Parser;
 use podium::cli::{Cli, Cmd, Format, ImportArgs, PlanFormat, RunArgs};
 use podium::clock::{Clock, unix_now_ms};
 use podium::engine::Engine;
+use podium::follow::{self, FollowError};
 use podium::import::ImportError;
 use podium::journal::{self, Header, Journal, JournalError, Line};
 use podium::report::{Comparison, Report, ReportError};
@@ -48,6 +49,7 @@ fn main() -> ExitCode {
         Cmd::Run(args) => tokio::runtime::Runtime::new()
             .context("cannot start the async runtime")
             .and_then(|rt| rt.block_on(run(args))),
+        Cmd::Follow { url, name } => follow(&url, name.as_deref()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -62,7 +64,12 @@ fn main() -> ExitCode {
                         | JournalError::NoHeader { .. }
                 )
             );
+            let bad_url = matches!(
+                e.downcast_ref::<FollowError>(),
+                Some(FollowError::BadUrl { .. })
+            );
             if e.downcast_ref::<LoadError>().is_some()
+                || bad_url
                 || e.downcast_ref::<Usage>().is_some()
                 || e.downcast_ref::<ReportError>().is_some()
                 || e.downcast_ref::<ImportError>().is_some()
@@ -193,6 +200,17 @@ fn report(journals: &[std::path::PathBuf], format: Format) -> anyhow::Result<()>
         }
     };
     print!("{text}");
+    Ok(())
+}
+
+fn follow(url: &str, name: Option<&str>) -> anyhow::Result<()> {
+    let url = follow::socket_url(url, name)?;
+    let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    rt.block_on(async {
+        let shutdown = CancellationToken::new();
+        tokio::spawn(on_signal(shutdown.clone()));
+        follow::run(url, shutdown).await
+    })?;
     Ok(())
 }
 

@@ -269,6 +269,71 @@ pub fn bye_json(reason: &str) -> Utf8Bytes {
         .into()
 }
 
+/// A server message as a client reads it (`podium follow`): only what a screen needs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum ServerMsg {
+    State(Box<StateIn>),
+    Pong {
+        client_ms: f64,
+        server_ms: f64,
+    },
+    Bye {
+        #[serde(default)]
+        reason: String,
+    },
+    Error {
+        #[serde(default)]
+        error: String,
+    },
+    /// A message type this client does not know (a newer server): ignored.
+    #[serde(other)]
+    Other,
+}
+
+/// The `state` message, read side (see `StateMsg` for the fields' meaning).
+#[derive(Debug, Clone, Deserialize)]
+pub struct StateIn {
+    pub seq: u64,
+    pub server_time_ms: f64,
+    pub title: String,
+    pub phase: String,
+    pub index: usize,
+    pub segments: usize,
+    pub segment: SegmentIn,
+    pub remaining_ms: f64,
+    pub ends_at_ms: Option<f64>,
+    pub speed: f64,
+    pub next: Option<NextIn>,
+    #[serde(default)]
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SegmentIn {
+    pub title: String,
+    pub speaker: Option<String>,
+    pub duration_ms: f64,
+    pub max_ms: Option<f64>,
+    pub warn_ms: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct NextIn {
+    pub title: String,
+    pub speaker: Option<String>,
+}
+
+/// A clock-sync ping (client → server).
+pub fn ping_json(id: u64, client_ms: f64) -> String {
+    serde_json::json!({"type": "ping", "id": id, "client_ms": client_ms}).to_string()
+}
+
+/// A client's clock-sync estimate for the moderator's presence list (client → server).
+pub fn sync_json(rtt_ms: f64, offset_ms: f64) -> String {
+    serde_json::json!({"type": "sync", "rtt_ms": rtt_ms, "offset_ms": offset_ms}).to_string()
+}
+
 /// The run-of-show for the moderator (`GET /api/show`).
 #[derive(Serialize)]
 pub struct ShowInfo {

@@ -1,0 +1,386 @@
+//! What `podium follow` shows: the display rules of docs/protocol.md in Rust (the twins of
+//! `web/display.js`, sharing the rounding with the moderator's terminal through
+//! [`console::format_countdown`]), and the screen itself: one line per change without a terminal,
+//! or a full-screen view with big digits and phase colours when there is room.
+//!
+//! The rule functions are pure; only [`draw`] writes to the terminal.
+
+use std::io::Write;
+
+use crossterm::style::{Attribute, Color, Print, ResetColor, SetAttribute, SetForegroundColor};
+use crossterm::{cursor, queue, terminal};
+
+use crate::console::format_countdown;
+use crate::protocol::StateIn;
+
+/// True when the countdown moves on its own (the digits change without a new message).
+pub fn is_ticking(state: &StateIn) -> bool {
+    matches!(
+        state.phase.as_str(),
+        "running" | "warning" | "overtime" | "over-max"
+    ) && state.ends_at_ms.is_some()
+}
+
+/// Remaining show time (ms) at `server_now_ms`: from `ends_at_ms` while ticking, else as sent.
+pub fn remaining_at(state: &StateIn, server_now_ms: f64) -> f64 {
+    match state.ends_at_ms {
+        Some(ends_at) if is_ticking(state) => (ends_at - server_now_ms) * state.speed,
+        _ => state.remaining_ms,
+    }
+}
+
+/// The digits for `remaining_ms`: `5:00` … `0:01`, `0:00` once, `+0:01` … (docs/protocol.md).
+pub fn digits(remaining_ms: f64) -> String {
+    // Rounding up to whole ms keeps every boundary (all at multiples of 1000) where it is.
+    format_countdown(remaining_ms.ceil() as i64)
+}
+
+/// Remaining time at which the segment passes its hard limit, if it has one.
+fn over_max_at(state: &StateIn) -> Option<f64> {
+    state
+        .segment
+        .max_ms
+        .map(|max| state.segment.duration_ms - max)
+}
+
+/// The phase to show for `remaining_ms`: derived locally while ticking, so the colour flips with
+/// the digits; the server's word otherwise (and for over-max, which only it knows for sure).
+pub fn phase_at(state: &StateIn, remaining_ms: f64) -> &str {
+    if !is_ticking(state) {
+        return &state.phase;
+    }
+    if state.phase == "over-max" || over_max_at(state).is_some_and(|limit| remaining_ms <= limit) {
+        "over-max"
+    } else if remaining_ms <= 0.0 {
+        "overtime"
+    } else if state
+        .segment
+        .warn_ms
+        .is_some_and(|warn| remaining_ms <= warn)
+    {
+        "warning"
+    } else {
+        "running"
+    }
+}
+
+/// Real ms from `server_now_ms` until the digits or the phase next change; `None` when nothing
+/// changes before the next message.
+pub fn ms_until_next_change(state: &StateIn, server_now_ms: f64) -> Option<f64> {
+    if !is_ticking(state) {
+        return None;
+    }
+    let r = remaining_at(state, server_now_ms);
+    let mut next = 1000.0 * ((r / 1000.0).ceil() - 1.0);
+    for threshold in [state.segment.warn_ms, Some(0.0), over_max_at(state)]
+        .into_iter()
+        .flatten()
+    {
+        if threshold < r && threshold > next {
+            next = threshold;
+        }
+    }
+    Some((r - next) / state.speed)
+}
+
+/// Everything on screen at one moment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Frame {
+    pub digits: String,
+    pub phase: String,
+    pub position: String,
+    pub title: String,
+    pub speaker: Option<String>,
+    pub next: Option<String>,
+    pub message: String,
+    /// Connection trouble to show ("reconnecting…"), empty while connected.
+    pub status: String,
+}
+
+impl Frame {
+    /// The frame for `state` at `server_now_ms`.
+    pub fn of(state: &StateIn, server_now_ms: f64, status: &str) -> Frame {
+        let r = remaining_at(state, server_now_ms);
+        let phase = phase_at(state, r).to_owned();
+        let finished = phase == "finished";
+        Frame {
+            digits: if finished {
+                "Finished".into()
+            } else {
+                digits(r)
+            },
+            position: format!("{}/{}", state.index + 1, state.segments),
+            title: if finished {
+                state.title.clone()
+            } else {
+                state.segment.title.clone()
+            },
+            speaker: state.segment.speaker.clone().filter(|_| !finished),
+            next: state
+                .next
+                .as_ref()
+                .filter(|_| !finished)
+                .map(|n| match &n.speaker {
+                    Some(s) => format!("Next: {} — {s}", n.title),
+                    None => format!("Next: {}", n.title),
+                }),
+            message: state.message.clone(),
+            status: status.to_owned(),
+            phase,
+        }
+    }
+
+    /// One line for a log or a pipe: `[1/3] Opening — Chair  1:59  running  ✉ Wrap up`.
+    pub fn line(&self) -> String {
+        let mut line = format!("[{}] {}", self.position, self.title);
+        if let Some(speaker) = &self.speaker {
+            line.push_str(&format!(" — {speaker}"));
+        }
+        line.push_str(&format!("  {}  {}", self.digits, self.phase));
+        if !self.message.is_empty() {
+            line.push_str(&format!("  ✉ {}", self.message));
+        }
+        if !self.status.is_empty() {
+            line.push_str(&format!("  ({})", self.status));
+        }
+        line
+    }
+}
+
+/// A 5-row block font for the countdown's characters.
+const FONT_ROWS: usize = 5;
+
+fn glyph(c: char) -> [&'static str; FONT_ROWS] {
+    match c {
+        '0' => ["███", "█ █", "█ █", "█ █", "███"],
+        '1' => [" █ ", "██ ", " █ ", " █ ", "███"],
+        '2' => ["███", "  █", "███", "█  ", "███"],
+        '3' => ["███", "  █", "███", "  █", "███"],
+        '4' => ["█ █", "█ █", "███", "  █", "  █"],
+        '5' => ["███", "█  ", "███", "  █", "███"],
+        '6' => ["███", "█  ", "███", "█ █", "███"],
+        '7' => ["███", "  █", "  █", "  █", "  █"],
+        '8' => ["███", "█ █", "███", "█ █", "███"],
+        '9' => ["███", "█ █", "███", "  █", "███"],
+        ':' => ["   ", " █ ", "   ", " █ ", "   "],
+        '+' => ["   ", " █ ", "███", " █ ", "   "],
+        _ => ["   ", "   ", "   ", "   ", "   "],
+    }
+}
+
+/// `text` in the block font, each glyph doubled in width (cells are twice as tall as wide), or
+/// `None` for text the font cannot show (words).
+pub fn big(text: &str) -> Option<Vec<String>> {
+    if !text
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == ':' || c == '+')
+    {
+        return None;
+    }
+    Some(
+        (0..FONT_ROWS)
+            .map(|row| {
+                text.chars()
+                    .map(|c| {
+                        glyph(c)[row]
+                            .chars()
+                            .flat_map(|p| [p, p])
+                            .collect::<String>()
+                    })
+                    .collect::<Vec<_>>()
+                    .join("  ")
+            })
+            .collect(),
+    )
+}
+
+/// The digits' colour for a phase; over-max blinks by alternating with the default each second.
+fn phase_colour(phase: &str, digits: &str) -> Color {
+    match phase {
+        "running" => Color::Green,
+        "warning" => Color::Yellow,
+        "overtime" => Color::Red,
+        "over-max" => {
+            let odd = digits
+                .chars()
+                .last()
+                .and_then(|c| c.to_digit(10))
+                .unwrap_or(0)
+                % 2
+                == 1;
+            if odd { Color::DarkRed } else { Color::Red }
+        }
+        "paused" => Color::Cyan,
+        _ => Color::Grey,
+    }
+}
+
+/// Draws `frame` full-screen on a terminal of `cols` × `rows`: big digits when they fit.
+pub fn draw(out: &mut impl Write, frame: &Frame, (cols, rows): (u16, u16)) -> std::io::Result<()> {
+    let (cols, rows) = (usize::from(cols), usize::from(rows));
+    let colour = phase_colour(&frame.phase, &frame.digits);
+    // (text, colour, bold), top to bottom.
+    let mut lines: Vec<(String, Option<Color>, bool)> = vec![
+        (format!("[{}] {}", frame.position, frame.title), None, true),
+        (frame.speaker.clone().unwrap_or_default(), None, false),
+        (String::new(), None, false),
+    ];
+    let big = big(&frame.digits)
+        .filter(|b| b.first().is_some_and(|r| r.chars().count() <= cols) && rows >= FONT_ROWS + 8);
+    match big {
+        Some(big) => lines.extend(big.into_iter().map(|row| (row, Some(colour), false))),
+        None => lines.push((frame.digits.clone(), Some(colour), true)),
+    }
+    lines.push((String::new(), None, false));
+    lines.push((frame.phase.clone(), Some(colour), false));
+    if !frame.message.is_empty() {
+        lines.push((format!("✉ {}", frame.message), Some(Color::White), true));
+    }
+    lines.push((
+        frame.next.clone().unwrap_or_default(),
+        Some(Color::DarkGrey),
+        false,
+    ));
+    if !frame.status.is_empty() {
+        lines.push((frame.status.clone(), Some(Color::Magenta), true));
+    }
+    queue!(out, terminal::Clear(terminal::ClearType::All))?;
+    for (row, (text, colour, bold)) in lines.into_iter().take(rows).enumerate() {
+        let text: String = text.chars().take(cols).collect();
+        let column = cols.saturating_sub(text.chars().count()) / 2;
+        let (column, row) = (
+            u16::try_from(column).unwrap_or(0),
+            u16::try_from(row).unwrap_or(0),
+        );
+        queue!(out, cursor::MoveTo(column, row))?;
+        if let Some(colour) = colour {
+            queue!(out, SetForegroundColor(colour))?;
+        }
+        if bold {
+            queue!(out, SetAttribute(Attribute::Bold))?;
+        }
+        queue!(out, Print(text), SetAttribute(Attribute::Reset), ResetColor)?;
+    }
+    out.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{NextIn, SegmentIn};
+
+    const NOW: f64 = 1_732_435_200_000.0;
+
+    /// A running 5:00 segment with a 2:00 warning and a hard limit at 7:00.
+    fn running(ends_in_ms: f64) -> StateIn {
+        StateIn {
+            seq: 3,
+            server_time_ms: NOW,
+            title: "Show".into(),
+            phase: "running".into(),
+            index: 0,
+            segments: 3,
+            segment: SegmentIn {
+                title: "Talk".into(),
+                speaker: Some("Neha".into()),
+                duration_ms: 300_000.0,
+                max_ms: Some(420_000.0),
+                warn_ms: Some(120_000.0),
+            },
+            remaining_ms: ends_in_ms,
+            ends_at_ms: Some(NOW + ends_in_ms),
+            speed: 1.0,
+            next: Some(NextIn {
+                title: "Q&A".into(),
+                speaker: None,
+            }),
+            message: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_rules_match_the_page() {
+        let s = running(300_000.0);
+        assert_eq!(digits(remaining_at(&s, NOW)), "5:00");
+        assert_eq!(digits(remaining_at(&s, NOW + 999.5)), "5:00");
+        assert_eq!(digits(remaining_at(&s, NOW + 1_000.0)), "4:59");
+        assert_eq!(digits(0.5), "0:01");
+        assert_eq!(digits(0.0), "0:00");
+        assert_eq!(digits(-999.9), "0:00");
+        assert_eq!(digits(-1_000.0), "+0:01");
+        assert_eq!(digits(-1_999.5), "+0:01");
+        assert_eq!(phase_at(&s, 120_001.0), "running");
+        assert_eq!(phase_at(&s, 120_000.0), "warning");
+        assert_eq!(phase_at(&s, 0.0), "overtime");
+        assert_eq!(phase_at(&s, -120_000.0), "over-max");
+        let mut paused = running(0.0);
+        paused.phase = "paused".into();
+        paused.ends_at_ms = None;
+        paused.remaining_ms = 154_321.0;
+        assert_eq!(digits(remaining_at(&paused, NOW + 9e6)), "2:35");
+        assert_eq!(phase_at(&paused, 154_321.0), "paused");
+        assert_eq!(ms_until_next_change(&paused, NOW), None);
+    }
+
+    #[test]
+    fn following_the_next_change_shows_every_second_once() {
+        let s = running(3_000.0);
+        let mut now = NOW + 400.0;
+        let mut shown = Vec::new();
+        while now <= NOW + 6_000.0 {
+            let f = Frame::of(&s, now, "");
+            if shown.last() != Some(&(f.digits.clone(), f.phase.clone())) {
+                shown.push((f.digits, f.phase));
+            }
+            now += ms_until_next_change(&s, now).expect("ticking").ceil();
+        }
+        let texts: Vec<&str> = shown.iter().map(|(d, _)| d.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["0:03", "0:02", "0:01", "0:00", "+0:01", "+0:02", "+0:03"]
+        );
+        assert_eq!(shown[3].1, "overtime");
+        // At speed 60 a show second is 1000/60 real ms.
+        let mut fast = running(5_000.0);
+        fast.speed = 60.0;
+        let wait = ms_until_next_change(&fast, NOW).expect("ticking");
+        assert!((wait - 1000.0 / 60.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_frame_reads_as_one_line() {
+        let mut s = running(65_000.0);
+        s.message = "Wrap up".into();
+        let f = Frame::of(&s, NOW, "");
+        assert_eq!(f.line(), "[1/3] Talk — Neha  1:05  warning  ✉ Wrap up");
+        assert_eq!(f.next.as_deref(), Some("Next: Q&A"));
+        s.phase = "finished".into();
+        s.ends_at_ms = None;
+        let f = Frame::of(&s, NOW, "reconnecting…");
+        assert_eq!(
+            f.line(),
+            "[1/3] Show  Finished  finished  ✉ Wrap up  (reconnecting…)"
+        );
+    }
+
+    #[test]
+    fn big_digits_have_five_even_rows() {
+        let rows = big("+12:05").expect("the font has these");
+        assert_eq!(rows.len(), FONT_ROWS);
+        let width = rows[0].chars().count();
+        assert!(rows.iter().all(|r| r.chars().count() == width));
+        assert_eq!(width, 6 * 6 + 5 * 2);
+        assert!(big("Finished").is_none());
+        let mut out = Vec::new();
+        let frame = Frame::of(&running(61_000.0), NOW, "");
+        draw(&mut out, &frame, (80, 24)).expect("drawn into a buffer");
+        let text = String::from_utf8_lossy(&out);
+        assert!(text.contains("██████"), "big digits drawn");
+        let mut out = Vec::new();
+        draw(&mut out, &frame, (20, 8)).expect("drawn into a buffer");
+        assert!(
+            String::from_utf8_lossy(&out).contains("1:01"),
+            "small terminal: plain digits"
+        );
+    }
+}

@@ -2,6 +2,8 @@
 //! binary), real WebSocket clients, JSON helpers.
 #![allow(dead_code)]
 
+pub mod browser;
+
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;

@@ -19,10 +19,15 @@
 //!    chunks another 200 ms (what TCP's minimum retransmission timeout makes of a lost segment).
 //!    The page connects to the proxy, so all its traffic (page load, socket, pings) crosses it.
 //!
-//! Runs in `cargo test` (about 25 s of measurement; `PODIUM_SYNC_SECS` lengthens it). It asserts
-//! that no second is shown twice or skipped, and the targets (p99 ≤ 20 ms loopback,
-//! ≤ 50 ms on the slow link) unless `PODIUM_SYNC_REPORT_ONLY=1`. The report is printed and
-//! written to `target/sync-report.txt`.
+//! Runs in `cargo test` (25 s: 5 s warm-up, 20 s scored; `PODIUM_SYNC_SECS=100` scores longer).
+//! It asserts that no second is shown twice or skipped, and the targets (p99 ≤ 20 ms
+//! loopback, ≤ 50 ms on the slow link) — except on an overloaded machine (one-minute load above
+//! the number of cores, where a starved renderer is late whatever the page does) or with
+//! `PODIUM_SYNC_REPORT_ONLY=1`; then it says the targets were not asserted. The report is printed
+//! and written to `target/sync-report.txt`.
+//!
+//! `PODIUM_SYNC_NETNS_WITHOUT_NETEM=1` checks the namespace plumbing on a kernel without netem
+//! (the second page then crosses an undelayed veth, and the report says so).
 
 mod common;
 
@@ -161,6 +166,8 @@ fn scoring_follows_the_boundaries() {
 struct NetemLink {
     netns: Netns,
     host_veth: String,
+    /// False only for the plumbing check (`PODIUM_SYNC_NETNS_WITHOUT_NETEM=1`).
+    shaped: bool,
 }
 
 fn ip(args: &[&str]) -> Result<(), String> {
@@ -192,13 +199,14 @@ impl NetemLink {
         let host_veth = format!("psh{}", std::process::id() % 100_000);
         let ns_veth = format!("psn{}", std::process::id() % 100_000);
         ip(&["netns", "add", &name])?;
-        let link = NetemLink {
+        let mut link = NetemLink {
             netns: Netns {
                 name: name.clone(),
                 inner,
                 outer,
             },
             host_veth: host_veth.clone(),
+            shaped: true,
         };
         let netem = [
             "delay",
@@ -245,9 +253,21 @@ impl NetemLink {
                 ))
             }
         };
-        tc(&["ip", "netns", "exec", &name], &ns_veth)?;
-        tc(&[], &host_veth)?;
-        Ok(link)
+        let shaped =
+            tc(&["ip", "netns", "exec", &name], &ns_veth).and_then(|()| tc(&[], &host_veth));
+        match shaped {
+            // A check of the namespace plumbing on a kernel without netem (the page crosses a
+            // plain veth): only on request, and the report says so.
+            Err(why) if env_flag("PODIUM_SYNC_NETNS_WITHOUT_NETEM") => {
+                eprintln!(
+                    "{why}; PODIUM_SYNC_NETNS_WITHOUT_NETEM: using the namespace without delay"
+                );
+                link.shaped = false;
+                Ok(link)
+            }
+            Err(why) => Err(why),
+            Ok(()) => Ok(link),
+        }
     }
 }
 
@@ -343,6 +363,13 @@ fn load_average() -> String {
         .unwrap_or_else(|_| "unknown".into())
 }
 
+/// The one-minute load average per core, if known.
+fn load_per_core() -> Option<f64> {
+    let one: f64 = load_average().split_whitespace().next()?.parse().ok()?;
+    let cores = std::thread::available_parallelism().ok()?.get();
+    Some(one / cores as f64)
+}
+
 async fn open_page(browser: &Browser, url: &str) {
     browser.goto(url).await;
     browser
@@ -411,7 +438,12 @@ async fn every_screen_flips_on_the_servers_second() {
             let driver = Driver::start_in(Some(&link.netns));
             let browser = Browser::start_with(&slow_profile, driver).await;
             open_page(&browser, &format!("{}/?name=netem", server.base)).await;
-            ("netem 150±30 ms RTT, 1 % loss".to_owned(), browser)
+            let name = if link.shaped {
+                "netem 150±30 ms RTT, 1 % loss"
+            } else {
+                "namespace WITHOUT netem (plumbing check)"
+            };
+            (name.to_owned(), browser)
         }
         None => {
             let proxy = delay_proxy(podium_addr).await;

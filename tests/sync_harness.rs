@@ -477,6 +477,22 @@ async fn every_screen_flips_on_the_servers_second() {
         scores.push(score(&name, &changes, ends_at_ms, start_ms, until_ms));
     }
     notes.push(format!("load average after: {}", load_average()));
+    // Timing targets measure the page, not a starved CPU: on an overloaded machine (more runnable
+    // work than cores) they are reported, not asserted, and the report says so.
+    let overloaded = load_per_core().is_none_or(|l| l > 1.0);
+    let assert_targets = !env_flag("PODIUM_SYNC_REPORT_ONLY") && !overloaded;
+    if !assert_targets {
+        let why = if overloaded {
+            format!(
+                "machine overloaded: load {} on {} cores",
+                load_average(),
+                std::thread::available_parallelism().map_or(0, |n| n.get())
+            )
+        } else {
+            "PODIUM_SYNC_REPORT_ONLY is set".to_owned()
+        };
+        notes.push(format!("p99 targets NOT asserted ({why}): reported only"));
+    }
     let mut report = format!(
         "podium sync harness: {measure_secs:.0} s scored after a {:.0} s warm-up, speed 1\n\
          {:<48} {:>7} {:>8} {:>8} {:>8} {:>9}  faults\n",
@@ -525,22 +541,6 @@ async fn every_screen_flips_on_the_servers_second() {
     slow.close().await;
     drop(netem);
 
-    // Timing targets measure the page, not a starved CPU: on an overloaded machine (more runnable
-    // work than cores) they are reported, not asserted, and the report says so.
-    let overloaded = load_per_core().is_none_or(|l| l > 1.0);
-    let assert_targets = !env_flag("PODIUM_SYNC_REPORT_ONLY") && !overloaded;
-    if !assert_targets {
-        let why = if overloaded {
-            format!(
-                "machine overloaded: load {} on {} cores",
-                load_average(),
-                std::thread::available_parallelism().map_or(0, |n| n.get())
-            )
-        } else {
-            "PODIUM_SYNC_REPORT_ONLY is set".to_owned()
-        };
-        eprintln!("p99 targets NOT asserted ({why}); the figures above are reported only");
-    }
     let expected = (measure_secs as usize).saturating_sub(1);
     for (s, target) in scores.iter().zip([LOOPBACK_P99_MS, SLOW_LINK_P99_MS]) {
         assert!(

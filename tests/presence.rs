@@ -114,3 +114,63 @@ async fn presence_needs_the_token_and_never_reaches_viewers() {
     let screens = screens_where(&server, |s| s.len() == 2).await;
     assert_eq!(screens[1]["name"], "Zuzanna-7");
 }
+
+/// The moderator page lists a speaker page that named itself (`/?name=Neha`), with its round
+/// trip and clock offset, and the moderator's own page as such; in headless Chromium.
+#[tokio::test]
+async fn the_control_page_lists_connected_screens() {
+    use common::Process;
+    use common::browser::{Browser, Scratch, browser_available};
+
+    if !browser_available() {
+        return;
+    }
+    let scratch = Scratch::new("presence");
+    let journal = scratch.join("run.jsonl");
+    let server = Process::start(&["run", SHOW, "--speed", "1", "--journal", &journal]).await;
+    let browser = Browser::start(&scratch).await;
+    browser.goto(&format!("{}/?name=Neha", server.base)).await;
+    browser
+        .wait_true(
+            "the speaker page to connect",
+            "return document.getElementById('status').dataset.state === 'connected';",
+        )
+        .await;
+
+    // The moderator page in a second window of the same browser.
+    let window = browser
+        .client
+        .new_window(false)
+        .await
+        .expect("a second window opens");
+    browser
+        .client
+        .switch_to_window(window.handle)
+        .await
+        .expect("switch to the new window");
+    browser
+        .goto(&format!("{}/control#token={TOKEN}", server.base))
+        .await;
+    browser
+        .wait_true(
+            "a row for Neha with her round trip",
+            r#"return [...document.querySelectorAll('#screen-rows tr')].some((tr) =>
+                tr.cells[0].textContent === 'Neha' && tr.cells[1].textContent === 'page'
+                && /^\d+\.\d ms$/.test(tr.cells[3].textContent)
+                && /^[+−]\d+\.\d ms$/.test(tr.cells[4].textContent));"#,
+        )
+        .await;
+    let rows: Vec<Vec<String>> = browser
+        .eval(
+            r#"return [...document.querySelectorAll('#screen-rows tr')]
+                .map((tr) => [...tr.cells].map((td) => td.textContent));"#,
+        )
+        .await;
+    assert!(
+        rows.iter()
+            .any(|r| r[0] == "moderator" && r[1] == "moderator"),
+        "the moderator's own page is listed as such: {rows:?}"
+    );
+    browser.screenshot("control-screens.png").await;
+    browser.close().await;
+}

@@ -274,7 +274,10 @@ impl Screen {
         self.last_line = line;
         let mut out = std::io::stdout().lock();
         if self.tty {
-            let size = crossterm::terminal::size().unwrap_or((80, 24));
+            let size = crossterm::terminal::size()
+                .ok()
+                .filter(|&(cols, rows)| cols > 0 && rows > 0)
+                .unwrap_or((80, 24));
             view::draw(&mut out, &frame, size)?;
         } else {
             writeln!(out, "{}", self.last_line)?;

@@ -5,7 +5,9 @@
 //! each page record, with a `MutationObserver` on the digits, the instant
 //! (`performance.timeOrigin + performance.now()`, the machine's clock) each displayed second
 //! appeared. Each instant is compared with the server's true boundary: the digits showing `n`
-//! seconds are due at `ends_at_ms - n * 1000 / speed`. Reported per page, after the first 5 s:
+//! seconds are due at `ends_at_ms - n * 1000 / speed`. Beside each page, a `podium follow` on
+//! the same path (its stdout piped, each line stamped on arrival) is scored the same way: the
+//! Rust client's clock sync and display rules. Reported per screen, after the first 5 s:
 //! p50 / p99 / max of the absolute error, the mean (bias), and any second shown twice or skipped.
 //!
 //! The slow link, in order of preference:
@@ -351,6 +353,58 @@ async fn delayed_pipe(
     let _ = writer.await;
 }
 
+// ---- Terminal followers ----------------------------------------------------------------------
+
+/// `podium follow` with stdout piped (one line per change), each line stamped on arrival with the
+/// machine's clock; killed on drop.
+struct Follower {
+    _child: tokio::process::Child,
+    changes: std::sync::Arc<std::sync::Mutex<Vec<(String, f64)>>>,
+}
+
+impl Follower {
+    /// Runs `PREFIX… podium follow BASE/ --name NAME` (`PREFIX` e.g. `ip netns exec NS`).
+    fn start(prefix: &[&str], base: &str, name: &str) -> Follower {
+        use tokio::io::AsyncBufReadExt;
+        let podium = env!("CARGO_BIN_EXE_podium");
+        let argv: Vec<&str> = prefix.iter().copied().chain([podium]).collect();
+        let mut child = tokio::process::Command::new(argv[0])
+            .args(&argv[1..])
+            .args(["follow", &format!("{base}/"), "--name", name])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("podium follow starts");
+        let stdout = child.stdout.take().expect("piped");
+        let changes = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = changes.clone();
+        tokio::spawn(async move {
+            let mut lines = tokio::io::BufReader::new(stdout).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                let at = podium::clock::unix_now_ms();
+                // `[1/3] Opening — Chair  1:59  running`: the digits are the field that parses.
+                if let Some(digits) = line.split("  ").find(|f| shown_seconds(f).is_some()) {
+                    let mut changes = sink.lock().expect("no panic while holding the lock");
+                    changes.push((digits.to_owned(), at));
+                }
+            }
+        });
+        Follower {
+            _child: child,
+            changes,
+        }
+    }
+
+    fn changes(&self) -> Vec<(String, f64)> {
+        self.changes
+            .lock()
+            .expect("no panic while holding the lock")
+            .clone()
+    }
+}
+
 // ---- The harness -----------------------------------------------------------------------------
 
 fn env_flag(name: &str) -> bool {
@@ -431,27 +485,32 @@ async fn every_screen_flips_on_the_servers_second() {
 
     let loopback = Browser::start(&scratch).await;
     open_page(&loopback, &format!("{}/?name=loopback", server.base)).await;
+    let loopback_follower = Follower::start(&[], &server.base, "follow-loopback");
     // A second Chromium needs a profile of its own.
     let slow_profile = Scratch::new("sync-slow");
-    let (slow_name, slow) = match &netem {
+    let (slow_name, slow, slow_follower) = match &netem {
         Some(link) => {
             let driver = Driver::start_in(Some(&link.netns));
             let browser = Browser::start_with(&slow_profile, driver).await;
             open_page(&browser, &format!("{}/?name=netem", server.base)).await;
+            let prefix = ["ip", "netns", "exec", link.netns.name.as_str()];
+            let follower = Follower::start(&prefix, &server.base, "follow-netem");
             let name = if link.shaped {
                 "netem 150±30 ms RTT, 1 % loss"
             } else {
                 "namespace WITHOUT netem (plumbing check)"
             };
-            (name.to_owned(), browser)
+            (name.to_owned(), browser, follower)
         }
         None => {
             let proxy = delay_proxy(podium_addr).await;
             let browser = Browser::start(&slow_profile).await;
             open_page(&browser, &format!("http://{proxy}/?name=proxy")).await;
+            let follower = Follower::start(&[], &format!("http://{proxy}"), "follow-proxy");
             (
                 "user-space proxy 150±30 ms RTT, ~1 % +200 ms".to_owned(),
                 browser,
+                follower,
             )
         }
     };
@@ -472,9 +531,35 @@ async fn every_screen_flips_on_the_servers_second() {
     tokio::time::sleep(Duration::from_secs_f64(wait / 1000.0)).await;
 
     let mut scores = Vec::new();
-    for (name, browser) in [("loopback".to_owned(), &loopback), (slow_name, &slow)] {
+    let mut targets = Vec::new();
+    for (name, browser, target) in [
+        ("page, loopback".to_owned(), &loopback, LOOPBACK_P99_MS),
+        (format!("page, {slow_name}"), &slow, SLOW_LINK_P99_MS),
+    ] {
         let changes: Vec<(String, f64)> = browser.eval("return window.__podiumChanges;").await;
         scores.push(score(&name, &changes, ends_at_ms, start_ms, until_ms));
+        targets.push(target);
+    }
+    for (name, follower, target) in [
+        (
+            "follow, loopback".to_owned(),
+            &loopback_follower,
+            LOOPBACK_P99_MS,
+        ),
+        (
+            format!("follow, {slow_name}"),
+            &slow_follower,
+            SLOW_LINK_P99_MS,
+        ),
+    ] {
+        scores.push(score(
+            &name,
+            &follower.changes(),
+            ends_at_ms,
+            start_ms,
+            until_ms,
+        ));
+        targets.push(target);
     }
     notes.push(format!("load average after: {}", load_average()));
     // Timing targets measure the page, not a starved CPU: on an overloaded machine (more runnable
@@ -495,7 +580,7 @@ async fn every_screen_flips_on_the_servers_second() {
     }
     let mut report = format!(
         "podium sync harness: {measure_secs:.0} s scored after a {:.0} s warm-up, speed 1\n\
-         {:<48} {:>7} {:>8} {:>8} {:>8} {:>9}  faults\n",
+         {:<56} {:>7} {:>8} {:>8} {:>8} {:>9}  faults\n",
         WARM_UP_MS / 1000.0,
         "page",
         "changes",
@@ -506,7 +591,7 @@ async fn every_screen_flips_on_the_servers_second() {
     );
     for s in &scores {
         report.push_str(&format!(
-            "{:<48} {:>7} {:>8.1} {:>8.1} {:>8.1} {:>+9.1}  {}\n",
+            "{:<56} {:>7} {:>8.1} {:>8.1} {:>8.1} {:>+9.1}  {}\n",
             s.page,
             s.changes,
             s.p50,
@@ -542,7 +627,7 @@ async fn every_screen_flips_on_the_servers_second() {
     drop(netem);
 
     let expected = (measure_secs as usize).saturating_sub(1);
-    for (s, target) in scores.iter().zip([LOOPBACK_P99_MS, SLOW_LINK_P99_MS]) {
+    for (s, target) in scores.iter().zip(targets) {
         assert!(
             s.changes >= expected,
             "{}: only {} changes scored\n{report}",

@@ -562,6 +562,23 @@ async fn every_screen_flips_on_the_servers_second() {
         targets.push(target);
     }
     notes.push(format!("load average after: {}", load_average()));
+    // What each screen believes: on one machine the true offset is ~0, so the reported offset is
+    // the estimate's error (pages: plus the browser's own time origin).
+    let presence: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/api/presence", server.base))
+        .bearer_auth(common::TOKEN)
+        .send()
+        .await
+        .expect("podium answers")
+        .json()
+        .await
+        .expect("JSON");
+    for screen in presence["screens"].as_array().into_iter().flatten() {
+        notes.push(format!(
+            "estimate reported by {}: rtt {} ms, offset {} ms",
+            screen["name"], screen["rtt_ms"], screen["offset_ms"]
+        ));
+    }
     // Timing targets measure the page, not a starved CPU: on an overloaded machine (more runnable
     // work than cores) they are reported, not asserted, and the report says so.
     let overloaded = load_per_core().is_none_or(|l| l > 1.0);

@@ -149,12 +149,13 @@ export class Connection {
   #ping(n) {
     const socket = this.socket;
     if (socket?.readyState !== WebSocket.OPEN) return;
-    // With each ping, tell the server the estimate so far (the moderator's presence list).
+    socket.send(JSON.stringify({ type: 'ping', id: ++this.pingId, client_ms: localNow() }));
+    // After each ping (never before: a ping must not queue behind another frame), tell the server
+    // the estimate so far, for the moderator's presence list.
     const best = bestSample(this.samples);
     if (best && n > 0) {
       socket.send(JSON.stringify({ type: 'sync', rtt_ms: best.rtt, offset_ms: best.offset }));
     }
-    socket.send(JSON.stringify({ type: 'ping', id: ++this.pingId, client_ms: localNow() }));
     const wait = n + 1 < PING_BURST ? PING_BURST_GAP_MS : PING_EVERY_MS;
     this.timers.ping = setTimeout(() => this.#ping(n + 1), wait);
   }

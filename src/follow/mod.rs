@@ -95,9 +95,9 @@ pub async fn run(url: String, shutdown: CancellationToken) -> Result<(), FollowE
         screen.set_status(&format!("connecting to {url}…"))?;
         let attempt = tokio::select! {
             _ = shutdown.cancelled() => break,
-            attempt = tokio::time::timeout(CONNECT_TIMEOUT, tokio_tungstenite::connect_async(&url)) => attempt,
+            attempt = tokio::time::timeout(CONNECT_TIMEOUT, connect(&url)) => attempt,
         };
-        if let Ok(Ok((socket, _))) = attempt {
+        if let Ok(Ok(socket)) = attempt {
             screen.set_status("")?;
             let end = session(socket, &mut screen, &shutdown).await?;
             if end.got_state {
@@ -122,6 +122,18 @@ pub async fn run(url: String, shutdown: CancellationToken) -> Result<(), FollowE
         backoff = (backoff * 2).min(BACKOFF_MAX);
     }
     screen.close()
+}
+
+/// Opens the socket without Nagle's algorithm: a ping written right after another small frame
+/// would otherwise wait for its ACK (~40 ms of delayed ACK) and skew the clock sample by half that.
+async fn connect(
+    url: &str,
+) -> Result<
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    tokio_tungstenite::tungstenite::Error,
+> {
+    let (socket, _) = tokio_tungstenite::connect_async_with_config(url, None, true).await?;
+    Ok(socket)
 }
 
 struct SessionEnd {
@@ -161,16 +173,18 @@ where
             }
             _ = sleep_until(redraw_at.unwrap_or(dead_at)), if redraw_at.is_some() => screen.render()?,
             _ = sleep_until(next_ping) => {
-                if pings > 0 && let Some(best) = screen.sync.best() {
-                    let report = protocol::sync_json(best.rtt_ms, best.offset_ms);
-                    if tx.send(Message::text(report)).await.is_err() {
-                        return Ok(end);
-                    }
-                }
                 pings += 1;
                 let ping = protocol::ping_json(u64::from(pings), screen.clock.now_ms());
                 if tx.send(Message::text(ping)).await.is_err() {
                     return Ok(end);
+                }
+                // The report goes after the ping, never before it: a ping must not queue behind
+                // another frame, or its sample is skewed by the wait.
+                if pings > 1 && let Some(best) = screen.sync.best() {
+                    let report = protocol::sync_json(best.rtt_ms, best.offset_ms);
+                    if tx.send(Message::text(report)).await.is_err() {
+                        return Ok(end);
+                    }
                 }
                 next_ping += if pings < PING_BURST { PING_BURST_GAP } else { PING_EVERY };
             }
@@ -185,6 +199,12 @@ where
                         Ok(ServerMsg::Pong { client_ms, server_ms }) => {
                             let now = screen.clock.now_ms();
                             screen.sync.on_pong(client_ms, server_ms, now);
+                            tracing::debug!(
+                                rtt_ms = now - client_ms,
+                                offset_ms = server_ms - (client_ms + now) / 2.0,
+                                best = ?screen.sync.best(),
+                                "clock sample"
+                            );
                         }
                         Ok(ServerMsg::Bye { reason }) => screen.stopped = Some(format!("server: {reason}")),
                         Ok(ServerMsg::Error { error }) => tracing::warn!("podium server: {error}"),

@@ -228,6 +228,8 @@ struct Screen {
     /// Why the last connection ended, for the status line.
     stopped: Option<String>,
     last_line: String,
+    /// The terminal size of the last full-screen draw (a resize redraws).
+    last_size: (u16, u16),
 }
 
 impl Screen {
@@ -248,6 +250,7 @@ impl Screen {
             status: String::new(),
             stopped: None,
             last_line: String::new(),
+            last_size: (0, 0),
         })
     }
 
@@ -288,16 +291,22 @@ impl Screen {
             }
         };
         let line = frame.line();
-        if line == self.last_line {
+        let size = if self.tty {
+            crossterm::terminal::size()
+                .ok()
+                .filter(|&(cols, rows)| cols > 0 && rows > 0)
+                .unwrap_or((80, 24))
+        } else {
+            (0, 0)
+        };
+        // Heartbeats re-render every second; only a change (or a resize) is drawn.
+        if line == self.last_line && size == self.last_size {
             return Ok(());
         }
         self.last_line = line;
+        self.last_size = size;
         let mut out = std::io::stdout().lock();
         if self.tty {
-            let size = crossterm::terminal::size()
-                .ok()
-                .filter(|&(cols, rows)| cols > 0 && rows > 0)
-                .unwrap_or((80, 24));
             view::draw(&mut out, &frame, size)?;
         } else {
             writeln!(out, "{}", self.last_line)?;

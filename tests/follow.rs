@@ -138,7 +138,7 @@ async fn follow_prints_the_countdown_by_the_display_rules() {
     // Most seconds are shown (each lasts 50 ms here; a loaded machine may miss a few, and the
     // harness measures the real thing at speed 1).
     assert!(
-        shown.len() >= 110,
+        shown.len() >= 100,
         "{} of 123 seconds shown: {text}",
         shown.len()
     );

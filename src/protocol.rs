@@ -307,6 +307,9 @@ pub struct StateIn {
     pub next: Option<NextIn>,
     #[serde(default)]
     pub message: String,
+    /// The moderator blanked the screens.
+    #[serde(default)]
+    pub blackout: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -316,6 +319,9 @@ pub struct SegmentIn {
     pub duration_ms: f64,
     pub max_ms: Option<f64>,
     pub warn_ms: Option<f64>,
+    /// What happens at zero: `overtime` (count up, the default), `stop` or `next`.
+    #[serde(default)]
+    pub on_end: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

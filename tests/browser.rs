@@ -20,7 +20,7 @@ mod common;
 
 use std::time::Instant;
 
-use common::browser::{Browser, DEADLINE, POLL, Scratch, browser_available};
+use common::browser::{Browser, DEADLINE, POLL, Scratch, browser_available, screenshot_dir};
 use common::{Process, TOKEN};
 use fantoccini::Locator;
 use serde::Deserialize;
@@ -563,10 +563,7 @@ struct DigitsBox {
 impl Browser {
     /// Runs a Chrome DevTools command in the current tab (chromedriver's CDP pass-through).
     async fn cdp(&self, cmd: &str, params: serde_json::Value) {
-        let url = format!(
-            "http://127.0.0.1:{}/session/{}/goog/cdp/execute",
-            self.driver.port, self.session
-        );
+        let url = format!("{}/goog/cdp/execute", self.session_url());
         let answer = reqwest::Client::new()
             .post(&url)
             .json(&json!({ "cmd": cmd, "params": params }))

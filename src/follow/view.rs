@@ -21,10 +21,19 @@ pub fn is_ticking(state: &StateIn) -> bool {
     ) && state.ends_at_ms.is_some()
 }
 
-/// Remaining show time (ms) at `server_now_ms`: from `ends_at_ms` while ticking, else as sent.
+/// True when the segment ends at zero (`on_end` "stop" or "next") instead of counting up.
+fn ends_at_zero(state: &StateIn) -> bool {
+    matches!(state.segment.on_end.as_deref(), Some("stop" | "next"))
+}
+
+/// Remaining show time (ms) at `server_now_ms`: from `ends_at_ms` while ticking, else as sent. A
+/// segment that ends at zero never goes below it (the server's next state says what follows).
 pub fn remaining_at(state: &StateIn, server_now_ms: f64) -> f64 {
     match state.ends_at_ms {
-        Some(ends_at) if is_ticking(state) => (ends_at - server_now_ms) * state.speed,
+        Some(ends_at) if is_ticking(state) => {
+            let r = (ends_at - server_now_ms) * state.speed;
+            if ends_at_zero(state) { r.max(0.0) } else { r }
+        }
         _ => state.remaining_ms,
     }
 }
@@ -49,6 +58,13 @@ pub fn phase_at(state: &StateIn, remaining_ms: f64) -> &str {
     if !is_ticking(state) {
         return &state.phase;
     }
+    if ends_at_zero(state) && remaining_ms <= 0.0 {
+        return if state.segment.on_end.as_deref() == Some("stop") {
+            "stopped"
+        } else {
+            "warning"
+        };
+    }
     if state.phase == "over-max" || over_max_at(state).is_some_and(|limit| remaining_ms <= limit) {
         "over-max"
     } else if remaining_ms <= 0.0 {
@@ -71,6 +87,9 @@ pub fn ms_until_next_change(state: &StateIn, server_now_ms: f64) -> Option<f64> 
         return None;
     }
     let r = remaining_at(state, server_now_ms);
+    if ends_at_zero(state) && r <= 0.0 {
+        return None; // the server's stop or hand-over comes next
+    }
     let mut next = 1000.0 * ((r / 1000.0).ceil() - 1.0);
     for threshold in [state.segment.warn_ms, Some(0.0), over_max_at(state)]
         .into_iter()
@@ -95,6 +114,8 @@ pub struct Frame {
     pub message: String,
     /// Connection trouble to show ("reconnecting…"), empty while connected.
     pub status: String,
+    /// The moderator blanked the screens: a terminal shows nothing but the status.
+    pub blackout: bool,
 }
 
 impl Frame {
@@ -126,6 +147,7 @@ impl Frame {
                 }),
             message: state.message.clone(),
             status: status.to_owned(),
+            blackout: state.blackout,
             phase,
         }
     }
@@ -139,6 +161,9 @@ impl Frame {
         line.push_str(&format!("  {}  {}", self.digits, self.phase));
         if !self.message.is_empty() {
             line.push_str(&format!("  ✉ {}", self.message));
+        }
+        if self.blackout {
+            line.push_str("  (blackout)");
         }
         if !self.status.is_empty() {
             line.push_str(&format!("  ({})", self.status));
@@ -199,7 +224,7 @@ fn phase_colour(phase: &str, digits: &str) -> Color {
     match phase {
         "running" => Color::Green,
         "warning" => Color::Yellow,
-        "overtime" => Color::Red,
+        "overtime" | "stopped" => Color::Red,
         "over-max" => {
             let odd = digits
                 .chars()
@@ -218,6 +243,13 @@ fn phase_colour(phase: &str, digits: &str) -> Color {
 /// Draws `frame` full-screen on a terminal of `cols` × `rows`: big digits when they fit.
 pub fn draw(out: &mut impl Write, frame: &Frame, (cols, rows): (u16, u16)) -> std::io::Result<()> {
     let (cols, rows) = (usize::from(cols), usize::from(rows));
+    if frame.blackout {
+        queue!(out, terminal::Clear(terminal::ClearType::All))?;
+        if !frame.status.is_empty() {
+            queue!(out, cursor::MoveTo(0, 0), Print(&frame.status))?;
+        }
+        return out.flush();
+    }
     let colour = phase_colour(&frame.phase, &frame.digits);
     // (text, colour, bold), top to bottom.
     let mut lines: Vec<(String, Option<Color>, bool)> = vec![
@@ -286,6 +318,7 @@ mod tests {
                 duration_ms: 300_000.0,
                 max_ms: Some(420_000.0),
                 warn_ms: Some(120_000.0),
+                on_end: None,
             },
             remaining_ms: ends_in_ms,
             ends_at_ms: Some(NOW + ends_in_ms),
@@ -295,6 +328,7 @@ mod tests {
                 speaker: None,
             }),
             message: String::new(),
+            blackout: false,
         }
     }
 
@@ -345,6 +379,24 @@ mod tests {
         fast.speed = 60.0;
         let wait = ms_until_next_change(&fast, NOW).expect("ticking");
         assert!((wait - 1000.0 / 60.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_segment_that_ends_at_zero_holds_there() {
+        let mut s = running(2_000.0);
+        s.segment.on_end = Some("stop".into());
+        assert_eq!(remaining_at(&s, NOW + 5_000.0), 0.0);
+        assert_eq!(digits(remaining_at(&s, NOW + 5_000.0)), "0:00");
+        assert_eq!(phase_at(&s, 0.0), "stopped");
+        assert_eq!(ms_until_next_change(&s, NOW + 2_500.0), None);
+        s.segment.on_end = Some("next".into());
+        assert_eq!(
+            phase_at(&s, 0.0),
+            "warning",
+            "held at zero until the next segment"
+        );
+        s.segment.on_end = Some("overtime".into());
+        assert_eq!(phase_at(&s, -1.0), "overtime");
     }
 
     #[test]

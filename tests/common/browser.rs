@@ -275,6 +275,11 @@ impl Browser {
         }
     }
 
+    /// chromedriver's URL for this session (`http://HOST:PORT/session/ID`), for raw commands.
+    pub fn session_url(&self) -> String {
+        format!("http://{}/session/{}", self.driver.addr, self.session)
+    }
+
     pub async fn goto(&self, url: &str) {
         self.client
             .goto(url)

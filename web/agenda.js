@@ -21,19 +21,23 @@ let agenda = null;
 let agendaKey = ''; // index|phase the agenda was fetched for (actual times change only then)
 let renderTimer = 0;
 
-const connection = new Connection({
-  onState(next) {
-    state = next;
-    refreshAgenda();
-    render();
+const connection = new Connection(
+  {
+    onState(next) {
+      state = next;
+      refreshAgenda();
+      render();
+    },
+    onStatus(status) {
+      const node = $('status');
+      node.dataset.state = status;
+      node.textContent = status === 'reconnecting' ? 'reconnecting…' : status;
+      node.hidden = status === 'connected';
+    },
   },
-  onStatus(status) {
-    const node = $('status');
-    node.dataset.state = status;
-    node.textContent = status === 'reconnecting' ? 'reconnecting…' : status;
-    node.hidden = status === 'connected';
-  },
-});
+  // The moderator's list of screens tells agenda screens apart (`/agenda?name=Green room`).
+  { name: new URLSearchParams(location.search).get('name') ?? '', kind: 'agenda' },
+);
 
 /** The zone asked for in the URL if the browser knows it, else the browser's own. */
 function validZone(name) {

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 /// The longest screen name kept, in characters (longer names are cut).
 pub const MAX_NAME_CHARS: usize = 40;
 /// Kinds of screen a client may declare; anything else is recorded as unknown.
-const KINDS: [&str; 3] = ["page", "terminal", "moderator"];
+const KINDS: [&str; 4] = ["page", "agenda", "terminal", "moderator"];
 
 /// How a viewer introduces itself in the WebSocket URL: `/ws?name=Neha&kind=page`.
 #[derive(Debug, Default, Deserialize)]
@@ -28,7 +28,7 @@ pub struct Screen {
     pub id: u64,
     /// The name the screen gave (trimmed, control characters removed, at most 40 characters).
     pub name: Option<String>,
-    /// `page`, `terminal` or `moderator`; `None` when the client did not say.
+    /// `page`, `agenda`, `terminal` or `moderator`; `None` when the client did not say.
     pub kind: Option<&'static str>,
     pub connected_at_ms: i64,
     /// The screen's own estimate of its round trip and of the server's clock minus its own, in ms;

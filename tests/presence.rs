@@ -153,11 +153,13 @@ async fn the_control_page_lists_connected_screens() {
         .await;
     browser
         .wait_true(
-            "a row for Neha with her round trip",
-            r#"return [...document.querySelectorAll('#screen-rows tr')].some((tr) =>
-                tr.cells[0].textContent === 'Neha' && tr.cells[1].textContent === 'page'
-                && /^\d+\.\d ms$/.test(tr.cells[3].textContent)
-                && /^[+−]\d+\.\d ms$/.test(tr.cells[4].textContent));"#,
+            "a row for Neha with her round trip, and one for the moderator's own page",
+            r#"const rows = [...document.querySelectorAll('#screen-rows tr')];
+               return rows.some((tr) =>
+                   tr.cells[0].textContent === 'Neha' && tr.cells[1].textContent === 'page'
+                   && /^\d+\.\d ms$/.test(tr.cells[3].textContent)
+                   && /^[+−]\d+\.\d ms$/.test(tr.cells[4].textContent))
+                 && rows.some((tr) => tr.cells[1].textContent === 'moderator');"#,
         )
         .await;
     let rows: Vec<Vec<String>> = browser

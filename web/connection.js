@@ -55,7 +55,8 @@ export class Connection {
     this.identity = identity;
     this.socket = null;
     this.backoffMs = BACKOFF_MIN_MS;
-    this.timers = { watchdog: 0, ping: 0 };
+    this.timers = { watchdog: 0, ping: 0, reconnect: 0 };
+    this.stopped = false;
     this.samples = []; // {rtt, offset} of this socket's latest pongs
     this.samplesFresh = false; // false until the current socket's first pong
     this.fallbackOffset = null; // from server_time_ms, until a pong arrives
@@ -65,8 +66,16 @@ export class Connection {
 
   /** Opens the socket; from then on the connection keeps itself alive. */
   start() {
+    this.stopped = false;
     this.callbacks.onStatus('connecting');
     this.#connect();
+  }
+
+  /** Closes the socket for good: no reconnection, no timers left behind. */
+  stop() {
+    this.stopped = true;
+    this.#drop();
+    clearTimeout(this.timers.reconnect);
   }
 
   /**
@@ -174,8 +183,9 @@ export class Connection {
     if (socket.readyState !== WebSocket.CLOSED) socket.close();
     clearTimeout(this.timers.watchdog);
     clearTimeout(this.timers.ping);
+    if (this.stopped) return;
     this.callbacks.onStatus('reconnecting');
-    setTimeout(() => this.#connect(), this.backoffMs);
+    this.timers.reconnect = setTimeout(() => this.#connect(), this.backoffMs);
     this.backoffMs = Math.min(this.backoffMs * 2, BACKOFF_MAX_MS);
   }
 }

@@ -42,7 +42,8 @@ pub enum FollowError {
 }
 
 /// The WebSocket URL for a podium address (`http://host:port/`, `ws://host:port/ws`, or
-/// `host:port`), introducing this screen as a terminal with an optional name.
+/// `host:port`), introducing this screen as a terminal with an optional name. TLS addresses are
+/// refused with the remedy: this client has no TLS built in.
 pub fn socket_url(address: &str, name: Option<&str>) -> Result<String, FollowError> {
     let bad = |why| FollowError::BadUrl {
         url: address.to_owned(),
@@ -51,8 +52,13 @@ pub fn socket_url(address: &str, name: Option<&str>) -> Result<String, FollowErr
     let address = address.trim();
     let (scheme, rest) = match address.split_once("://") {
         Some(("http" | "ws", rest)) => ("ws", rest),
-        Some(("https" | "wss", rest)) => ("wss", rest),
-        Some(_) => return Err(bad("the scheme must be http, https, ws or wss")),
+        Some(("https" | "wss", _)) => {
+            return Err(bad(
+                "podium follow speaks plain ws:// only (no TLS client built in); follow the \
+                 server's plain address, e.g. through an SSH tunnel (ssh -L 8080:127.0.0.1:8080 HOST)",
+            ));
+        }
+        Some(_) => return Err(bad("the scheme must be http or ws")),
         None => ("ws", address),
     };
     let (host, path) = match rest.find(['/', '?', '#']) {
@@ -351,10 +357,10 @@ mod tests {
             Some("ws://127.0.0.1:8080/ws?kind=terminal")
         );
         assert_eq!(
-            socket_url("https://podium.example", Some("Neha M"))
+            socket_url("http://podium.example", Some("Neha M"))
                 .ok()
                 .as_deref(),
-            Some("wss://podium.example/ws?kind=terminal&name=Neha%20M")
+            Some("ws://podium.example/ws?kind=terminal&name=Neha%20M")
         );
         assert_eq!(
             socket_url("ws://h:1/ws", Some(" ")).ok().as_deref(),
@@ -374,6 +380,7 @@ mod tests {
             "http://h:1/control",
             "",
             "http://a b/",
+            "https://podium.example/",
         ] {
             assert!(
                 matches!(socket_url(bad, None), Err(FollowError::BadUrl { .. })),

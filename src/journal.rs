@@ -52,6 +52,14 @@ pub enum JournalError {
     NothingToResume { show: PathBuf, dir: PathBuf },
 }
 
+impl JournalError {
+    /// Whether the fix is in the user's input (a changed show, a damaged or missing journal)
+    /// rather than the machine (I/O).
+    pub fn is_input(&self) -> bool {
+        !matches!(self, JournalError::Io { .. })
+    }
+}
+
 /// A segment as the journal remembers it (enough to report and to tell what changed).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SegmentRecord {

@@ -7,6 +7,7 @@
 //! - [`engine`]: the pure timing state machine (no clock, no I/O).
 //! - [`clock`]: the only reader of time; show time, speed, Unix milliseconds.
 //! - [`controller`]: the one task that owns the engine and publishes serialized states.
+//! - [`live`]: one live run: journal, listener, wiring, shutdown, report.
 //! - [`journal`]: the record of a run, replayed to resume.
 //! - [`protocol`]: the wire types, serialized once per change.
 //! - [`report`]: planned-versus-actual reports from journals.
@@ -24,6 +25,7 @@ pub mod engine;
 pub mod follow;
 pub mod import;
 pub mod journal;
+pub mod live;
 pub mod protocol;
 pub mod report;
 pub mod server;

@@ -1,5 +1,5 @@
-//! The WebSocket client-message parser on arbitrary text: a ping, a token-bearing command or a
-//! reason, never a panic.
+//! The WebSocket client-message parser on arbitrary text: a ping, a clock-sync report, a
+//! token-bearing command or a reason, never a panic.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -11,6 +11,9 @@ fuzz_target!(|data: &[u8]| {
     };
     match parse_client_msg(text) {
         Ok(ClientMsg::Ping { client_ms, .. }) => assert!(client_ms.is_finite()),
+        Ok(ClientMsg::Sync { rtt_ms, offset_ms }) => {
+            assert!(rtt_ms.is_finite() && offset_ms.is_finite())
+        }
         Ok(ClientMsg::Command { .. }) => {}
         Err(why) => assert!(!why.is_empty()),
     }

@@ -1,0 +1,338 @@
+//! One live run of a show: opening or resuming its journal, binding the listener, then wiring the
+//! controller, server, alerts and the moderator's terminal until Ctrl-C, SIGTERM or quit, and
+//! printing the report. `main` only parses arguments and maps [`RunError`] to an exit status.
+
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::cli::RunArgs;
+use crate::clock::{Clock, unix_now_ms};
+use crate::engine::Engine;
+use crate::journal::{self, Header, Journal, JournalError, Line};
+use crate::report::Report;
+use crate::server::{self, Token};
+use crate::show::{self, LoadError};
+use crate::{alerts, console, controller};
+
+/// Why a run could not start or go on.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    /// An argument needs fixing; the message says how.
+    #[error("{0}")]
+    Usage(String),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl RunError {
+    /// Whether the fix is in the user's input (a session file, journal or argument): exit 2.
+    pub fn is_input(&self) -> bool {
+        match self {
+            RunError::Load(_) | RunError::Usage(_) => true,
+            RunError::Journal(j) => j.is_input(),
+            RunError::Io { .. } => false,
+        }
+    }
+}
+
+/// What a run starts from: a new journal, or a replayed one.
+struct Start {
+    clock: Clock,
+    engine: Engine,
+    journal: Journal,
+    token: Token,
+    rehearsal: bool,
+}
+
+fn start_fresh(args: &RunArgs, show: &show::Show, hash: String) -> Result<Start, RunError> {
+    let token = match &args.token {
+        Some(t) if t.trim().len() >= 8 => Token::new(t.trim()),
+        Some(_) => {
+            return Err(RunError::Usage(
+                "--token must be at least 8 characters".into(),
+            ));
+        }
+        None => Token::generate().map_err(|e| RunError::Io {
+            context: "cannot read the OS random source for a token".into(),
+            source: std::io::Error::other(e),
+        })?,
+    };
+    let speed = args.speed.unwrap_or(1.0);
+    let clock = Clock::new(speed);
+    let target = clock.target_for(show, args.rehearsal);
+    let header = Header::new(
+        show,
+        hash,
+        speed,
+        args.rehearsal,
+        token.expose(),
+        clock.unix_at_zero_ms(),
+    )
+    .with_target(target);
+    let journal = match &args.journal {
+        Some(path) => Journal::create(path, &header)?,
+        None => Journal::create_unique(
+            &journal::default_path(
+                std::path::Path::new("runs"),
+                &args.file,
+                journal::wall(clock.unix_at_zero_ms() as i64),
+            ),
+            &header,
+        )?,
+    };
+    Ok(Start {
+        clock,
+        engine: Engine::new(show).with_target(target),
+        journal,
+        token,
+        rehearsal: args.rehearsal,
+    })
+}
+
+fn start_resumed(
+    args: &RunArgs,
+    show: &show::Show,
+    hash: &str,
+    from: Option<&std::path::Path>,
+) -> Result<Start, RunError> {
+    let recorded = match from {
+        Some(path) => journal::read(path)?,
+        None => journal::newest_unfinished(std::path::Path::new("runs"), &args.file)?,
+    };
+    let header = &recorded.header;
+    header.check_same_show(&recorded.path, show, hash)?;
+    if args.speed.is_some_and(|s| s != header.speed)
+        || args.token.as_deref().is_some_and(|t| t != header.token)
+    {
+        tracing::warn!(
+            "resuming keeps the journal's speed and token; --speed and --token are ignored"
+        );
+    }
+    let clock = Clock::resume(header.speed, header.unix_at_zero_ms);
+    let engine = recorded.replay(show);
+    let mut journal = Journal::reopen(&recorded)?;
+    let now = clock.now();
+    journal.write(&[Line::Resume {
+        at_ms: now.0,
+        wall: journal::wall(unix_now_ms() as i64),
+    }])?;
+    println!("podium: resuming {}", recorded.path.display());
+    Ok(Start {
+        clock,
+        engine,
+        journal,
+        token: Token::new(header.token.as_str()),
+        rehearsal: header.rehearsal,
+    })
+}
+
+/// Runs the show until Ctrl-C, SIGTERM or the moderator quits.
+pub async fn run(args: RunArgs) -> Result<(), RunError> {
+    let text = std::fs::read_to_string(&args.file).map_err(|source| LoadError::Read {
+        path: args.file.clone(),
+        source,
+    })?;
+    let show = Arc::new(show::load_str(&args.file, &text)?);
+    let hash = journal::content_hash(text.as_bytes());
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => {
+            Some(server::tls_acceptor(cert, key).map_err(|e| RunError::Usage(e.to_string()))?)
+        }
+        _ => None,
+    };
+    raise_fd_limit(args.max_connections);
+    let start = match &args.resume {
+        Some(from) => start_resumed(&args, &show, &hash, from.as_deref())?,
+        None => start_fresh(&args, &show, hash)?,
+    };
+    let Start {
+        clock,
+        engine,
+        journal,
+        token,
+        rehearsal,
+    } = start;
+    let journal_path = journal.path().to_owned();
+    let listener = listen(args.bind).map_err(|source| RunError::Io {
+        context: format!(
+            "cannot listen on {} (in use? try another --bind)",
+            args.bind
+        ),
+        source,
+    })?;
+    let addr = listener.local_addr().map_err(|source| RunError::Io {
+        context: "cannot read the listening address".into(),
+        source,
+    })?;
+    let shutdown = CancellationToken::new();
+    tokio::spawn(shutdown_on_signal(shutdown.clone()));
+
+    let setup = controller::Setup {
+        show: show.clone(),
+        clock,
+        engine,
+        journal: Some(journal),
+        rehearsal,
+    };
+    let (control, controller_task) = controller::spawn_with(setup, shutdown.clone());
+    let interactive = std::io::stdin().is_terminal();
+    let alerts_task = alerts::spawn(&control, !args.no_notify, !interactive, shutdown.clone());
+
+    let host = if addr.ip().is_unspecified() {
+        format!("127.0.0.1:{}", addr.port())
+    } else {
+        addr.to_string()
+    };
+    let speed = clock.speed();
+    println!(
+        "podium: {} — {} segments, {}{}{}",
+        show.title,
+        show.segments.len(),
+        show::format_hms(show.total()),
+        if speed == 1.0 {
+            String::new()
+        } else {
+            format!(" (speed ×{speed})")
+        },
+        if rehearsal { " — rehearsal" } else { "" }
+    );
+    println!("journal:      {}", journal_path.display());
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    println!("speaker view: {scheme}://{host}/");
+    println!(
+        "moderator:    {scheme}://{host}/control#token={}",
+        token.expose()
+    );
+    if addr.ip().is_unspecified() {
+        println!(
+            "listening on every interface: speakers use this machine's address, port {}",
+            addr.port()
+        );
+    }
+    if !addr.ip().is_loopback() && tls.is_none() {
+        eprintln!(
+            "podium: WARNING: serving plain HTTP on {addr}, beyond this machine. Anyone on the path \
+             can read the moderator token and take over the show. Give --tls-cert and --tls-key, \
+             or keep --bind 127.0.0.1 behind a TLS reverse proxy (see README)."
+        );
+    }
+    if !interactive {
+        println!("no terminal on stdin: headless, control over HTTP only");
+    }
+    let config = server::Config {
+        token,
+        limits: server::Limits {
+            max_connections: args.max_connections as usize,
+            handshake_timeout: args.handshake_timeout,
+            send_timeout: args.send_timeout,
+            commands_per_second: args.commands_per_second,
+            ..server::Limits::default()
+        },
+        allow_framing: args.allow_framing,
+        tls,
+    };
+    let server_task = tokio::spawn(server::serve_with(
+        listener,
+        control.clone(),
+        config,
+        shutdown.clone(),
+    ));
+
+    if interactive {
+        console::run(control, shutdown.clone())
+            .await
+            .map_err(|source| RunError::Io {
+                context: "the moderator's terminal failed".into(),
+                source,
+            })?;
+        shutdown.cancel();
+    } else {
+        drop(control);
+        shutdown.cancelled().await;
+    }
+    // Clients have been told; give sockets a moment to close, never more than two seconds.
+    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        let _ = server_task.await;
+        let _ = controller_task.await;
+        let _ = alerts_task.await;
+    })
+    .await;
+    match journal::read(&journal_path) {
+        Ok(recorded) => print!(
+            "\n{}",
+            Report::from_journal(&recorded)
+                .markdown()
+                .replace('\n', "\r\n")
+        ),
+        Err(e) => tracing::error!("cannot read back the journal: {e}"),
+    }
+    println!(
+        "podium: stopped; the run is recorded in {}",
+        journal_path.display()
+    );
+    Ok(())
+}
+
+/// Binds with a deep accept queue (tokio's default is 128): when a crowd opens the link at once,
+/// nobody should wait a second for a SYN retry. The kernel caps it at `net.core.somaxconn`.
+fn listen(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(4096)
+}
+
+/// Each viewer is a socket: raise the soft file-descriptor limit to the hard one, and say so when
+/// even that cannot hold `--max-connections`.
+fn raise_fd_limit(max_connections: u32) {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) if limit < u64::from(max_connections) + 64 => tracing::warn!(
+            "this process may open only {limit} files: fewer viewers than --max-connections \
+             {max_connections} can connect"
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::warn!("cannot raise the file-descriptor limit: {e}"),
+    }
+}
+
+/// Cancels `shutdown` on Ctrl-C (SIGINT) or SIGTERM.
+pub async fn shutdown_on_signal(shutdown: CancellationToken) {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(e) => {
+                    tracing::warn!("cannot listen for SIGTERM: {e}");
+                    let _ = ctrl_c.await;
+                    shutdown.cancel();
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+    shutdown.cancel();
+}

@@ -20,7 +20,7 @@ mod common;
 
 use std::time::Instant;
 
-use common::browser::{Browser, DEADLINE, POLL, Scratch, browser_available, screenshot_dir};
+use common::browser::{Browser, DEADLINE, POLL, Scratch, browser_available};
 use common::{Process, TOKEN};
 use fantoccini::Locator;
 use serde::Deserialize;
@@ -606,21 +606,6 @@ impl Browser {
             );
             tokio::time::sleep(POLL).await;
         }
-    }
-
-    /// Saves a PNG of the viewport as `target/screenshots/<name>`, checking its width.
-    async fn capture(&self, name: &str, width: u32) {
-        let png = self
-            .client
-            .screenshot()
-            .await
-            .unwrap_or_else(|e| panic!("Chromium takes screenshot {name}: {e}"));
-        assert!(png.len() > 24 && &png[1..4] == b"PNG", "{name} is a PNG");
-        let got = u32::from_be_bytes(png[16..20].try_into().expect("4 bytes"));
-        assert_eq!(got, width, "{name}: the viewport is {width} wide");
-        let dir = screenshot_dir();
-        std::fs::create_dir_all(&dir).expect("target/screenshots can be created");
-        std::fs::write(dir.join(name), png).expect("screenshot written");
     }
 }
 

@@ -272,14 +272,8 @@ async fn the_moderator_gets_the_run_of_show_with_notes_and_actual_times() {
     let server = TestServer::start(SHOW, 1.0).await;
     server.command(r#"{"cmd":"start"}"#).await;
     server.command(r#"{"cmd":"next"}"#).await;
-    let resp = reqwest::Client::new()
-        .get(server.url("/api/show"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    let show: Value = resp.json().await.unwrap();
+    let (status, show) = server.get_as(Some(TOKEN), "/api/show").await;
+    assert_eq!(status, 200);
     let segs = show["segments"].as_array().unwrap();
     assert_eq!(segs.len(), 3);
     assert_eq!(segs[0]["notes"], "Moderator-only note");
@@ -347,13 +341,7 @@ async fn fit_over_http_replans_the_rest_and_says_what_it_changed() {
     let fitted = server.command(r#"{"cmd":"fit"}"#).await;
     assert_eq!(fitted["slack_ms"], 0, "{fitted}");
     assert!(fitted["target_end_ms"].is_i64());
-    let resp = reqwest::Client::new()
-        .get(server.url("/api/show"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap();
-    let show: Value = resp.json().await.unwrap();
+    let (_, show) = server.get_as(Some(TOKEN), "/api/show").await;
     let fit = &show["last_fit"];
     assert_eq!(fit["changes"][0]["index"], 2, "{show}");
     assert_eq!(fit["changes"][0]["from_ms"], 600_000);

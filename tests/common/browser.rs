@@ -310,14 +310,19 @@ impl Browser {
     /// Saves a PNG of the viewport as `target/screenshots/<name>`. The viewport is 1920 wide;
     /// new headless Chromium keeps room for window decorations, so it is ~937 (not 1080) high.
     pub async fn screenshot(&self, name: &str) {
+        self.capture(name, 1920).await;
+    }
+
+    /// Saves a PNG of the viewport as `target/screenshots/<name>`, checking its width.
+    pub async fn capture(&self, name: &str, width: u32) {
         let png = self
             .client
             .screenshot()
             .await
             .unwrap_or_else(|e| panic!("Chromium takes screenshot {name}: {e}"));
         assert!(png.len() > 24 && &png[1..4] == b"PNG", "{name} is a PNG");
-        let width = u32::from_be_bytes(png[16..20].try_into().expect("4 bytes"));
-        assert_eq!(width, 1920, "{name}: the viewport follows --window-size");
+        let got = u32::from_be_bytes(png[16..20].try_into().expect("4 bytes"));
+        assert_eq!(got, width, "{name}: the viewport is {width} wide");
         let dir = screenshot_dir();
         std::fs::create_dir_all(&dir).expect("target/screenshots can be created");
         std::fs::write(dir.join(name), png).expect("screenshot written");

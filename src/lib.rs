@@ -16,6 +16,7 @@
 //! - [`follow`]: `podium follow`, the speaker view in a terminal (clock sync, display rules).
 //! - [`alerts`]: alert texts and desktop notifications.
 //! - [`cli`]: command-line definitions.
+//! - [`term`]: text made safe for a terminal; output that may have gone away.
 pub mod alerts;
 pub mod cli;
 pub mod clock;
@@ -30,3 +31,4 @@ pub mod protocol;
 pub mod report;
 pub mod server;
 pub mod show;
+pub mod term;

@@ -1,0 +1,61 @@
+//! Text bound for a terminal, made safe to print, and output that may have gone away.
+//!
+//! Titles, speakers and messages come from session files, imports and (for `podium follow`) a
+//! server that may be hostile. Printed raw, an escape sequence in them could move the cursor,
+//! retitle the window or write the user's clipboard (OSC 52). [`printable`] keeps the text and
+//! drops every control character (C0, DEL, C1), so nothing a show contains is ever interpreted by
+//! the terminal. It must not touch what podium itself writes (colours, cursor moves): callers
+//! clean the data, then decorate it.
+//!
+//! [`say`] prints a line to stdout for a long-running process (`run`) and ignores a stdout that
+//! has gone away (closed pipe, hung-up terminal): output is a courtesy there, never a reason to
+//! stop the show.
+
+use std::borrow::Cow;
+use std::io::Write;
+
+/// `text` without control characters: C0 (including ESC, CR, LF, TAB), DEL and C1. A newline or
+/// tab becomes a space so words stay apart; everything else that is a control is dropped.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .filter_map(|c| match c {
+                '\n' | '\t' | '\r' => Some(' '),
+                c if c.is_control() => None,
+                c => Some(c),
+            })
+            .collect(),
+    )
+}
+
+/// Prints `line` and a newline to stdout; a failed write (the pipe or terminal is gone) is
+/// ignored, never a panic.
+pub fn say(line: impl std::fmt::Display) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn strips_escape_sequences_and_keeps_text() {
+        // OSC 52 (clipboard write), CSI (clear screen), a bell, C1 CSI.
+        let hostile = "Opening\x1b]52;c;ZWNobyBwd25lZA==\x07 \x1b[2JChair\u{9b}31m";
+        let clean = printable(hostile);
+        assert!(!clean.chars().any(char::is_control), "{clean:?}");
+        assert!(clean.starts_with("Opening]52;c;"));
+        assert!(clean.contains("Chair"));
+    }
+
+    #[test]
+    fn newlines_become_spaces_and_plain_text_is_borrowed() {
+        assert_eq!(printable("a\nb\tc"), "a b c");
+        assert!(matches!(printable("Café — 5′"), std::borrow::Cow::Borrowed(_)));
+    }
+}

@@ -999,3 +999,40 @@ async fn control_page_switches_blackout_and_message_only() {
     assert_eq!(server.get("/api/state").await.1["blackout"], false);
     browser.close().await;
 }
+
+// ---- Issue 10 ------------------------------------------------------------------------------------
+
+/// Issue 10: "message only" reduces the speaker's screen to the message, but the overlay is what a
+/// broadcast audience sees (it never shows moderator messages): it keeps its digits.
+#[tokio::test]
+async fn the_overlay_keeps_its_digits_in_message_only_mode() {
+    if !browser_available() {
+        return;
+    }
+    let scratch = Scratch::new("overlay-focus");
+    let server = podium(&scratch, "1").await;
+    let browser = Browser::start(&scratch).await;
+    server.command(r#"{"cmd":"start"}"#).await;
+    server
+        .command(r#"{"cmd":"message","text":"Your microphone is muted"}"#)
+        .await;
+    server.command(r#"{"cmd":"focus","on":true}"#).await;
+    browser
+        .goto(&format!("{}/?view=overlay", server.base))
+        .await;
+    browser.viewport((1920, 1080)).await;
+    let seen = browser
+        .layout_until("overlay", |l| {
+            l.connected && l.screen.as_deref() == Some("focus") && l.viewport == (1920.0, 1080.0)
+        })
+        .await;
+    browser.capture("overlay-focus-1920x1080.png", 1920).await;
+    assert_eq!(
+        seen.parts,
+        ["remaining"],
+        "the overlay shows its digits, and never the message: {seen:#?}"
+    );
+    let digits = seen.digits_box.as_ref().expect("overlay digits shown");
+    assert!(digits.width > 0.6, "digits fill the width: {seen:#?}");
+    browser.close().await;
+}

@@ -48,8 +48,19 @@ pub enum JournalError {
         journal: PathBuf,
         differences: Vec<String>,
     },
-    #[error("no unfinished journal of {show} in {dir}: give the journal's path to --resume")]
-    NothingToResume { show: PathBuf, dir: PathBuf },
+    #[error(
+        "no unfinished journal of {show} in {dir}{}: give the journal's path to --resume",
+        if *never_started > 0 {
+            format!(" (skipped {never_started} in which the show never started)")
+        } else {
+            String::new()
+        }
+    )]
+    NothingToResume {
+        show: PathBuf,
+        dir: PathBuf,
+        never_started: usize,
+    },
 }
 
 impl JournalError {
@@ -367,7 +378,11 @@ impl Journal {
             path: path.to_owned(),
         };
         let first = serde_json::to_string(&First::Show(header.clone())).expect("header serializes");
-        journal.write_raw(&first)?;
+        if let Err(e) = journal.write_raw(&first) {
+            // A journal without its header (a full disk) is no journal: leave nothing behind.
+            let _ = std::fs::remove_file(path);
+            return Err(e);
+        }
         Ok(journal)
     }
 
@@ -557,17 +572,78 @@ pub fn default_path(dir: &Path, show: &Path, started: DateTime<Utc>) -> PathBuf 
     ))
 }
 
-/// The newest journal of `show` in `dir` that has not ended.
-pub fn newest_unfinished(dir: &Path, show: &Path) -> Result<Recorded, JournalError> {
+/// The journal a plain `--resume` chose, and why.
+#[derive(Debug)]
+pub struct Chosen {
+    pub recorded: Recorded,
+    /// The wall-clock time of its last line.
+    pub last_activity: DateTime<Utc>,
+    /// Unfinished journals of the show passed over because nothing was ever recorded in them
+    /// (a start that failed, a stray file).
+    pub never_started: usize,
+    /// Journals of the show passed over because they could not be read.
+    pub unreadable: usize,
+}
+
+impl Chosen {
+    /// What to tell the moderator: which journal, and why this one.
+    pub fn explain(&self) -> String {
+        let tz = crate::show::parse_zone(&self.recorded.header.timezone).unwrap_or(chrono_tz::UTC);
+        let mut text = format!(
+            "resuming {}: the newest unfinished run of this show, last event {}",
+            self.recorded.path.display(),
+            self.last_activity.with_timezone(&tz).format("%H:%M:%S %Z")
+        );
+        if self.never_started > 0 {
+            let _ = std::fmt::Write::write_fmt(
+                &mut text,
+                format_args!("; skipped {} that never started", self.never_started),
+            );
+        }
+        if self.unreadable > 0 {
+            let _ = std::fmt::Write::write_fmt(
+                &mut text,
+                format_args!("; skipped {} that cannot be read", self.unreadable),
+            );
+        }
+        text
+    }
+}
+
+impl Recorded {
+    /// The wall-clock time of the last recorded line (none for a header alone).
+    pub fn last_activity(&self) -> Option<DateTime<Utc>> {
+        self.lines
+            .iter()
+            .map(|l| match l {
+                Line::Command { wall, .. }
+                | Line::Event { wall, .. }
+                | Line::Resume { wall, .. }
+                | Line::End { wall, .. } => *wall,
+            })
+            .max()
+    }
+
+    /// Whether the moderator ever did anything in this run (a command was recorded).
+    pub fn started(&self) -> bool {
+        self.lines.iter().any(|l| matches!(l, Line::Command { .. }))
+    }
+}
+
+/// The unfinished journal of `show` in `dir` with the latest activity, skipping journals in which
+/// nothing was ever recorded: resuming one of those would put every screen back to the first
+/// segment with another token.
+pub fn newest_unfinished(dir: &Path, show: &Path) -> Result<Chosen, JournalError> {
     let stem = show
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let nothing = || JournalError::NothingToResume {
+    let nothing = |never_started: usize| JournalError::NothingToResume {
         show: show.to_owned(),
         dir: dir.to_owned(),
+        never_started,
     };
-    let entries = std::fs::read_dir(dir).map_err(|_| nothing())?;
+    let entries = std::fs::read_dir(dir).map_err(|_| nothing(0))?;
     let mut candidates: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
@@ -579,14 +655,35 @@ pub fn newest_unfinished(dir: &Path, show: &Path) -> Result<Recorded, JournalErr
             })
         })
         .collect();
-    // Names end in a UTC timestamp: newest last.
+    // Names end in a UTC timestamp: on equal activity, the newer name wins.
     candidates.sort();
-    for path in candidates.iter().rev() {
-        if let Ok(recorded) = read(path)
-            && !recorded.finished()
-        {
-            return Ok(recorded);
+    let (mut never_started, mut unreadable) = (0, 0);
+    let mut best: Option<(DateTime<Utc>, Recorded)> = None;
+    for path in &candidates {
+        let recorded = match read(path) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!("not resuming {}: {e}", path.display());
+                unreadable += 1;
+                continue;
+            }
+        };
+        if recorded.finished() {
+            continue;
+        }
+        match recorded.last_activity().filter(|_| recorded.started()) {
+            None => never_started += 1,
+            Some(at) if best.as_ref().is_none_or(|(b, _)| at >= *b) => {
+                best = Some((at, recorded));
+            }
+            Some(_) => {}
         }
     }
-    Err(nothing())
+    let (last_activity, recorded) = best.ok_or_else(|| nothing(never_started))?;
+    Ok(Chosen {
+        recorded,
+        last_activity,
+        never_started,
+        unreadable,
+    })
 }

@@ -107,9 +107,13 @@ fn start_resumed(
     hash: &str,
     from: Option<&std::path::Path>,
 ) -> Result<Start, RunError> {
-    let recorded = match from {
-        Some(path) => journal::read(path)?,
-        None => journal::newest_unfinished(std::path::Path::new("runs"), &args.file)?,
+    let (recorded, why) = match from {
+        Some(path) => (journal::read(path)?, None),
+        None => {
+            let chosen = journal::newest_unfinished(std::path::Path::new("runs"), &args.file)?;
+            let why = chosen.explain();
+            (chosen.recorded, Some(why))
+        }
     };
     let header = &recorded.header;
     header.check_same_show(&recorded.path, show, hash)?;
@@ -128,7 +132,13 @@ fn start_resumed(
         at_ms: now.0,
         wall: journal::wall(unix_now_ms() as i64),
     }])?;
-    println!("podium: resuming {}", recorded.path.display());
+    match why {
+        Some(why) => crate::term::say(format_args!("podium: {}", crate::term::printable(&why))),
+        None => crate::term::say(format_args!(
+            "podium: resuming {}",
+            crate::term::printable(&recorded.path.display().to_string())
+        )),
+    }
     Ok(Start {
         clock,
         engine,
@@ -153,6 +163,19 @@ pub async fn run(args: RunArgs) -> Result<(), RunError> {
         _ => None,
     };
     raise_fd_limit(args.max_connections);
+    // Bind before touching the journal: a run that cannot start must leave nothing for a later
+    // `--resume` to pick up.
+    let listener = listen(args.bind).map_err(|source| RunError::Io {
+        context: format!(
+            "cannot listen on {} (in use? try another --bind)",
+            args.bind
+        ),
+        source,
+    })?;
+    let addr = listener.local_addr().map_err(|source| RunError::Io {
+        context: "cannot read the listening address".into(),
+        source,
+    })?;
     let start = match &args.resume {
         Some(from) => start_resumed(&args, &show, &hash, from.as_deref())?,
         None => start_fresh(&args, &show, hash)?,
@@ -165,17 +188,6 @@ pub async fn run(args: RunArgs) -> Result<(), RunError> {
         rehearsal,
     } = start;
     let journal_path = journal.path().to_owned();
-    let listener = listen(args.bind).map_err(|source| RunError::Io {
-        context: format!(
-            "cannot listen on {} (in use? try another --bind)",
-            args.bind
-        ),
-        source,
-    })?;
-    let addr = listener.local_addr().map_err(|source| RunError::Io {
-        context: "cannot read the listening address".into(),
-        source,
-    })?;
     let shutdown = CancellationToken::new();
     tokio::spawn(shutdown_on_signal(shutdown.clone()));
 

@@ -284,8 +284,8 @@ fn the_newest_unfinished_journal_is_the_default_to_resume() {
         true,
     );
     let chosen = journal::newest_unfinished(dir.path(), show).unwrap();
-    assert_eq!(chosen.path, newer);
-    assert_ne!(chosen.path, old);
+    assert_eq!(chosen.recorded.path, newer);
+    assert_ne!(chosen.recorded.path, old);
     let err = journal::newest_unfinished(dir.path(), Path::new("other.toml")).unwrap_err();
     assert!(err.to_string().contains("no unfinished journal"));
 }
@@ -583,4 +583,141 @@ fn end_actions_survive_the_journal_and_replay() {
     std::fs::write(&old_path, old).unwrap();
     let old = journal::read(&old_path).unwrap().header.show();
     assert!(old.segments.iter().all(|s| s.on_end == OnEnd::Overtime));
+}
+
+/// `podium run` in `cwd` with stdin closed; returns the finished output.
+fn podium_in(cwd: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_podium"))
+        .args(args)
+        .current_dir(cwd)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("podium runs")
+}
+
+fn jsonl_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Issue 10: a run that cannot bind leaves no journal behind, with or without `--journal`, so a
+/// later plain `--resume` has nothing stale to pick.
+#[test]
+fn a_run_that_cannot_bind_leaves_no_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let show = std::fs::canonicalize(SHORT).unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let bind = taken.local_addr().unwrap().to_string();
+    let given = dir.path().join("given.jsonl");
+    for journal in [None, Some(given.to_str().unwrap())] {
+        let mut args = vec![
+            "run",
+            show.to_str().unwrap(),
+            "--bind",
+            &bind,
+            "--no-notify",
+        ];
+        args.extend(journal.iter().flat_map(|j| ["--journal", *j]));
+        let out = podium_in(dir.path(), &args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(err.contains("cannot listen on"), "{err}");
+    }
+    assert!(!given.exists(), "no journal at the --journal path");
+    assert_eq!(jsonl_files(&dir.path().join("runs")), Vec::<PathBuf>::new());
+    drop(taken);
+}
+
+/// Issue 10: a header-only journal (a failed start of an older version, or a stray file) newer
+/// than the run that really happened is never chosen by a plain `--resume`; podium says which
+/// journal it chose and why.
+#[tokio::test]
+async fn a_plain_resume_picks_the_run_that_ran_not_a_newer_empty_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let show = std::fs::canonicalize(SHORT).unwrap();
+    let runs = dir.path().join("runs");
+    let real = runs.join("short-20260101T100000.000Z.jsonl");
+    let bind = format!("127.0.0.1:{}", free_port());
+    let mut first = Process::start(&[
+        "run",
+        show.to_str().unwrap(),
+        "--journal",
+        real.to_str().unwrap(),
+        "--bind",
+        &bind,
+    ])
+    .await;
+    post(&first.base, r#"{"cmd":"start"}"#).await;
+    let ran = post(&first.base, r#"{"cmd":"next"}"#).await;
+    first.signal(Signal::SIGKILL);
+    first.child.wait().await.unwrap();
+    // Two newer journals that never started: a header only, and a header with a torn line.
+    let header = std::fs::read_to_string(&real)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
+    let stray = runs.join("short-20260102T100000.000Z.jsonl");
+    std::fs::write(&stray, format!("{header}\n")).unwrap();
+    std::fs::write(
+        runs.join("short-20260103T100000.000Z.jsonl"),
+        format!("{header}\n{{\"type\":\"comm"),
+    )
+    .unwrap();
+    let stray_before = std::fs::read(&stray).unwrap();
+
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_podium"))
+        .args([
+            "run",
+            show.to_str().unwrap(),
+            "--resume",
+            "--bind",
+            &bind,
+            "--no-notify",
+        ])
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    use tokio::io::AsyncBufReadExt;
+    let mut stdout = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut said = Vec::new();
+    let base = loop {
+        let line = tokio::time::timeout(Duration::from_secs(10), stdout.next_line())
+            .await
+            .expect("podium prints its URLs")
+            .unwrap()
+            .expect("podium did not exit");
+        if let Some(url) = line.strip_prefix("speaker view: ") {
+            break url.trim_end_matches('/').to_owned();
+        }
+        said.push(line);
+    };
+    let said = said.join("\n");
+    assert!(
+        said.contains("resuming runs/short-20260101T100000.000Z.jsonl"),
+        "{said}"
+    );
+    assert!(
+        said.contains("the newest unfinished run of this show"),
+        "{said}"
+    );
+    assert!(said.contains("skipped 2 that never started"), "{said}");
+    let resumed = state(&base).await;
+    assert_eq!(resumed["index"], 1);
+    assert_eq!(resumed["phase"], "running");
+    assert_eq!(resumed["ends_at_ms"], ran["ends_at_ms"]);
+    post(&base, r#"{"cmd":"message","text":"same token"}"#).await;
+    assert_eq!(std::fs::read(&stray).unwrap(), stray_before, "left alone");
 }

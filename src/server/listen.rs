@@ -3,6 +3,18 @@
 //! handshake timeout. The slot travels with the socket, through a WebSocket upgrade, and is freed
 //! when the socket closes, so the limit counts viewers too.
 //!
+//! **The moderator is never locked out by a full house.** Past `max_connections`, a connection
+//! may still take one of [`RESERVED`] reserved slots. It is served by the `reserved` router, which
+//! answers only requests whose *headers* carry the valid token (anything else gets the same `503`
+//! as a full server), so viewers, strangers and guessers cannot keep a reserved slot for longer
+//! than the handshake timeout allows them to take to send a request head, and a body, if any, is
+//! read only after the token has been checked and under the same deadline (see `command`). Past
+//! the reserve, up to [`MAX_REFUSALS_IN_FLIGHT`] connections are answered `503`; beyond that they
+//! are dropped unanswered.
+//!
+//! Every request carries the peer's address as `ConnectInfo<SocketAddr>`, for the failed-token
+//! throttle.
+//!
 //! It binds nothing and handles no signals: it serves the listener it is given until `shutdown`.
 
 use std::io;
@@ -12,6 +24,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::ConnectInfo;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
@@ -21,7 +34,12 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+use tower::ServiceExt;
 
+/// Connections past `max_connections` that may still be served if they carry the moderator's
+/// token: enough for the moderator's pages and scripts, and for strangers' slow request heads
+/// (each gone within the handshake timeout) not to crowd them out easily.
+pub(crate) const RESERVED: usize = 16;
 /// Connections turned away at once may themselves take no more than this many sockets.
 const MAX_REFUSALS_IN_FLIGHT: usize = 64;
 /// How long a refused connection may take to send its request before it is simply closed.
@@ -35,22 +53,25 @@ pub(crate) struct Accept {
     pub tls: Option<TlsAcceptor>,
 }
 
-/// Accepts until `shutdown`; every connection task is spawned on `tracker`.
+/// Accepts until `shutdown`; every connection task is spawned on `tracker`. `reserved` serves the
+/// connections past the limit (it must refuse requests without the moderator's token).
 pub(crate) async fn accept_loop(
     listener: TcpListener,
     app: Router,
+    reserved: Router,
     accept: Accept,
     tracker: TaskTracker,
     shutdown: CancellationToken,
 ) {
     let slots = Arc::new(Semaphore::new(accept.max_connections));
+    let reserve = Arc::new(Semaphore::new(RESERVED));
     let refusals = Arc::new(Semaphore::new(MAX_REFUSALS_IN_FLIGHT));
     let busy = busy_router();
     loop {
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             _ = shutdown.cancelled() => break,
             accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => stream,
+                Ok(accepted) => accepted,
                 Err(e) => {
                     // Out of file descriptors or a connection reset before accept: wait a moment
                     // rather than spin.
@@ -69,6 +90,19 @@ pub(crate) async fn accept_loop(
             tracker.spawn(connection(
                 io,
                 app.clone(),
+                peer,
+                accept.clone(),
+                shutdown.clone(),
+            ));
+        } else if let Ok(slot) = reserve.clone().try_acquire_owned() {
+            let io = Slotted {
+                io: stream,
+                _slot: slot,
+            };
+            tracker.spawn(connection(
+                io,
+                reserved.clone(),
+                peer,
                 accept.clone(),
                 shutdown.clone(),
             ));
@@ -81,7 +115,13 @@ pub(crate) async fn accept_loop(
                 handshake_timeout: REFUSAL_TIMEOUT.min(accept.handshake_timeout),
                 ..accept.clone()
             };
-            tracker.spawn(connection(io, busy.clone(), refusal, shutdown.clone()));
+            tracker.spawn(connection(
+                io,
+                busy.clone(),
+                peer,
+                refusal,
+                shutdown.clone(),
+            ));
         }
         // else: far over the limit; dropping the socket is the only answer that costs nothing.
     }
@@ -89,40 +129,55 @@ pub(crate) async fn accept_loop(
 
 /// Answers every request with `503` and closes: the polite refusal past `max_connections`.
 fn busy_router() -> Router {
+    Router::new().fallback(|| async { busy() })
+}
+
+/// The `503` of a full server.
+pub(crate) fn busy() -> axum::response::Response {
     use axum::http::{StatusCode, header};
     use axum::response::IntoResponse;
-    Router::new().fallback(|| async {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            [(header::CONNECTION, "close"), (header::RETRY_AFTER, "5")],
-            axum::Json(serde_json::json!({
-                "error": "too many connections: the server is at its limit, try again shortly"
-            })),
-        )
-            .into_response()
-    })
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::CONNECTION, "close"), (header::RETRY_AFTER, "5")],
+        axum::Json(serde_json::json!({
+            "error": "too many connections: the server is at its limit, try again shortly"
+        })),
+    )
+        .into_response()
 }
 
 async fn connection(
     io: Slotted<TcpStream>,
     app: Router,
+    peer: std::net::SocketAddr,
     accept: Accept,
     shutdown: CancellationToken,
 ) {
     match accept.tls {
-        None => serve_http(io, app, accept.handshake_timeout, shutdown).await,
+        None => serve_http(io, app, peer, accept.handshake_timeout, shutdown).await,
         Some(tls) => match tokio::time::timeout(accept.handshake_timeout, tls.accept(io)).await {
-            Ok(Ok(stream)) => serve_http(stream, app, accept.handshake_timeout, shutdown).await,
+            Ok(Ok(stream)) => {
+                serve_http(stream, app, peer, accept.handshake_timeout, shutdown).await
+            }
             Ok(Err(e)) => tracing::debug!("TLS handshake failed: {e}"),
             Err(_) => tracing::debug!("TLS handshake timed out"),
         },
     }
 }
 
-async fn serve_http<I>(io: I, app: Router, handshake_timeout: Duration, shutdown: CancellationToken)
-where
+async fn serve_http<I>(
+    io: I,
+    app: Router,
+    peer: std::net::SocketAddr,
+    handshake_timeout: Duration,
+    shutdown: CancellationToken,
+) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    let app = app.map_request(move |mut request: hyper::Request<hyper::body::Incoming>| {
+        request.extensions_mut().insert(ConnectInfo(peer));
+        request
+    });
     let conn = http1::Builder::new()
         .timer(TokioTimer::new())
         // Also bounds how long an idle keep-alive connection may wait for its next request.

@@ -5,6 +5,13 @@
 //! **Invariant:** viewers are read-only on every path; `POST /api/command`, `GET /api/show`,
 //! `GET /api/presence` and `command` messages over the socket act for the moderator, and all
 //! require the token.
+//!
+//! **Who is asking is checked before what they send is read.** The token comes from the request's
+//! headers, and `POST /api/command` reads its body only once the token has matched, and then only
+//! [`MAX_BODY`] bytes within the handshake timeout (`408` past it); a refused request's body is
+//! never read and its connection is closed. When viewers fill every slot, the accept loop
+//! (`listen.rs`) still admits a few connections into a reserve served only to requests bearing the
+//! token, so the moderator keeps control of a full house.
 
 mod assets;
 mod listen;
@@ -15,9 +22,10 @@ mod ws;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, Path, Query, State, WebSocketUpgrade};
+use axum::body::Body;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State, WebSocketUpgrade};
+use axum::middleware::{self, Next};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -45,7 +53,8 @@ pub struct Limits {
     /// Open connections, viewers included; past it a new connection is answered `503` and closed.
     pub max_connections: usize,
     /// A connection must finish its TLS handshake and send a complete request head within this
-    /// long (also the idle limit between keep-alive requests).
+    /// long (also the idle limit between keep-alive requests, and the time a command's body may
+    /// take once its head has arrived).
     pub handshake_timeout: Duration,
     /// A viewer that cannot take a frame within this long is dropped.
     pub send_timeout: Duration,
@@ -163,18 +172,28 @@ pub async fn serve_with(
         handshake_timeout: config.limits.handshake_timeout,
         tls: config.tls.clone(),
     };
-    let app = router(
-        App {
-            control,
-            token: config.token,
-            limits: Arc::new(config.limits),
-            shutdown: shutdown.clone(),
-            viewers: tracker.clone(),
-            presence: Presence::default(),
-        },
-        config.allow_framing,
-    );
-    listen::accept_loop(listener, app, accept, tracker.clone(), shutdown).await;
+    let app = App {
+        control,
+        token: config.token,
+        limits: Arc::new(config.limits),
+        shutdown: shutdown.clone(),
+        viewers: tracker.clone(),
+        presence: Presence::default(),
+    };
+    let routes = router(app.clone(), config.allow_framing);
+    // Past the connection limit: only requests bearing the token.
+    let reserved = routes
+        .clone()
+        .layer(middleware::from_fn_with_state(app, moderator_only));
+    listen::accept_loop(
+        listener,
+        routes,
+        reserved,
+        accept,
+        tracker.clone(),
+        shutdown,
+    )
+    .await;
     tracker.close();
     tracker.wait().await;
     Ok(())
@@ -264,17 +283,40 @@ async fn agenda(State(app): State<App>) -> Response {
     }
 }
 
-async fn command(
-    State(app): State<App>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
+/// Applies one command. The body is a plain `Body`, not an extractor that reads it: it is read
+/// only once the token in the headers has matched, and then under a size bound and a deadline.
+async fn command(State(app): State<App>, headers: HeaderMap, body: Body) -> Response {
     if let Err(refusal) = authorize(&app.token, &headers) {
         return *refusal;
     }
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) => return error(rejection.status(), &rejection.body_text()),
+    let too_large = || {
+        error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("a command body is at most {MAX_BODY} bytes"),
+        )
+    };
+    let announced = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > MAX_BODY as u64) {
+        return too_large();
+    }
+    let deadline = app.limits.handshake_timeout;
+    let body = match tokio::time::timeout(deadline, axum::body::to_bytes(body, MAX_BODY)).await {
+        Ok(Ok(body)) => body,
+        // A chunked body over the bound, or a connection cut mid-body.
+        Ok(Err(_)) => return too_large(),
+        Err(_) => {
+            let mut response = error(
+                StatusCode::REQUEST_TIMEOUT,
+                &format!("the body did not arrive within {deadline:?}"),
+            );
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return response;
+        }
     };
     let cmd = match protocol::parse_command(&body) {
         Ok(cmd) => cmd,
@@ -317,6 +359,18 @@ async fn socket(
             let seat = presence.join(intro, unix_now_ms() as i64);
             ws::serve_socket(socket, viewer, seat).await;
         })
+}
+
+/// The gate of the reserved connections (`listen.rs`): a request bearing the moderator's token
+/// goes on; any other gets the `503` of a full server (or `401` for a wrong token).
+async fn moderator_only(State(app): State<App>, request: Request, next: Next) -> Response {
+    if !request.headers().contains_key(header::AUTHORIZATION) {
+        return listen::busy();
+    }
+    match authorize(&app.token, request.headers()) {
+        Ok(()) => next.run(request).await,
+        Err(refusal) => *refusal,
+    }
 }
 
 /// The moderator's list of connected screens.

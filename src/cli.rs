@@ -35,6 +35,9 @@ pub enum Cmd {
         /// Output: a text table, JSON, CSV (spreadsheets) or ICS (one calendar event per segment).
         #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
         format: PlanFormat,
+        /// Include the moderator-only notes (for the organiser's own copy; never for speakers).
+        #[arg(long)]
+        with_notes: bool,
     },
     /// Turn a CSV (from a spreadsheet) or a plain-text agenda into a session file.
     Import(ImportArgs),

@@ -37,7 +37,8 @@ fn main() -> ExitCode {
             start,
             zones,
             format,
-        } => plan(&file, start.as_deref(), &zones, format),
+            with_notes,
+        } => plan(&file, start.as_deref(), &zones, format, with_notes),
         Cmd::Import(args) => import(args),
         Cmd::Report { journals, format } => report(&journals, format),
         Cmd::Run(args) => tokio::runtime::Runtime::new()
@@ -110,6 +111,7 @@ fn plan(
     start: Option<&str>,
     zones: &[String],
     format: PlanFormat,
+    with_notes: bool,
 ) -> anyhow::Result<()> {
     let show = show::load_file(file)?;
     let start = start
@@ -129,7 +131,16 @@ fn plan(
     };
     print!(
         "{}",
-        show::render(&Timetable::new(&show, start), &zones, format)?
+        show::render_with(
+            &Timetable::new(&show, start),
+            &zones,
+            format,
+            if with_notes {
+                show::Notes::Include
+            } else {
+                show::Notes::Omit
+            }
+        )?
     );
     Ok(())
 }

@@ -270,8 +270,8 @@ impl Report {
         for r in &self.rows {
             w.write_record([
                 (r.index + 1).to_string(),
-                r.title.clone(),
-                r.speaker.clone().unwrap_or_default(),
+                crate::show::csv_text(&r.title).into_owned(),
+                crate::show::csv_text(r.speaker.as_deref().unwrap_or_default()).into_owned(),
                 r.kind.as_str().to_owned(),
                 r.planned_start.with_timezone(&self.tz).to_rfc3339(),
                 r.actual_start
@@ -370,7 +370,11 @@ impl Comparison<'_> {
         }
         w.write_record(&head)?;
         for (i, row) in self.0[0].rows.iter().enumerate() {
-            let mut rec = vec![(i + 1).to_string(), row.title.clone(), secs(row.planned_ms)];
+            let mut rec = vec![
+                (i + 1).to_string(),
+                crate::show::csv_text(&row.title).into_owned(),
+                secs(row.planned_ms),
+            ];
             for r in self.0 {
                 rec.push(r.rows[i].actual_ms.map(secs).unwrap_or_default());
                 rec.push(r.rows[i].overrun_ms.map(secs).unwrap_or_default());

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use icalendar::{Calendar, CalendarComponent, CalendarDateTime, Component, DatePerhapsTime};
-use podium::show::{Format, Show, Timetable, load_file, load_str, render};
+use podium::show::{Format, Notes, Show, Timetable, load_file, load_str, render, render_with};
 
 fn show(text: &str) -> Show {
     load_str(Path::new("test.toml"), text).unwrap_or_else(|e| panic!("{e}"))
@@ -151,7 +151,8 @@ fn ics_round_trips_through_a_parser_with_one_event_per_segment() {
     ))
     .unwrap();
     let plan = Timetable::new(&show, None);
-    let text = render(&plan, &[], Format::Ics).unwrap();
+    // The organiser's copy (`--with-notes`): the notes are in the descriptions.
+    let text = render_with(&plan, &[], Format::Ics, Notes::Include).unwrap();
     let calendar = Calendar::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
     let events: Vec<_> = calendar
         .components
@@ -239,4 +240,217 @@ fn csv_and_json_read_back_with_every_zone() {
         json["segments"][2]["times"]["Europe/Zurich"][0],
         "2021-10-31T02:30:00+01:00"
     );
+}
+
+/// Issue 10: a session written to attack what its exports reach. Its show title ends a calendar
+/// line; a segment title forges an event; speakers and titles start like spreadsheet formulas or
+/// carry terminal escape sequences (OSC 52 writes the clipboard); the notes are the moderator's.
+const HOSTILE: &str = r#"
+title = "Hostile\r\nBEGIN:VEVENT"
+start = "2022-11-21T10:00:00"
+timezone = "Europe/Zurich"
+[[segment]]
+title = "Opening\nEND:VEVENT\nBEGIN:VEVENT\nSUMMARY:Forged"
+speaker = "=cmd|' /C calc'!A0"
+duration = "10m"
+notes = "MODERATOR ONLY: cut her off at ten minutes"
+[[segment]]
+title = "+1 Keynote\u001b]52;c;ZWNobyBwd25lZA==\u0007"
+speaker = "@Chair\u001b[2J"
+duration = "20m"
+at = "10:15"
+notes = "MODERATOR ONLY: the chair is late"
+[[segment]]
+title = "-Q&A; with, commas \\ and a backslash"
+speaker = "\tTabbed"
+duration = "30m"
+"#;
+
+fn events_of(text: &str) -> (Calendar, usize) {
+    let calendar = Calendar::from_str(text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let events = calendar
+        .components
+        .iter()
+        .filter(|c| matches!(c, CalendarComponent::Event(_)))
+        .count();
+    (calendar, events)
+}
+
+fn summaries(calendar: &Calendar) -> Vec<String> {
+    calendar
+        .components
+        .iter()
+        .filter_map(|c| match c {
+            CalendarComponent::Event(e) => e.get_summary().map(str::to_owned),
+            _ => None,
+        })
+        .collect()
+}
+
+fn descriptions(calendar: &Calendar) -> String {
+    calendar
+        .components
+        .iter()
+        .filter_map(|c| match c {
+            CalendarComponent::Event(e) => e.get_description().map(str::to_owned),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn issue_10_ics_escapes_text_so_a_title_cannot_forge_an_event() {
+    let show = show(HOSTILE);
+    let plan = Timetable::new(&show, None);
+    let text = render(&plan, &[], Format::Ics).unwrap();
+    let begins = text
+        .lines()
+        .filter(|l| l.trim_end() == "BEGIN:VEVENT")
+        .count();
+    assert_eq!(begins, 3, "one event per segment:\n{text}");
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}'),
+        "{text:?}"
+    );
+    // Every line ends CRLF: no bare CR or LF from the data.
+    assert!(!text.replace("\r\n", "").contains(['\r', '\n']), "{text:?}");
+    let (calendar, events) = events_of(&text);
+    assert_eq!(events, 3);
+    assert_eq!(calendar.get_name(), Some("Hostile\nBEGIN:VEVENT"));
+    assert_eq!(
+        summaries(&calendar),
+        [
+            "Opening\nEND:VEVENT\nBEGIN:VEVENT\nSUMMARY:Forged — =cmd|' /C calc'!A0",
+            "+1 Keynote]52;c;ZWNobyBwd25lZA== — @Chair[2J",
+            "-Q&A; with, commas \\ and a backslash — \tTabbed",
+        ]
+    );
+}
+
+#[test]
+fn issue_10_exports_for_speakers_leave_out_the_moderators_notes() {
+    let show = show(HOSTILE);
+    let plan = Timetable::new(&show, None);
+    for format in [Format::Ics, Format::Json, Format::Csv, Format::Text] {
+        let text = render(&plan, &[], format).unwrap();
+        assert!(!text.contains("MODERATOR ONLY"), "{format:?}:\n{text}");
+    }
+    // The organiser's own copy, with --with-notes.
+    let ics = render_with(&plan, &[], Format::Ics, Notes::Include).unwrap();
+    let (calendar, _) = events_of(&ics);
+    let all = descriptions(&calendar);
+    assert!(
+        all.contains("MODERATOR ONLY: cut her off at ten minutes"),
+        "{all}"
+    );
+    assert!(all.contains("MODERATOR ONLY: the chair is late"), "{all}");
+    let json: serde_json::Value =
+        serde_json::from_str(&render_with(&plan, &[], Format::Json, Notes::Include).unwrap())
+            .unwrap();
+    assert_eq!(
+        json["segments"][1]["notes"],
+        "MODERATOR ONLY: the chair is late"
+    );
+    assert_eq!(json["segments"][2]["notes"], serde_json::Value::Null);
+    let csv = render_with(&plan, &[], Format::Csv, Notes::Include).unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let notes = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "notes")
+        .expect("a notes column");
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(
+        &rows[0][notes],
+        "MODERATOR ONLY: cut her off at ten minutes"
+    );
+    let text = render_with(&plan, &[], Format::Text, Notes::Include).unwrap();
+    assert!(text.contains("MODERATOR ONLY: the chair is late"), "{text}");
+}
+
+#[test]
+fn issue_10_csv_cells_a_spreadsheet_would_run_are_neutralised() {
+    let show = show(HOSTILE);
+    let plan = Timetable::new(&show, None);
+    let text = render(&plan, &[], Format::Csv).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let cells =
+        |name: &str| -> Vec<String> { rows.iter().map(|r| r[col(name)].to_owned()).collect() };
+    assert_eq!(
+        cells("title"),
+        [
+            "Opening\nEND:VEVENT\nBEGIN:VEVENT\nSUMMARY:Forged",
+            "'+1 Keynote\u{1b}]52;c;ZWNobyBwd25lZA==\u{7}",
+            "'-Q&A; with, commas \\ and a backslash",
+        ]
+    );
+    assert_eq!(
+        cells("speaker"),
+        ["'=cmd|' /C calc'!A0", "'@Chair\u{1b}[2J", "'\tTabbed"]
+    );
+    // Numbers and times stay what they are, a negative number included (a gap of 5 minutes).
+    assert_eq!(cells("anchor_late"), ["", "-300", ""]);
+    assert_eq!(cells("duration"), ["10:00", "20:00", "30:00"]);
+}
+
+#[test]
+fn issue_10_plan_text_prints_no_control_characters() {
+    let show = show(HOSTILE);
+    let plan = Timetable::new(&show, None);
+    let text = render(&plan, &[], Format::Text).unwrap();
+    let controls: Vec<char> = text
+        .chars()
+        .filter(|c| c.is_control() && *c != '\n')
+        .collect();
+    assert!(controls.is_empty(), "{controls:?} in\n{text}");
+    assert!(text.contains("Keynote]52;c;"), "{text}");
+}
+
+/// Issue 10: the report's CSV (`podium report --format csv`) defuses the same text cells, with the
+/// same helper; its signed numbers (an overrun of -95 s) stay numbers.
+#[test]
+fn issue_10_report_csv_neutralises_text_cells_too() {
+    use podium::journal::{self, Header, Journal};
+    use podium::report::Report;
+    let show = show(HOSTILE);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hostile.jsonl");
+    let header = Header::new(
+        &show,
+        "hash".into(),
+        1.0,
+        false,
+        "a-moderator-token-long-enough-to-pass",
+        1_700_000_000_000.0,
+    );
+    Journal::create(&path, &header).unwrap();
+    let report = Report::from_journal(&journal::read(&path).unwrap());
+    let text = report.csv().unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let cells =
+        |name: &str| -> Vec<String> { rows.iter().map(|r| r[col(name)].to_owned()).collect() };
+    assert_eq!(
+        cells("title"),
+        [
+            "Opening\nEND:VEVENT\nBEGIN:VEVENT\nSUMMARY:Forged",
+            "'+1 Keynote\u{1b}]52;c;ZWNobyBwd25lZA==\u{7}",
+            "'-Q&A; with, commas \\ and a backslash",
+        ]
+    );
+    assert_eq!(
+        cells("speaker"),
+        ["'=cmd|' /C calc'!A0", "'@Chair\u{1b}[2J", "'\tTabbed"]
+    );
+    let cmp = podium::report::Comparison(std::slice::from_ref(&report))
+        .csv()
+        .unwrap();
+    assert!(cmp.contains("\n2,'+1 Keynote"), "{cmp}");
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 use chrono::{DateTime, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
-pub use export::{ExportError, Format, render};
+pub use export::{ExportError, Format, Notes, csv_text, render, render_with};
 pub(crate) use load::parse_time_of_day;
 pub use load::{LoadError, load_file, load_str, parse_start, parse_zone};
 pub use plan::{Anchor, PlanRow, Timetable};

@@ -11,6 +11,7 @@ use chrono_tz::Tz;
 
 use super::{Show, format_hms};
 
+use crate::term::printable;
 /// One planned segment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanRow {
@@ -163,7 +164,13 @@ impl<'a> Timetable<'a> {
         let mut all = vec![self.show.timezone];
         all.extend(zones.iter().copied().filter(|z| *z != self.show.timezone));
         let mut out = String::new();
-        let _ = writeln!(out, "{}", self.show.title);
+        self.render_text(zones, false)
+    }
+
+    /// The text table, with each segment's notes under it if `notes` (the organiser's copy). The
+    /// show's own text goes through [`printable`]: it is bound for a terminal.
+    pub fn render_text(&self, zones: &[Tz], notes: bool) -> String {
+        let _ = writeln!(out, "{}", printable(&self.show.title));
         match self.start {
             Some(start) => {
                 for tz in &all {
@@ -197,9 +204,9 @@ impl<'a> Timetable<'a> {
         let _ = writeln!(out, "{header}");
         for row in &self.rows {
             let seg = &self.show.segments[row.index];
-            let mut name = seg.title.clone();
+            let mut name = printable(&seg.title).into_owned();
             if let Some(sp) = &seg.speaker {
-                name = format!("{name} — {sp}");
+                name = format!("{name} — {}", printable(sp));
             }
             let flex = match seg.flex() {
                 Duration::ZERO => String::new(),
@@ -264,6 +271,9 @@ impl<'a> Timetable<'a> {
         let _ = writeln!(out);
         let _ = write!(out, "  total {}", format_hms(self.show.total()));
         let flex = self.show.total() - self.show.shortest();
+            for line in seg.notes.iter().filter(|_| notes).flat_map(|n| n.lines()) {
+                let _ = writeln!(out, "{:>5}{}", "", printable(line).trim_end());
+            }
         if !flex.is_zero() {
             let _ = write!(out, " (at least {})", format_hms(self.show.shortest()));
         }

@@ -9,9 +9,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::engine::{Command, Engine, ShowTime};
+use crate::engine::{Command, Engine, Phase, ShowTime};
 use crate::journal::{Line, Recorded, wall};
-use crate::show::{Kind, format_hms};
+use crate::show::{Kind, OnEnd, Show, format_hms};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -31,10 +31,27 @@ pub struct Row {
     pub planned_start: DateTime<Utc>,
     pub actual_start: Option<DateTime<Utc>>,
     pub planned_ms: i64,
+    /// How long the segment actually ran: the sum of its running spans (it may have been
+    /// revisited), without pauses or other segments' time. `None` if it never started.
     pub actual_ms: Option<i64>,
     pub overrun_ms: Option<i64>,
     pub pauses: u32,
+    /// How long it was held (paused, or waiting to be started after a move) once the show began.
+    pub paused_ms: i64,
     pub messages: u32,
+}
+
+/// A run that stopped without a clean end (a crash, `kill -9`, a power cut).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Interruption {
+    /// The last moment the journal recorded.
+    pub at: DateTime<Utc>,
+    /// The segment that was current then (0-based).
+    pub index: usize,
+    /// Whether it was running, or else held (paused, stopped at zero, waiting).
+    pub running: bool,
+    /// Its phase then, as the pages name it.
+    pub phase: String,
 }
 
 /// The report of one run.
@@ -51,7 +68,10 @@ pub struct Report {
     hash: String,
     pub rows: Vec<Row>,
     pub planned_end: DateTime<Utc>,
+    /// When the show ended; `None` if it never started or was interrupted.
     pub actual_end: Option<DateTime<Utc>>,
+    /// Set when the run stopped without a clean end.
+    pub interrupted: Option<Interruption>,
     /// Actual end minus planned end (positive = late).
     pub end_offset_ms: Option<i64>,
     /// The largest overruns, largest first (segment index, milliseconds).
@@ -67,7 +87,13 @@ impl Report {
         let mut engine = Engine::new(&show).with_target(header.target());
         let n = show.segments.len();
         let (mut pauses, mut messages) = (vec![0u32; n], vec![0u32; n]);
+        let mut spans = Spans::new(n);
+        let mut cursor: Option<ShowTime> = None;
         for (at, cmd) in recorded.commands() {
+            if let Some(from) = cursor {
+                spans.advance(&mut engine, &show, from, at);
+            }
+            cursor = Some(cursor.map_or(at, |c| c.max(at)));
             let index = engine.index();
             let running = engine.snapshot(at).phase.is_running();
             let applied = engine.apply(cmd.clone(), at).is_ok();
@@ -75,6 +101,9 @@ impl Report {
                 Command::Pause => pauses[index] += u32::from(applied),
                 Command::Toggle if running => pauses[index] += u32::from(applied),
                 Command::Message(text) if !text.is_empty() => messages[index] += u32::from(applied),
+                Command::Reset if applied => {
+                    (pauses, messages, spans) = (vec![0; n], vec![0; n], Spans::new(n));
+                }
                 _ => {}
             }
         }
@@ -89,6 +118,9 @@ impl Report {
             })
             .max()
             .map(ShowTime);
+        if let (Some(from), Some(to)) = (cursor, last_at) {
+            spans.advance(&mut engine, &show, from, to);
+        }
         let started = engine.records().iter().filter_map(|r| r.started).min();
         // Live runs use the real clock; rehearsals at another speed map show time onto the plan.
         let real_start =
@@ -116,8 +148,7 @@ impl Report {
                 let planned_ms = seg.duration.as_millis() as i64;
                 let planned_start = planned_anchor + chrono::Duration::milliseconds(offset);
                 offset += planned_ms;
-                let end = rec.ended.or(rec.started.and(last_at));
-                let actual_ms = rec.started.zip(end).map(|(s, e)| e.0 - s.0);
+                let actual_ms = rec.started.map(|_| spans.running_ms[index]);
                 Row {
                     index,
                     title: seg.title.clone(),
@@ -129,17 +160,38 @@ impl Report {
                     actual_ms,
                     overrun_ms: actual_ms.map(|a| a - planned_ms),
                     pauses: pauses[index],
+                    paused_ms: spans.held_ms[index],
                     messages: messages[index],
                 }
             })
             .collect();
         let planned_end = planned_anchor + chrono::Duration::milliseconds(offset);
-        let actual_end = engine
-            .records()
-            .iter()
-            .filter_map(|r| r.ended.or(r.started.and(last_at)))
-            .max()
-            .and_then(at_time);
+        let last = last_at.map(|at| engine.snapshot(at));
+        let interrupted = match (&last, last_at) {
+            (Some(snap), Some(at))
+                if !recorded.finished()
+                    && snap.show_started.is_some()
+                    && snap.phase != Phase::Finished =>
+            {
+                at_time(at).map(|at| Interruption {
+                    at,
+                    index: snap.index,
+                    running: snap.phase.is_running(),
+                    phase: snap.phase.as_str().to_owned(),
+                })
+            }
+            _ => None,
+        };
+        let actual_end = if interrupted.is_some() {
+            None
+        } else {
+            engine
+                .records()
+                .iter()
+                .filter_map(|r| r.ended.or(r.started.and(last_at)))
+                .max()
+                .and_then(at_time)
+        };
         let mut largest: Vec<(usize, i64)> = rows
             .iter()
             .filter_map(|r| r.overrun_ms.filter(|o| *o > 0).map(|o| (r.index, o)))
@@ -164,6 +216,7 @@ impl Report {
             rows,
             planned_end,
             actual_end,
+            interrupted,
             largest_overruns: largest,
             qa_absorbed_ms,
         }
@@ -184,11 +237,12 @@ impl Report {
     /// Markdown, readable in a terminal.
     pub fn markdown(&self) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "# {} — {}\n", self.title, self.label());
+        let _ = writeln!(out, "# {} — {}\n", md_text(&self.title), self.label());
         let _ = writeln!(
             out,
-            "Journal: `{}`; times in {}.\n",
-            self.journal, self.timezone
+            "Journal: {}; times in {}.\n",
+            md_text(&self.journal),
+            self.timezone
         );
         let _ = writeln!(
             out,
@@ -204,18 +258,34 @@ impl Report {
                 out,
                 "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 r.index + 1,
-                name.replace('|', "/"),
+                md_text(&name),
                 self.clock(r.planned_start),
                 r.actual_start.map_or("–".into(), |t| self.clock(t)),
                 len(r.planned_ms),
                 r.actual_ms.map_or("–".into(), len),
                 r.overrun_ms.map_or("–".into(), signed),
-                r.pauses,
+                pauses_cell(r),
                 r.messages
             );
         }
         let _ = writeln!(out);
         match (self.actual_end, self.end_offset_ms) {
+            _ if self.interrupted.is_some() => {
+                let i = self.interrupted.as_ref().expect("checked");
+                let state = if i.running {
+                    "running".to_owned()
+                } else {
+                    i.phase.clone()
+                };
+                let _ = writeln!(
+                    out,
+                    "Planned end {}; interrupted at {} (segment {} {state}): the run stopped \
+                     without a clean end, and this is the last moment its journal recorded.",
+                    self.clock(self.planned_end),
+                    self.clock(i.at),
+                    i.index + 1,
+                );
+            }
             (Some(end), Some(off)) => {
                 let _ = writeln!(
                     out,
@@ -237,7 +307,14 @@ impl Report {
             let list: Vec<String> = self
                 .largest_overruns
                 .iter()
-                .map(|(i, o)| format!("{}. {} {}", i + 1, self.rows[*i].title, signed(*o)))
+                .map(|(i, o)| {
+                    format!(
+                        "{}. {} {}",
+                        i + 1,
+                        md_text(&self.rows[*i].title),
+                        signed(*o)
+                    )
+                })
                 .collect();
             let _ = writeln!(out, "Largest overruns: {}.", list.join("; "));
         }
@@ -321,9 +398,20 @@ impl Comparison<'_> {
     pub fn markdown(&self) -> String {
         let runs = self.0;
         let mut out = String::new();
-        let _ = writeln!(out, "# {} — {} runs compared\n", runs[0].title, runs.len());
+        let _ = writeln!(
+            out,
+            "# {} — {} runs compared\n",
+            md_text(&runs[0].title),
+            runs.len()
+        );
         for (i, r) in runs.iter().enumerate() {
-            let _ = writeln!(out, "- run {}: {} (`{}`)", i + 1, r.label(), r.journal);
+            let _ = writeln!(
+                out,
+                "- run {}: {} ({})",
+                i + 1,
+                r.label(),
+                md_text(&r.journal)
+            );
         }
         let _ = writeln!(out);
         let mut head = "| # | segment | planned |".to_owned();
@@ -337,7 +425,7 @@ impl Comparison<'_> {
             let mut line = format!(
                 "| {} | {} | {} |",
                 i + 1,
-                row.title.replace('|', "/"),
+                md_text(&row.title),
                 len(row.planned_ms)
             );
             for r in runs {
@@ -390,6 +478,93 @@ impl Comparison<'_> {
 
     pub fn json(&self) -> String {
         serde_json::to_string_pretty(self.0).expect("reports serialize")
+    }
+}
+
+/// `text` as inert Markdown inline text, safe in a table cell or a heading: line breaks and other
+/// control characters become spaces (no new line, heading or row), `|` and `\\` are escaped (no
+/// new cell), `<` and `>` become entities (no HTML, no autolink), an `&` that could start an
+/// entity is escaped, and `[`, `]` are escaped so no link or image can form. Other punctuation
+/// is left alone so the report stays readable in a terminal.
+fn md_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            c if c.is_control() => {
+                if !out.ends_with(' ') {
+                    out.push(' ');
+                }
+            }
+            '|' | '\\' | '[' | ']' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => {
+                let rest: String = chars.clone().take(33).collect();
+                let name = rest
+                    .trim_start_matches('#')
+                    .trim_start_matches(|c: char| c.is_ascii_alphanumeric());
+                if name.starts_with(';') && rest.len() > name.len() {
+                    out.push_str("&amp;");
+                } else {
+                    out.push('&');
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Each segment's running and held time, credited span by span as the journal is replayed.
+struct Spans {
+    running_ms: Vec<i64>,
+    held_ms: Vec<i64>,
+}
+
+impl Spans {
+    fn new(n: usize) -> Spans {
+        Spans {
+            running_ms: vec![0; n],
+            held_ms: vec![0; n],
+        }
+    }
+
+    /// Credits show time `from..to` to whatever the engine was doing, carrying out hand-overs
+    /// and stops at their own deadlines (as the live controller's ticks did).
+    fn advance(&mut self, engine: &mut Engine, show: &Show, from: ShowTime, to: ShowTime) {
+        let mut at = from;
+        while at < to {
+            engine.tick(at);
+            let snap = engine.snapshot(at);
+            let ends_itself = show
+                .segments
+                .get(snap.index)
+                .is_some_and(|s| s.on_end != OnEnd::Overtime);
+            let until = match snap.deadline {
+                Some(d) if snap.phase.is_running() && ends_itself && d > at && d < to => d,
+                _ => to,
+            };
+            let span = until.0 - at.0;
+            if snap.phase.is_running() {
+                self.running_ms[snap.index] += span;
+            } else if snap.phase == Phase::Paused && snap.show_started.is_some() {
+                self.held_ms[snap.index] += span;
+            }
+            at = until;
+        }
+    }
+}
+
+/// The number of pauses, and how long the segment was held when it was.
+fn pauses_cell(r: &Row) -> String {
+    if r.paused_ms > 0 {
+        format!("{} ({})", r.pauses, len(r.paused_ms))
+    } else {
+        r.pauses.to_string()
     }
 }
 

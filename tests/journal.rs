@@ -333,8 +333,8 @@ fn scripted_named(dir: &Path, name: &str, script: &[(i64, Command)], ended: bool
 const M: i64 = 60_000;
 
 /// Seed 002 (8 / 20 / 15 / 15 / Q&A 30 / 8), run with known timings:
-/// intro 9' (+1), ILO 22' with a 2' pause and a message (+2), BWI 15' (±0), MFA 16' (+1),
-/// Q&A 26' (absorbs 4'), closing 8' (±0). Ends exactly on time (96').
+/// intro 9' (+1), ILO 22' of which 2' paused and with a message (ran 20', ±0), BWI 15' (±0),
+/// MFA 16' (+1), Q&A 26' (absorbs 4'), closing 8' (±0). Ends exactly on time (96').
 fn live_script() -> Vec<(i64, Command)> {
     vec![
         (0, Command::Start),
@@ -360,14 +360,15 @@ fn report_figures_match_a_scripted_run() {
         .iter()
         .map(|r| r.actual_ms.unwrap() / M)
         .collect();
-    assert_eq!(actual, [9, 22, 15, 16, 26, 8]);
+    assert_eq!(actual, [9, 20, 15, 16, 26, 8]);
     let overrun: Vec<i64> = report
         .rows
         .iter()
         .map(|r| r.overrun_ms.unwrap() / M)
         .collect();
-    assert_eq!(overrun, [1, 2, 0, 1, -4, 0]);
+    assert_eq!(overrun, [1, 0, 0, 1, -4, 0]);
     assert_eq!(report.rows[1].pauses, 1);
+    assert_eq!(report.rows[1].paused_ms, 2 * M);
     assert_eq!(report.rows[1].messages, 1);
     assert_eq!(
         report
@@ -379,7 +380,7 @@ fn report_figures_match_a_scripted_run() {
     );
     assert_eq!(report.end_offset_ms, Some(0));
     assert_eq!(report.qa_absorbed_ms, Some(4 * M));
-    assert_eq!(report.largest_overruns, vec![(1, 2 * M), (0, M), (3, M)]);
+    assert_eq!(report.largest_overruns, vec![(0, M), (3, M)]);
     // Actual starts are show time from the real start: segment 3 starts 31' in.
     let start = report.rows[0].actual_start.unwrap();
     assert_eq!(
@@ -391,7 +392,10 @@ fn report_figures_match_a_scripted_run() {
         md.contains("| 2 | ILO standards — Katerine Landuyt"),
         "{md}"
     );
-    assert!(md.contains("| 20:00 | 22:00 | +2:00 | 1 | 1 |"), "{md}");
+    assert!(
+        md.contains("| 20:00 | 20:00 | ±0:00 | 1 (2:00) | 1 |"),
+        "{md}"
+    );
     assert!(md.contains("The Q&A absorbed 4:00."), "{md}");
     assert!(md.contains("(±0:00)"), "{md}");
     let csv = report.csv().unwrap();
@@ -400,7 +404,7 @@ fn report_figures_match_a_scripted_run() {
         csv.lines()
             .nth(2)
             .unwrap()
-            .ends_with(",1200.0,1320.0,120.0,1,1"),
+            .ends_with(",1200.0,1200.0,0.0,1,1"),
         "{csv}"
     );
     let json: Value = serde_json::from_str(&report.json()).unwrap();
@@ -414,7 +418,7 @@ fn a_fast_rehearsal_reports_show_time() {
     let path = scripted(dir.path(), "rehearsal.jsonl", &live_script(), 9.6, true);
     let report = Report::from_journal(&journal::read(&path).unwrap());
     assert!(report.rehearsal);
-    assert_eq!(report.rows[1].actual_ms, Some(22 * M));
+    assert_eq!(report.rows[1].actual_ms, Some(20 * M));
     let start = report.rows[0].actual_start.unwrap();
     assert_eq!((report.actual_end.unwrap() - start).num_minutes(), 96);
     assert!(report.markdown().contains("rehearsal ×9.6"));
@@ -446,7 +450,7 @@ fn two_runs_are_compared_segment_by_segment() {
         "{md}"
     );
     assert!(
-        md.contains("| 2 | ILO standards | 20:00 | 30:00 (+10:00) | 22:00 (+2:00) |"),
+        md.contains("| 2 | ILO standards | 20:00 | 30:00 (+10:00) | 20:00 (±0:00) |"),
         "{md}"
     );
     assert!(
@@ -489,7 +493,10 @@ fn the_report_command_prints_every_format() {
         String::from_utf8(out.stdout).unwrap()
     };
     let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
-    assert!(run(&["report", a]).contains("Largest overruns: 2. ILO standards +2:00"));
+    assert!(
+        run(&["report", a])
+            .contains("Largest overruns: 1. Introduction +1:00; 4. An NGO perspective")
+    );
     assert!(run(&["report", a, "--format", "csv"]).starts_with("index,title,speaker,kind"));
     let json: Value = serde_json::from_str(&run(&["report", a, "--format", "json"])).unwrap();
     assert_eq!(json["rows"].as_array().unwrap().len(), 6);
@@ -720,4 +727,149 @@ async fn a_plain_resume_picks_the_run_that_ran_not_a_newer_empty_journal() {
     assert_eq!(resumed["ends_at_ms"], ran["ends_at_ms"]);
     post(&base, r#"{"cmd":"message","text":"same token"}"#).await;
     assert_eq!(std::fs::read(&stray).unwrap(), stray_before, "left alone");
+}
+
+/// Issue 10: start, `n`, `p`, `n` — a revisited segment's actual time is the sum of the time it
+/// ran, not its first start to its last end; pauses and other segments' time are left out, and
+/// the actuals add up to at most the show's length. A run with no clean end says it was
+/// interrupted instead of reporting an "actual end".
+#[test]
+fn revisited_segments_count_only_the_time_they_ran() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = scripted(
+        dir.path(),
+        "revisit.jsonl",
+        &[
+            (0, Command::Start),
+            (9 * M, Command::Next),
+            (12 * M, Command::Previous),
+            (14 * M, Command::Next),
+            (20 * M, Command::Pause),
+            (22 * M, Command::Resume),
+            (34 * M, Command::Next),
+            (40 * M, Command::Message("still going".into())),
+        ],
+        1.0,
+        false,
+    );
+    let report = Report::from_journal(&journal::read(&path).unwrap());
+    let actual: Vec<Option<i64>> = report.rows.iter().map(|r| r.actual_ms).collect();
+    // Intro 0–9 and 12–14; ILO 9–12 and 14–34 less the 2' pause; BWI 34–40, still running.
+    assert_eq!(
+        actual,
+        [Some(11 * M), Some(21 * M), Some(6 * M), None, None, None]
+    );
+    assert_eq!(report.rows[1].paused_ms, 2 * M);
+    assert_eq!(report.rows[1].overrun_ms, Some(M));
+    assert!(actual.iter().flatten().sum::<i64>() <= 40 * M);
+    assert_eq!(report.actual_end, None);
+    assert_eq!(report.end_offset_ms, None);
+    let start = report.rows[0].actual_start.unwrap();
+    let interrupted = report.interrupted.as_ref().expect("interrupted");
+    assert_eq!((interrupted.at - start).num_minutes(), 40);
+    assert_eq!(interrupted.index, 2);
+    assert!(interrupted.running);
+    let md = report.markdown();
+    let at = interrupted
+        .at
+        .with_timezone(&report.timezone.parse::<chrono_tz::Tz>().unwrap())
+        .format("%H:%M:%S")
+        .to_string();
+    assert!(
+        md.contains(&format!("interrupted at {at} (segment 3 running)")),
+        "{md}"
+    );
+    assert!(!md.contains("actual end"), "{md}");
+    assert!(md.contains("| 21:00 | +1:00 | 1 (2:00) |"), "{md}");
+}
+
+/// Hand-overs at a deadline (`on_end = "next"`) and a stop at zero end a segment's running time
+/// where the engine ended it, not at the next command.
+#[test]
+fn end_actions_end_the_running_time_at_the_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    let show = show::load_file(Path::new("tests/sessions/ends.toml")).unwrap();
+    let path = dir.path().join("ends.jsonl");
+    let zero = 1_700_000_000_000.0;
+    let header = Header::new(&show, "h".into(), 1.0, false, TOKEN, zero);
+    let mut journal = Journal::create(&path, &header).unwrap();
+    let mut engine = podium::engine::Engine::new(&show);
+    for (at, cmd) in [
+        (0, Command::Start),
+        (5 * M, Command::Next),
+        (6 * M, Command::Start),
+        (7 * M, Command::Next),
+    ] {
+        let events = engine.apply(cmd.clone(), ShowTime(at)).unwrap();
+        let wall = journal::wall((zero + at as f64) as i64);
+        let mut lines = vec![Line::command(ShowTime(at), wall, &cmd)];
+        lines.extend(events.iter().map(|e| Line::event(ShowTime(at), wall, e)));
+        journal.write(&lines).unwrap();
+    }
+    journal
+        .write(&[Line::End {
+            at_ms: 7 * M,
+            wall: journal::wall(zero as i64 + 7 * M),
+        }])
+        .unwrap();
+    let report = Report::from_journal(&journal::read(&path).unwrap());
+    let actual: Vec<Option<i64>> = report.rows.iter().map(|r| r.actual_ms).collect();
+    // Opening 0–1 (hands over), talk 1–2 (stops at zero, waits until 5'), Q&A waits, runs 6–7.
+    assert_eq!(actual, [Some(M), Some(M), Some(M)]);
+    assert_eq!(report.rows[2].paused_ms, M);
+    assert!(report.interrupted.is_none());
+}
+
+/// Issue 10: titles, speakers and the show's title reach the Markdown report as text, never as
+/// markup: a newline cannot start a heading or a row, a `|` cannot add a cell, HTML and
+/// Markdown links and images are inert.
+#[test]
+fn the_markdown_report_escapes_hostile_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let hostile = "Evil\n# Heading <img src=x onerror=alert(1)> [click](javascript:alert(1)) \
+                   ![i](http://x/p.png) a|b &lt; back\\";
+    let mut show = show::load_file(Path::new(SHORT)).unwrap();
+    show.title = hostile.to_owned();
+    show.segments[0].title = hostile.to_owned();
+    show.segments[1].speaker = Some(format!("Mallory\r\n| 9 | forged |{hostile}"));
+    let zero = 1_700_000_000_000.0;
+    let header = Header::new(&show, "h".into(), 1.0, false, TOKEN, zero);
+    let path = dir.path().join("hostile<b>|\n.jsonl");
+    let mut journal = Journal::create(&path, &header).unwrap();
+    let mut engine = podium::engine::Engine::new(&show);
+    for (at, cmd) in [(0, Command::Start), (2 * M, Command::Next)] {
+        let events = engine.apply(cmd.clone(), ShowTime(at)).unwrap();
+        let wall = journal::wall((zero + at as f64) as i64);
+        let mut lines = vec![Line::command(ShowTime(at), wall, &cmd)];
+        lines.extend(events.iter().map(|e| Line::event(ShowTime(at), wall, e)));
+        journal.write(&lines).unwrap();
+    }
+    let report = Report::from_journal(&journal::read(&path).unwrap());
+    let other = report.clone();
+    for md in [
+        report.markdown(),
+        Comparison::check(&[report, other]).unwrap().markdown(),
+    ] {
+        for bad in [
+            "<img",
+            "<b>",
+            "[click](",
+            "[i](",
+            "\n# Heading",
+            "\n| 9 | forged",
+        ] {
+            assert!(!md.contains(bad), "{bad:?} in\n{md}");
+        }
+        assert!(md.contains("&amp;lt;") && md.contains("&lt;img"), "{md}");
+        assert!(md.contains(r"\[click\]") && md.contains(r"a\|b"), "{md}");
+        assert!(!md.contains('\r'), "{md}");
+        // Every table line keeps its own number of cells.
+        let widths: Vec<usize> = md
+            .lines()
+            .filter(|l| l.starts_with('|'))
+            .map(|l| l.replace(r"\\", "").replace(r"\|", "").matches('|').count())
+            .collect();
+        assert!(widths.len() >= 4, "{md}");
+        assert!(widths.iter().all(|w| *w == widths[0]), "{widths:?}\n{md}");
+    }
 }

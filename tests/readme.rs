@@ -50,6 +50,32 @@ fn the_first_block_is_run_then_test() {
     assert_eq!(block[1], "cargo test");
 }
 
+/// Issue 10: the examples call `podium …` and nothing said where that comes from.
+#[test]
+fn the_readme_says_how_to_get_podium_before_calling_it() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md readable");
+    let mut in_code = false;
+    let mut first_call = None;
+    let mut offset = 0;
+    for line in readme.split_inclusive('\n') {
+        if line.trim_start().starts_with("```") {
+            in_code = !in_code;
+        } else if in_code && line.trim_start().starts_with("podium ") {
+            first_call = Some(offset);
+            break;
+        }
+        offset += line.len();
+    }
+    let first_call = first_call.expect("the README shows `podium …` commands");
+    let told = ["cargo install --path .", "target/release/podium"]
+        .iter()
+        .all(|how| readme[..first_call].contains(how));
+    assert!(
+        told,
+        "before its first `podium …` example the README says how to get `podium`"
+    );
+}
+
 /// Kills what is left of the command (its process group) however the test ends.
 struct Group(Child);
 

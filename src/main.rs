@@ -1,7 +1,7 @@
 //! The `podium` binary: parses the command line, sets up logging, calls into the library and maps
 //! errors to exit codes (2: a session file or argument is wrong; 1: anything else).
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -19,6 +19,12 @@ use tokio_util::sync::CancellationToken;
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 struct Usage(String);
+
+/// Standard output was closed by its reader (`podium plan … | head -1`): the reader has what it
+/// wanted, so the command ends quietly with status 0.
+#[derive(Debug, thiserror::Error)]
+#[error("standard output was closed")]
+struct StdoutClosed;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -48,6 +54,7 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<StdoutClosed>().is_some() => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("podium: {e:#}");
             let journal_input = e
@@ -75,17 +82,28 @@ fn main() -> ExitCode {
     }
 }
 
+/// Writes `text` to standard output; a reader that has gone (a closed pipe) ends the command
+/// quietly ([`StdoutClosed`]) instead of a panic.
+fn emit(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(StdoutClosed.into()),
+        Err(e) => Err(anyhow::Error::new(e).context("cannot write to standard output")),
+    }
+}
+
 fn check(files: &[std::path::PathBuf]) -> anyhow::Result<()> {
     let mut broken = 0;
     for file in files {
         match show::load_file(file) {
             Ok(show) => {
-                println!(
-                    "ok  {}: {} segments, {}",
+                emit(&format!(
+                    "ok  {}: {} segments, {}\n",
                     file.display(),
                     show.segments.len(),
                     show::format_hms(show.total())
-                );
+                ))?;
                 for warning in Timetable::new(&show, None).warnings() {
                     eprintln!("{}: warning: {warning}", file.display());
                 }
@@ -129,20 +147,16 @@ fn plan(
         PlanFormat::Csv => show::Format::Csv,
         PlanFormat::Ics => show::Format::Ics,
     };
-    print!(
-        "{}",
-        show::render_with(
-            &Timetable::new(&show, start),
-            &zones,
-            format,
-            if with_notes {
-                show::Notes::Include
-            } else {
-                show::Notes::Omit
-            }
-        )?
-    );
-    Ok(())
+    emit(&show::render_with(
+        &Timetable::new(&show, start),
+        &zones,
+        format,
+        if with_notes {
+            show::Notes::Include
+        } else {
+            show::Notes::Omit
+        },
+    )?)
 }
 
 fn import(args: ImportArgs) -> anyhow::Result<()> {
@@ -176,7 +190,7 @@ fn import(args: ImportArgs) -> anyhow::Result<()> {
                 out.display()
             );
         }
-        None => print!("{}", session.text),
+        None => emit(&session.text)?,
     }
     Ok(())
 }
@@ -200,8 +214,7 @@ fn report(journals: &[std::path::PathBuf], format: Format) -> anyhow::Result<()>
             Format::Json => cmp.json() + "\n",
         }
     };
-    print!("{text}");
-    Ok(())
+    emit(&text)
 }
 
 fn follow(url: &str, name: Option<&str>) -> anyhow::Result<()> {

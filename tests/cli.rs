@@ -270,3 +270,28 @@ fn plan_writes_ics_json_and_csv_and_refuses_ics_without_a_start() {
     assert_eq!(no_start.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&no_start.stderr).contains("needs a start time"));
 }
+
+/// Issue 10: `podium plan … | head -1` panicked (exit 101) once the reader had gone. The pipe's
+/// reading end is closed before podium starts, so every write meets a closed pipe.
+#[test]
+fn a_closed_stdout_ends_plan_check_and_import_quietly() {
+    let commands: [&[&str]; 4] = [
+        &["plan", "sessions/002_iml_session_four.toml"],
+        &["plan", "sessions/002_iml_session_four.toml", "--format", "csv"],
+        &["check", "sessions/002_iml_session_four.toml"],
+        &["import", "tests/agendas/002_iml_session_four.txt"],
+    ];
+    for args in commands {
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        let out = Command::new(env!("CARGO_BIN_EXE_podium"))
+            .args(args)
+            .stdout(writer)
+            .output()
+            .expect("podium runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?} ends quietly: {stderr}");
+    }
+}

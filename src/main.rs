@@ -56,7 +56,8 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.downcast_ref::<StdoutClosed>().is_some() => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("podium: {e:#}");
+            // A closed stderr leaves only the exit status to tell; never a panic.
+            let _ = writeln!(std::io::stderr(), "podium: {}", chain(&e));
             let journal_input = e
                 .downcast_ref::<JournalError>()
                 .is_some_and(JournalError::is_input);
@@ -80,6 +81,24 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// The error and its causes, each said once. Many errors already end with their cause's text
+/// (`#[error("{context}: {source}")]` with `#[source]`, or io errors wrapped with their message),
+/// so a cause whose text is already there is not repeated.
+fn chain(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let said = cause.to_string();
+        if said.is_empty() || text.contains(&said) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&said);
+    }
+    text
 }
 
 /// Writes `text` to standard output; a reader that has gone (a closed pipe) ends the command

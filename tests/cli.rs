@@ -295,3 +295,25 @@ fn a_closed_stdout_ends_plan_check_and_import_quietly() {
         assert!(stderr.is_empty(), "{args:?} ends quietly: {stderr}");
     }
 }
+
+/// Issue 10: "Address already in use (os error 98): Address already in use (os error 98)".
+#[test]
+fn a_taken_port_is_reported_once() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("run.jsonl");
+    let out = podium(&[
+        "run",
+        "tests/sessions/short.toml",
+        "--bind",
+        &addr,
+        "--no-notify",
+        "--journal",
+        journal.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("cannot listen on {addr}")), "{stderr}");
+    assert_eq!(stderr.matches("os error").count(), 1, "{stderr}");
+}

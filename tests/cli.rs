@@ -317,3 +317,18 @@ fn a_taken_port_is_reported_once() {
     assert!(stderr.contains(&format!("cannot listen on {addr}")), "{stderr}");
     assert_eq!(stderr.matches("os error").count(), 1, "{stderr}");
 }
+
+/// Issue 10: `--bind localhost:8080` and `--bind 8080` said "invalid socket address syntax".
+#[tokio::test]
+async fn bind_takes_localhost_and_a_bare_port() {
+    let proc = Process::start(&["run", "tests/sessions/short.toml", "--bind", "localhost:0"]).await;
+    assert!(proc.base.starts_with("http://127.0.0.1:"), "{}", proc.base);
+    let state = reqwest::get(format!("{}/api/state", proc.base))
+        .await
+        .expect("the server answers");
+    assert_eq!(state.status(), 200);
+    let bad = podium(&["run", "tests/sessions/short.toml", "--bind", "localhost:http"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("write ADDRESS:PORT"), "{stderr}");
+}

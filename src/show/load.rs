@@ -61,11 +61,42 @@ struct RawSegment {
 
 /// Reads and validates a session file.
 pub fn load_file(path: &Path) -> Result<Show, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
         path: path.to_owned(),
         source,
     })?;
-    load_str(path, &text)
+    let text = utf8(&bytes).map_err(|bad| LoadError::Invalid {
+        path: path.to_owned(),
+        line: bad.line,
+        col: bad.col,
+        message: bad.to_string(),
+    })?;
+    load_str(path, text)
+}
+
+/// Where a file stops being UTF-8: the first invalid byte, its line and column (1-based; the
+/// column counts characters, as every other position in a message does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the file is not UTF-8 text (byte {byte:#04X} here): save it as UTF-8")]
+pub struct NotUtf8 {
+    pub line: usize,
+    pub col: usize,
+    pub byte: u8,
+}
+
+/// `bytes` as text, or where the first byte that is not UTF-8 is.
+pub fn utf8(bytes: &[u8]) -> Result<&str, NotUtf8> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let good = &bytes[..e.valid_up_to()];
+        // The bytes before the error are valid UTF-8 by definition.
+        let before = std::str::from_utf8(good).unwrap_or_default();
+        let (line, col) = line_col(before, before.len());
+        NotUtf8 {
+            line,
+            col,
+            byte: bytes.get(e.valid_up_to()).copied().unwrap_or_default(),
+        }
+    })
 }
 
 /// Validates session text; `path` is only used in messages and kept in the `Show`.

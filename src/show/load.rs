@@ -38,10 +38,21 @@ struct RawShow {
     start: Option<Spanned<String>>,
     timezone: Option<Spanned<String>>,
     end: Option<Spanned<String>>,
-    warn: Option<Spanned<String>>,
+    warn: Option<Spanned<RawLength>>,
     on_end: Option<Spanned<String>>,
     #[serde(default)]
     segment: Vec<Spanned<RawSegment>>,
+}
+
+/// A length as written. Only text is a length ("8m"); a bare number is taken apart from other
+/// mistakes so that the message can say which text to write instead.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawLength {
+    Text(String),
+    Integer(i64),
+    Float(f64),
+    Other(toml::Value),
 }
 
 #[derive(Deserialize)]
@@ -50,11 +61,11 @@ struct RawSegment {
     title: Spanned<String>,
     speaker: Option<String>,
     kind: Option<Kind>,
-    duration: Option<Spanned<String>>,
-    max: Option<Spanned<String>>,
-    min: Option<Spanned<String>>,
+    duration: Option<Spanned<RawLength>>,
+    max: Option<Spanned<RawLength>>,
+    min: Option<Spanned<RawLength>>,
     at: Option<Spanned<String>>,
-    warn: Option<Spanned<String>>,
+    warn: Option<Spanned<RawLength>>,
     notes: Option<String>,
     on_end: Option<Spanned<String>>,
 }
@@ -111,6 +122,15 @@ pub fn load_str(path: &Path, text: &str) -> Result<Show, LoadError> {
         }
     };
     let raw: RawShow = toml::from_str(text).map_err(|e| {
+        // `[segment]` parses as one table ("duplicate key" when it is repeated, "expected a
+        // sequence" otherwise): say what to write instead.
+        if let Some(at) = single_bracket_segment(text) {
+            return fail(
+                at..at,
+                "[segment] makes a single table: write [[segment]] (two brackets) for each segment"
+                    .into(),
+            );
+        }
         let message = e.message().trim_end().replace('\n', " ");
         fail(e.span().unwrap_or(0..0), message)
     })?;
@@ -353,8 +373,25 @@ pub(crate) fn parse_time_of_day(text: &str) -> Option<NaiveTime> {
 const MAX_LENGTH: Duration = Duration::from_secs(24 * 3600);
 
 /// Parses "8m", "1h 30m", "90s". Zero is refused unless `zero_ok` (a warning of 0 means none).
-fn parse_length(raw: &Spanned<String>, key: &str, zero_ok: bool) -> Result<Duration, String> {
-    let text = raw.get_ref().trim();
+fn parse_length(raw: &Spanned<RawLength>, key: &str, zero_ok: bool) -> Result<Duration, String> {
+    let text = match raw.get_ref() {
+        RawLength::Text(text) => text.trim(),
+        RawLength::Integer(n) => {
+            return Err(format!(
+                "{key} = {n} is a number; write {key} = \"{n}m\" for {n} minutes"
+            ));
+        }
+        RawLength::Float(x) => {
+            return Err(format!(
+                "{key} = {x} is a number; write it as text with a unit, e.g. {key} = \"90s\" or \"1h 30m\""
+            ));
+        }
+        RawLength::Other(value) => {
+            return Err(format!(
+                "{key} = {value} is not a length: write it as text, like {key} = \"8m\", \"1h 30m\" or \"90s\""
+            ));
+        }
+    };
     let d = humantime::parse_duration(text).map_err(|_| {
         format!("{key} = {text:?} is not a length: write it like \"8m\", \"1h 30m\" or \"90s\"")
     })?;
@@ -456,6 +493,28 @@ fn segment_header(text: &str, table: Range<usize>) -> Range<usize> {
         Some(at) => at..at + 2,
         None => table,
     }
+}
+
+/// The offset of the first `[segment]` header (one pair of brackets), if there is one.
+fn single_bracket_segment(text: &str) -> Option<usize> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        let start = offset + (line.len() - trimmed.len());
+        offset += line.len();
+        let Some(inner) = trimmed.strip_prefix('[') else {
+            continue;
+        };
+        if inner.starts_with('[') {
+            continue;
+        }
+        if let Some(rest) = inner.trim_start().strip_prefix("segment")
+            && rest.trim_start().starts_with(']')
+        {
+            return Some(start);
+        }
+    }
+    None
 }
 
 fn line_col(text: &str, offset: usize) -> (usize, usize) {

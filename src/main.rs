@@ -112,6 +112,13 @@ fn emit(text: &str) -> anyhow::Result<()> {
     }
 }
 
+/// Warns on stderr when an accepted zone is a legacy abbreviation such as `EST`.
+fn warn_zone(what: &str, tz: chrono_tz::Tz) {
+    if let Some(why) = show::zone_caution(tz) {
+        let _ = writeln!(std::io::stderr(), "podium: {what}: warning: {why}");
+    }
+}
+
 fn check(files: &[std::path::PathBuf]) -> anyhow::Result<()> {
     let mut broken = 0;
     for file in files {
@@ -160,6 +167,9 @@ fn plan(
         .iter()
         .map(|z| show::parse_zone(z).map_err(|why| Usage(format!("--tz: {why}"))))
         .collect::<Result<Vec<_>, _>>()?;
+    for tz in &zones {
+        warn_zone("--tz", *tz);
+    }
     let format = match format {
         PlanFormat::Text => show::Format::Text,
         PlanFormat::Json => show::Format::Json,
@@ -179,6 +189,9 @@ fn plan(
 }
 
 fn import(args: ImportArgs) -> anyhow::Result<()> {
+    if let Some(Ok(tz)) = args.timezone.as_deref().map(show::parse_zone) {
+        warn_zone("--timezone", tz);
+    }
     let options = podium::import::Options {
         title: args.title,
         timezone: args.timezone,

@@ -277,7 +277,12 @@ fn plan_writes_ics_json_and_csv_and_refuses_ics_without_a_start() {
 fn a_closed_stdout_ends_plan_check_and_import_quietly() {
     let commands: [&[&str]; 4] = [
         &["plan", "sessions/002_iml_session_four.toml"],
-        &["plan", "sessions/002_iml_session_four.toml", "--format", "csv"],
+        &[
+            "plan",
+            "sessions/002_iml_session_four.toml",
+            "--format",
+            "csv",
+        ],
         &["check", "sessions/002_iml_session_four.toml"],
         &["import", "tests/agendas/002_iml_session_four.txt"],
     ];
@@ -314,7 +319,10 @@ fn a_taken_port_is_reported_once() {
     ]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains(&format!("cannot listen on {addr}")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("cannot listen on {addr}")),
+        "{stderr}"
+    );
     assert_eq!(stderr.matches("os error").count(), 1, "{stderr}");
 }
 
@@ -327,8 +335,121 @@ async fn bind_takes_localhost_and_a_bare_port() {
         .await
         .expect("the server answers");
     assert_eq!(state.status(), 200);
-    let bad = podium(&["run", "tests/sessions/short.toml", "--bind", "localhost:http"]);
+    let bad = podium(&[
+        "run",
+        "tests/sessions/short.toml",
+        "--bind",
+        "localhost:http",
+    ]);
     assert_eq!(bad.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&bad.stderr);
     assert!(stderr.contains("write ADDRESS:PORT"), "{stderr}");
+}
+
+/// Issue 10: `--tz EST` was a silent fixed UTC−5, an hour wrong for New York in summer.
+#[test]
+fn a_legacy_zone_abbreviation_is_accepted_with_a_warning() {
+    let out = podium(&[
+        "plan",
+        "sessions/002_iml_session_four.toml",
+        "--start",
+        "2021-06-10T14:00",
+        "--tz",
+        "EST",
+    ]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--tz: warning: time zone \"EST\" is a fixed UTC-05:00 all year"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("\"America/New_York\""), "{stderr}");
+    // 14:00 in Geneva is 07:00 at a fixed UTC−5 (08:00 in New York, which is on summer time).
+    assert!(String::from_utf8_lossy(&out.stdout).contains("07:00–07:08"));
+}
+
+/// Issue 10: "Manila" and "America/NewYork" got no suggestion; `import --timezone` reads zones
+/// the same way.
+#[test]
+fn unknown_zones_suggest_the_nearest_names() {
+    for (args, meant) in [
+        (&["--tz", "Manila"][..], "Asia/Manila"),
+        (&["--tz", "America/NewYork"][..], "America/New_York"),
+        (&["--tz", "PST"][..], "America/Los_Angeles"),
+    ] {
+        let mut all = vec!["plan", "sessions/002_iml_session_four.toml"];
+        all.extend(args);
+        let out = podium(&all);
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!("\"{meant}\"")),
+            "{args:?}: {stderr}"
+        );
+    }
+    let out = podium(&[
+        "import",
+        "tests/agendas/002_iml_session_four.txt",
+        "--timezone",
+        "Manila",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("did you mean \"Asia/Manila\""), "{stderr}");
+    let out = podium(&[
+        "import",
+        "tests/agendas/002_iml_session_four.txt",
+        "--timezone",
+        "EST",
+    ]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--timezone: warning:"), "{stderr}");
+}
+
+/// A session file's `timezone` is read by the same rules: suggestions, and the legacy warning.
+#[test]
+fn a_session_files_zone_gets_the_same_advice() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = |zone: &str| {
+        let text = std::fs::read_to_string("tests/sessions/short.toml")
+            .unwrap()
+            .replace("timezone = \"UTC\"", &format!("timezone = \"{zone}\""));
+        let path = dir.path().join(format!("{}.toml", zone.replace('/', "_")));
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    };
+    let est = session("EST");
+    let out = podium(&["check", &est]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning: time zone \"EST\" is a fixed UTC-05:00 all year"),
+        "{stderr}"
+    );
+    let manila = session("Manila");
+    let out = podium(&["check", &manila]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("did you mean \"Asia/Manila\"?"), "{stderr}");
+}
+
+/// Issue 10: Manila was labelled "PST", which readers take for Pacific time.
+#[test]
+fn an_ambiguous_abbreviation_is_printed_as_an_offset() {
+    let out = podium(&[
+        "plan",
+        "sessions/002_iml_session_four.toml",
+        "--start",
+        "2021-06-10T14:00",
+        "--tz",
+        "Asia/Manila",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("starts Thu 10 Jun 2021 20:00 UTC+08:00 (Asia/Manila)"),
+        "{text}"
+    );
+    assert!(text.contains("14:00 CEST (Europe/Zurich)"), "{text}");
+    assert!(!text.contains("PST"), "{text}");
 }

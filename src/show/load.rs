@@ -11,6 +11,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::zone::parse_zone;
 use super::{DEFAULT_WARN, End, Kind, OnEnd, Segment, Show, format_hms};
 
 /// Why a session file was refused.
@@ -454,21 +455,6 @@ pub fn parse_start(text: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
             "start {text:?} does not exist in {tz} (the clocks skip it): pick a time outside the change"
         )),
     }
-}
-
-/// An IANA zone name. "Europe/Geneva", which the tz database folds into Zurich's zone but which
-/// programmes of Geneva-based organisations naturally use, is accepted as Europe/Zurich.
-pub fn parse_zone(name: &str) -> Result<Tz, String> {
-    let name = name.trim();
-    if name.eq_ignore_ascii_case("Europe/Geneva") {
-        return Ok(Tz::Europe__Zurich);
-    }
-    name.parse::<Tz>().map_err(|_| match Tz::from_str_insensitive(name) {
-        Ok(tz) => format!("unknown time zone {name:?}: did you mean {:?}?", tz.name()),
-        Err(_) => format!(
-            "unknown time zone {name:?}: use an IANA name such as \"Europe/Zurich\" or \"America/New_York\""
-        ),
-    })
 }
 
 /// The machine's own zone, or UTC when it cannot be told.

@@ -1,11 +1,13 @@
 //! The run-of-show: a validated, immutable description of a session (segments, lengths, warnings,
 //! time zone, planned start, the slot it must fit and its wall-clock anchors). Loading and
-//! validation live in [`load`], the timetable and its output formats in [`plan`] and [`export`].
+//! validation live in [`load`], the timetable and its output formats in [`plan`] and [`export`],
+//! zone names and labels in [`zone`].
 //! Nothing here knows about running time; the engine does that.
 
 mod export;
 mod load;
 mod plan;
+mod zone;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -15,8 +17,9 @@ use chrono_tz::Tz;
 
 pub use export::{ExportError, Format, Notes, csv_text, render, render_with};
 pub(crate) use load::parse_time_of_day;
-pub use load::{LoadError, load_file, load_str, parse_start, parse_zone};
+pub use load::{LoadError, load_file, load_str, parse_start};
 pub use plan::{Anchor, PlanRow, Timetable};
+pub use zone::{caution as zone_caution, parse_zone};
 
 /// The built-in warning before a segment's planned end when the file gives none.
 pub const DEFAULT_WARN: Duration = Duration::from_secs(120);

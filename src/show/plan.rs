@@ -9,6 +9,7 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveTime, Offset, Utc};
 use chrono_tz::Tz;
 
+use super::zone::clock_with_label;
 use super::{Show, format_hms};
 
 use crate::term::printable;
@@ -103,10 +104,12 @@ impl<'a> Timetable<'a> {
         Some((end - planned).num_seconds())
     }
 
-    /// What an organiser should look at: an overrun of the slot, a gap or an overlap at an anchor.
+    /// What an organiser should look at: a legacy zone abbreviation (`EST`), an overrun of the
+    /// slot, a gap or an overlap at an anchor.
     pub fn warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
         let tz = self.show.timezone;
+        out.extend(super::zone::caution(tz));
         if let (Some(slack), Some(end)) = (self.slack_secs(), self.slot_end)
             && slack < 0
         {
@@ -126,7 +129,7 @@ impl<'a> Timetable<'a> {
             out.push(format!(
                 "the plan runs {} past the end of the slot ({}): {remedy}",
                 format_hms(over),
-                end.with_timezone(&tz).format("%H:%M %Z")
+                clock_with_label(&end.with_timezone(&tz))
             ));
         }
         for row in &self.rows {
@@ -177,8 +180,9 @@ impl<'a> Timetable<'a> {
                     let local = start.with_timezone(tz);
                     let _ = writeln!(
                         out,
-                        "  starts {} ({tz})",
-                        local.format("%a %d %b %Y %H:%M %Z")
+                        "  starts {} {} ({tz})",
+                        local.format("%a %d %b %Y"),
+                        clock_with_label(&local)
                     );
                 }
             }
@@ -233,7 +237,7 @@ impl<'a> Timetable<'a> {
                             if Some(t.offset().fix()) == first {
                                 t.format("%H:%M").to_string()
                             } else {
-                                t.format("%H:%M %Z").to_string()
+                                clock_with_label(&t)
                             }
                         };
                         let cell = format!("{}–{}{day}", clock(s), clock(e));
@@ -281,13 +285,13 @@ impl<'a> Timetable<'a> {
             let _ = write!(
                 out,
                 ", ends {}",
-                end.with_timezone(&self.show.timezone).format("%H:%M %Z")
+                clock_with_label(&end.with_timezone(&self.show.timezone))
             );
         }
         out.push('\n');
         match (self.slot_end, self.slack_secs()) {
             (Some(end), Some(slack)) => {
-                let end = end.with_timezone(&self.show.timezone).format("%H:%M %Z");
+                let end = clock_with_label(&end.with_timezone(&self.show.timezone));
                 let by = format_hms(Duration::from_secs(slack.unsigned_abs()));
                 let verdict = match slack {
                     0 => "fits exactly".to_owned(),

@@ -58,11 +58,13 @@ struct Start {
 
 fn start_fresh(args: &RunArgs, show: &show::Show, hash: String) -> Result<Start, RunError> {
     let token = match &args.token {
-        Some(t) if t.trim().len() >= 8 => Token::new(t.trim()),
+        Some(t) if t.trim().chars().count() >= server::MIN_TOKEN_CHARS => Token::new(t.trim()),
         Some(_) => {
-            return Err(RunError::Usage(
-                "--token must be at least 8 characters".into(),
-            ));
+            return Err(RunError::Usage(format!(
+                "--token must be at least {} characters, so that it cannot be guessed; leave it \
+                 out for 128 random bits",
+                server::MIN_TOKEN_CHARS
+            )));
         }
         None => Token::generate().map_err(|e| RunError::Io {
             context: "cannot read the OS random source for a token".into(),

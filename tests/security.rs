@@ -93,7 +93,10 @@ async fn slow_bodies_and_a_full_house_never_lock_the_moderator_out() {
     assert!(probe.is_err(), "every viewer slot is taken");
 
     let (status, state) = server
-        .command_as(Some(TOKEN), r#"{"cmd":"message","text":"still in control"}"#)
+        .command_as(
+            Some(TOKEN),
+            r#"{"cmd":"message","text":"still in control"}"#,
+        )
         .await;
     assert_eq!(status, 200, "the moderator is locked out: {state}");
     assert_eq!(state["message"], "still in control");
@@ -124,4 +127,115 @@ async fn an_oversized_command_body_is_refused() {
     let big = format!(r#"{{"cmd":"message","text":"{}"}}"#, "x".repeat(64 * 1024));
     let (status, body) = server.command_as(Some(TOKEN), &big).await;
     assert_eq!(status, 413, "{body}");
+}
+
+/// A client whose connections come from `ip` (any 127.x address is this machine).
+fn client_from(ip: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(ip.parse::<std::net::IpAddr>().expect("an address"))
+        .build()
+        .expect("a client")
+}
+
+async fn post_command(
+    client: &reqwest::Client,
+    server: &TestServer,
+    token: &str,
+) -> reqwest::Response {
+    client
+        .post(server.url("/api/command"))
+        .bearer_auth(token)
+        .body(r#"{"cmd":"message","text":"hi"}"#)
+        .send()
+        .await
+        .expect("podium answers")
+}
+
+/// Issue 10: wrong tokens from one address are answered 401 for a burst, then 429 with
+/// `Retry-After`, over HTTP and over the socket; the right token still works from that address
+/// (a guesser sharing it must not lock the moderator out); another address has its own budget;
+/// and the moderator sees the sources in `GET /api/presence`.
+#[tokio::test]
+async fn token_guessing_is_throttled_per_address_and_reported() {
+    use podium::server::throttle::FAILED_TOKEN_BURST;
+    let server = TestServer::start(common::SHORT, 1.0).await;
+    let guesser = client_from("127.0.0.1");
+    for i in 0..FAILED_TOKEN_BURST {
+        let resp = post_command(&guesser, &server, &format!("guess-{i:012}")).await;
+        assert_eq!(resp.status().as_u16(), 401, "guess {i} is within the burst");
+    }
+    let resp = post_command(&guesser, &server, "guess-after-the-burst").await;
+    assert_eq!(resp.status().as_u16(), 429);
+    let retry: u64 = resp.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry), "Retry-After: {retry}");
+
+    // The right token from the same (throttled) address still works.
+    let resp = post_command(&guesser, &server, TOKEN).await;
+    assert_eq!(resp.status().as_u16(), 200);
+    // Over the socket, from the throttled address: refused as too many.
+    let mut socket = server.ws().await;
+    socket.next_of("state").await;
+    socket
+        .send_command("guess-over-the-socket", r#"{"cmd":"start"}"#)
+        .await;
+    let err = socket.next_of("error").await;
+    assert!(
+        err["error"]
+            .as_str()
+            .unwrap()
+            .contains("too many wrong tokens"),
+        "{err}"
+    );
+    // Another address is not throttled.
+    let neighbour = client_from("127.0.0.2");
+    let resp = post_command(&neighbour, &server, "a-wrong-token-elsewhere").await;
+    assert_eq!(resp.status().as_u16(), 401);
+
+    let (status, body) = server.get_as(Some(TOKEN), "/api/presence").await;
+    assert_eq!(status, 200);
+    let failed = body["failed_attempts"].as_array().expect("a list").clone();
+    let of = |source: &str| {
+        failed
+            .iter()
+            .find(|f| f["source"] == source)
+            .unwrap_or_else(|| panic!("{source} in {failed:?}"))
+            .clone()
+    };
+    let home = of("127.0.0.1");
+    assert_eq!(home["count"], u64::from(FAILED_TOKEN_BURST) + 2, "{home}");
+    assert_eq!(home["throttled"], 2, "{home}");
+    assert_eq!(home["throttled_now"], true, "{home}");
+    assert_eq!(of("127.0.0.2")["count"], 1);
+    // Viewers never see it.
+    let (_, state) = server.get("/api/state").await;
+    assert!(state.get("failed_attempts").is_none());
+}
+
+/// Issue 10: `--token 12345678` was accepted; a given token must be at least 16 characters.
+#[tokio::test]
+async fn a_short_token_is_refused_with_the_minimum() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("run.jsonl");
+    let run = tokio::process::Command::new(env!("CARGO_BIN_EXE_podium"))
+        .args(["run", common::SHORT, "--bind", "127.0.0.1:0", "--no-notify"])
+        .args(["--token", "12345678", "--journal"])
+        .arg(&journal)
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(20), run)
+        .await
+        .expect("podium refuses a short token at once")
+        .expect("podium ran");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("at least 16 characters"), "{stderr}");
+    assert!(
+        !stderr.contains("12345678"),
+        "the token is not echoed: {stderr}"
+    );
 }

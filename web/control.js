@@ -38,6 +38,7 @@ const view = {
   showRows: $('show-rows'),
   screensSection: $('screens-section'),
   screenRows: $('screen-rows'),
+  failedAttempts: $('failed-attempts'),
 };
 const PRESENCE_EVERY_MS = 2_000;
 
@@ -181,7 +182,9 @@ async function refreshShow() {
 async function refreshScreens() {
   if (token) {
     try {
-      renderScreens((await api('/api/presence')).screens);
+      const presence = await api('/api/presence');
+      renderScreens(presence.screens);
+      renderFailedAttempts(presence.failed_attempts ?? []);
     } catch {
       // The next round tries again; command feedback is not the place for this.
     }
@@ -205,6 +208,21 @@ function renderScreens(screens) {
     return row;
   });
   view.screenRows.replaceChildren(...rows);
+}
+
+/** Wrong tokens per source address (the server throttles them): one line, newest source first. */
+function renderFailedAttempts(failed) {
+  view.failedAttempts.hidden = failed.length === 0;
+  view.failedAttempts.textContent =
+    failed.length === 0
+      ? ''
+      : `Wrong moderator tokens: ${failed
+          .map(
+            (f) =>
+              `${f.count} from ${f.source} (last ${formatWallClock(f.last_ms, timeZone, true)}` +
+              `${f.throttled_now ? ', throttled' : ''})`,
+          )
+          .join('; ')}`;
 }
 
 // ---- Live state ----------------------------------------------------------------------------

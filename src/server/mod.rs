@@ -16,17 +16,19 @@
 mod assets;
 mod listen;
 pub mod presence;
+pub mod throttle;
 mod tls;
 mod ws;
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{DefaultBodyLimit, Path, Query, Request, State, WebSocketUpgrade};
-use axum::middleware::{self, Next};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, Request, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -43,6 +45,16 @@ use crate::clock::unix_now_ms;
 use crate::controller::Handle;
 use crate::protocol;
 use presence::{Introduction, Presence};
+use throttle::{Attempts, Verdict};
+
+/// The shortest token `--token` accepts. Sixteen characters are 64 bits even when drawn only from
+/// hex digits: at the 20,000 guesses a second measured against an unthrottled server, finding one
+/// would take some 15 million years on average, whatever the throttle does. Eight characters, the
+/// old minimum, could be a date or a word, found in minutes. The generated token is 128 bits.
+pub const MIN_TOKEN_CHARS: usize = 16;
+
+/// How often wrong tokens are summarised in the log (one line per source).
+const FAILED_REPORT_EVERY: Duration = Duration::from_secs(60);
 
 /// Largest accepted HTTP request body (a command is tens of bytes).
 pub const MAX_BODY: usize = 16 * 1024;
@@ -146,6 +158,8 @@ struct App {
     viewers: TaskTracker,
     /// Who is connected, for the moderator.
     presence: Presence,
+    /// Wrong tokens per source address: the throttle, and what the moderator is told.
+    attempts: Attempts,
 }
 
 /// Serves with default limits over plain HTTP until `shutdown` is cancelled.
@@ -179,7 +193,13 @@ pub async fn serve_with(
         shutdown: shutdown.clone(),
         viewers: tracker.clone(),
         presence: Presence::default(),
+        attempts: Attempts::default(),
     };
+    tracker.spawn(throttle::report_every(
+        app.attempts.clone(),
+        FAILED_REPORT_EVERY,
+        shutdown.clone(),
+    ));
     let routes = router(app.clone(), config.allow_framing);
     // Past the connection limit: only requests bearing the token.
     let reserved = routes
@@ -250,8 +270,12 @@ async fn state(State(app): State<App>) -> Response {
     }
 }
 
-async fn show(State(app): State<App>, headers: HeaderMap) -> Response {
-    if let Err(refusal) = authorize(&app.token, &headers) {
+async fn show(
+    State(app): State<App>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(refusal) = authorize(&app, peer, &headers) {
         return *refusal;
     }
     match app.control.show_info().await {
@@ -285,8 +309,13 @@ async fn agenda(State(app): State<App>) -> Response {
 
 /// Applies one command. The body is a plain `Body`, not an extractor that reads it: it is read
 /// only once the token in the headers has matched, and then under a size bound and a deadline.
-async fn command(State(app): State<App>, headers: HeaderMap, body: Body) -> Response {
-    if let Err(refusal) = authorize(&app.token, &headers) {
+async fn command(
+    State(app): State<App>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    if let Err(refusal) = authorize(&app, peer, &headers) {
         return *refusal;
     }
     let too_large = || {
@@ -331,6 +360,7 @@ async fn command(State(app): State<App>, headers: HeaderMap, body: Body) -> Resp
 
 async fn socket(
     State(app): State<App>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     intro: Result<Query<Introduction>, QueryRejection>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
@@ -343,6 +373,8 @@ async fn socket(
         token: app.token,
         limits: app.limits,
         shutdown: app.shutdown,
+        attempts: app.attempts,
+        peer,
     };
     let tracker = app.viewers;
     upgrade
@@ -367,38 +399,83 @@ async fn moderator_only(State(app): State<App>, request: Request, next: Next) ->
     if !request.headers().contains_key(header::AUTHORIZATION) {
         return listen::busy();
     }
-    match authorize(&app.token, request.headers()) {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(peer)| *peer);
+    let Some(peer) = peer else {
+        return listen::busy();
+    };
+    match authorize(&app, peer, request.headers()) {
         Ok(()) => next.run(request).await,
         Err(refusal) => *refusal,
     }
 }
 
-/// The moderator's list of connected screens.
-async fn presence_list(State(app): State<App>, headers: HeaderMap) -> Response {
-    if let Err(refusal) = authorize(&app.token, &headers) {
+/// The moderator's list of connected screens, and the sources of wrong tokens.
+async fn presence_list(
+    State(app): State<App>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(refusal) = authorize(&app, peer, &headers) {
         return *refusal;
     }
-    Json(serde_json::json!({ "screens": app.presence.list() })).into_response()
+    Json(serde_json::json!({
+        "screens": app.presence.list(),
+        "failed_attempts": app.attempts.list(tokio::time::Instant::now()),
+        "journal": app.control.journal_health(),
+    }))
+    .into_response()
 }
 
-/// Checks `Authorization: Bearer TOKEN`.
-fn authorize(token: &Token, headers: &HeaderMap) -> Result<(), Box<Response>> {
+/// Checks `Authorization: Bearer TOKEN`. A wrong token counts against its source address
+/// (`throttle.rs`): past the burst it is answered `429` with `Retry-After`, and the connection is
+/// closed. The right token is never throttled.
+fn authorize(app: &App, peer: SocketAddr, headers: &HeaderMap) -> Result<(), Box<Response>> {
     let presented = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim);
     match presented {
-        Some(p) if token.matches(p) => Ok(()),
-        Some(_) => Err(Box::new(error(
-            StatusCode::UNAUTHORIZED,
-            "wrong moderator token",
-        ))),
+        Some(p) if app.token.matches(p) => Ok(()),
+        Some(_) => match wrong_token(&app.attempts, peer) {
+            Verdict::Wrong => Err(Box::new(error(
+                StatusCode::UNAUTHORIZED,
+                "wrong moderator token",
+            ))),
+            Verdict::Throttled { retry_after } => {
+                let seconds = retry_after.as_secs_f64().ceil().max(1.0) as u64;
+                let mut response = error(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    &format!("too many wrong tokens from your address: try again in {seconds} s"),
+                );
+                let headers = response.headers_mut();
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+                headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+                Err(Box::new(response))
+            }
+        },
         None => Err(Box::new(error(
             StatusCode::UNAUTHORIZED,
             "the moderator token is required: send Authorization: Bearer TOKEN",
         ))),
     }
+}
+
+/// Records a wrong token from `peer`, logging a source's first at once (later ones are summarised
+/// every minute).
+fn wrong_token(attempts: &Attempts, peer: SocketAddr) -> Verdict {
+    let (verdict, first) =
+        attempts.fail(peer.ip(), tokio::time::Instant::now(), unix_now_ms() as i64);
+    if first {
+        tracing::warn!(
+            "wrong moderator token from {}; more from there are summarised every minute",
+            throttle::Source::of(peer.ip())
+        );
+    }
+    verdict
 }
 
 fn json_text(body: String) -> Response {

@@ -11,6 +11,7 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::throttle::{Attempts, Verdict};
 use super::{Limits, Token};
 use crate::clock::unix_now_ms;
 use crate::controller::Handle;
@@ -28,6 +29,9 @@ pub(super) struct Viewer {
     pub token: Token,
     pub limits: Arc<Limits>,
     pub shutdown: CancellationToken,
+    /// Wrong tokens per source address, shared with HTTP.
+    pub attempts: Attempts,
+    pub peer: std::net::SocketAddr,
 }
 
 /// Serves one client until it leaves or the server shuts down. `seat` lists it for the moderator
@@ -108,9 +112,16 @@ async fn answer(
                 )));
             }
             if !viewer.token.matches(&token) {
-                return Some(protocol::error_json(
-                    "wrong moderator token: viewers are read-only",
-                ));
+                return Some(protocol::error_json(&match super::wrong_token(
+                    &viewer.attempts,
+                    viewer.peer,
+                ) {
+                    Verdict::Wrong => "wrong moderator token: viewers are read-only".into(),
+                    Verdict::Throttled { retry_after } => format!(
+                        "too many wrong tokens from your address: try again in {} s",
+                        retry_after.as_secs_f64().ceil().max(1.0)
+                    ),
+                }));
             }
             match viewer.control.command(command).await {
                 Ok(Ok(published)) => protocol::applied_json(published.seq),

@@ -115,8 +115,9 @@ function minutes(n) {
 
 /**
  * The phase in words, for a speaker who cannot tell the colours apart (or a greyscale monitor):
- * "2 minutes left", "Time's up", "Over by 1:20". Running needs none (the calm default: only the
- * digits); the moving phases derive theirs from `remainingMs`, like the digits.
+ * "2 minutes left", "Time's up", "Over by 1:20", "Paused — over by 1:20". Running needs none (the
+ * calm default: only the digits); the moving phases derive theirs from `remainingMs`, like the
+ * digits. Cases: tests/js/phase_words.json, shared with `podium follow`.
  */
 export function phaseWords(phase, remainingMs) {
   const over = () => formatRemaining(remainingMs).replace(/^\+/, '');
@@ -124,7 +125,8 @@ export function phaseWords(phase, remainingMs) {
     case 'ready':
       return 'Ready';
     case 'paused':
-      return 'Paused';
+      // A pause in overtime still says how far over the segment is.
+      return remainingMs <= -1000 ? `Paused — over by ${over()}` : 'Paused';
     case 'warning': {
       const seconds = Math.ceil(remainingMs / 1000);
       if (seconds >= 60) return `${minutes(Math.floor(seconds / 60))} left`;

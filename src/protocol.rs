@@ -310,6 +310,9 @@ pub struct StateIn {
     /// The moderator blanked the screens.
     #[serde(default)]
     pub blackout: bool,
+    /// The moderator reduced the speaker's screen to the message.
+    #[serde(default)]
+    pub focus: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

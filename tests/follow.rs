@@ -1,6 +1,8 @@
 //! `podium follow` (issue 6) as a subprocess with stdout piped (its no-terminal mode, one line per
 //! change) against the real server: it shows the countdown by the display rules, names itself in
-//! the moderator's presence list, and reconnects by itself when the server comes back.
+//! the moderator's presence list, and reconnects by itself when the server comes back. Issue 10:
+//! message only shows only the message, a clean server stop freezes the countdown and says so,
+//! and nothing from the wire reaches the terminal as an escape sequence.
 
 mod common;
 
@@ -37,12 +39,13 @@ impl Follower {
         }
     }
 
-    /// Reads lines until one satisfies `pred` (fails after 10 s); returns it.
+    /// Reads lines until one satisfies `pred` (fails after 30 s); returns it.
     async fn until(&mut self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
         loop {
-            let line = tokio::time::timeout(Duration::from_secs(10), self.lines.next_line())
+            let line = tokio::time::timeout_at(deadline, self.lines.next_line())
                 .await
-                .unwrap_or_else(|_| panic!("no {what} within 10 s; seen: {:#?}", self.seen))
+                .unwrap_or_else(|_| panic!("no {what} within 30 s; seen: {:#?}", self.seen))
                 .expect("stdout readable")
                 .unwrap_or_else(|| panic!("podium follow exited before {what}: {:#?}", self.seen));
             self.seen.push(line.clone());
@@ -50,6 +53,24 @@ impl Follower {
                 return line;
             }
         }
+    }
+}
+
+impl Follower {
+    /// Every line printed within `window` (the follower keeps running).
+    async fn lines_within(&mut self, window: Duration) -> Vec<String> {
+        let end = tokio::time::Instant::now() + window;
+        let mut got = Vec::new();
+        while let Ok(line) = tokio::time::timeout_at(end, self.lines.next_line()).await {
+            match line.expect("stdout readable") {
+                Some(line) => {
+                    self.seen.push(line.clone());
+                    got.push(line);
+                }
+                None => break,
+            }
+        }
+        got
     }
 }
 
@@ -163,8 +184,9 @@ async fn follow_reconnects_by_itself_when_the_server_comes_back() {
 
     let status = first.terminate().await;
     assert!(status.success(), "{status}");
+    // A clean stop: the follower says so and waits for the server to come back.
     follower
-        .until("reconnecting", |l| l.contains("reconnecting"))
+        .until("server stopped", |l| l.contains("server stopped"))
         .await;
 
     // A new server on the same address: the follower finds it and shows its state.
@@ -175,4 +197,111 @@ async fn follow_reconnects_by_itself_when_the_server_comes_back() {
         })
         .await;
     assert_eq!(line, "[1/3] Opening — Chair  2:00  ready");
+}
+
+/// Issue 10: message only (`focus`) shows the speaker only the message, like the page.
+#[tokio::test]
+async fn follow_shows_only_the_message_in_message_only_mode() {
+    let server = Process::start(&["run", SHOW, "--speed", "20"]).await;
+    let mut follower = Follower::start(&format!("{}/", server.base), "Focus");
+    follower
+        .until("the ready line", |l| l.ends_with("ready"))
+        .await;
+    server.command(r#"{"cmd":"start"}"#).await;
+    server
+        .command(r#"{"cmd":"message","text":"Your microphone is muted"}"#)
+        .await;
+    server.command(r#"{"cmd":"focus","on":true}"#).await;
+    let line = follower
+        .until("the message alone", |l| !l.starts_with('['))
+        .await;
+    assert_eq!(line, "✉ Your microphone is muted", "{:#?}", follower.seen);
+    // The countdown runs on (20 show seconds a real second), but nothing else is shown.
+    let later = follower.lines_within(Duration::from_secs(1)).await;
+    assert!(later.is_empty(), "only the message: {later:#?}");
+    server.command(r#"{"cmd":"focus","on":false}"#).await;
+    follower
+        .until("the countdown again", |l| {
+            l.starts_with("[1/3] Opening") && l.contains("✉ Your microphone is muted")
+        })
+        .await;
+}
+
+/// Issue 10: on the server's `bye` (a clean stop) the follower stops counting and says "server
+/// stopped", like the page, and waits for the server to come back.
+#[tokio::test]
+async fn follow_stops_counting_when_the_server_stops() {
+    let mut server = Process::start(&["run", SHOW, "--speed", "20"]).await;
+    let mut follower = Follower::start(&format!("{}/", server.base), "Bye");
+    follower
+        .until("the ready line", |l| l.ends_with("ready"))
+        .await;
+    server.command(r#"{"cmd":"start"}"#).await;
+    follower
+        .until("the countdown", |l| l.ends_with("running"))
+        .await;
+    let status = server.terminate().await;
+    assert!(status.success(), "{status}");
+    let stopped = follower
+        .until("server stopped", |l| l.contains("server stopped"))
+        .await;
+    // 2 s at speed 20: 40 show seconds in which a live countdown would have moved.
+    let later = follower.lines_within(Duration::from_secs(2)).await;
+    let frozen = stopped.split("  ").nth(1).map(str::to_owned);
+    for line in &later {
+        assert_eq!(
+            line.split("  ").nth(1).map(str::to_owned),
+            frozen,
+            "the countdown stopped with the server: {:#?}",
+            follower.seen
+        );
+        assert!(line.contains("server stopped"), "{:#?}", follower.seen);
+    }
+}
+
+/// Issue 10: titles, speakers and the show's title from a hostile server (here the real podium
+/// with a session file full of escape sequences) reach the terminal without a control character.
+#[tokio::test]
+async fn follow_prints_no_escape_sequence_from_the_wire() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let session = dir.path().join("hostile.toml");
+    std::fs::write(
+        &session,
+        r#"title = "Show\u001b]0;retitled\u0007"
+timezone = "UTC"
+
+[[segment]]
+title = "Opening\u001b]52;c;ZWNobyBwd25lZA==\u0007 talk"
+speaker = "Chair\u001b[2J\u001b[6n\u009b31m"
+duration = "1m"
+
+[[segment]]
+title = "Next\u001b[1;1Hup"
+duration = "1m"
+"#,
+    )
+    .expect("session written");
+    let session = session.to_string_lossy().into_owned();
+    let server = Process::start(&["run", &session, "--speed", "60"]).await;
+    let mut follower = Follower::start(&format!("{}/", server.base), "Hostile");
+    follower
+        .until("the ready line", |l| l.ends_with("ready"))
+        .await;
+    server.command(r#"{"cmd":"start"}"#).await;
+    server.command(r#"{"cmd":"next"}"#).await;
+    server.command(r#"{"cmd":"next"}"#).await;
+    follower
+        .until("the finished line", |l| l.ends_with("finished"))
+        .await;
+    let text = follower.seen.join(" | ");
+    assert!(
+        !text.chars().any(char::is_control),
+        "control characters from the wire reached the terminal: {:#?}",
+        follower.seen
+    );
+    assert!(
+        text.contains("Opening]52;c;"),
+        "the text itself is kept: {text}"
+    );
+    assert!(text.contains("Chair"), "{text}");
 }

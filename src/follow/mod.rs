@@ -4,6 +4,10 @@
 //! without one (a pipe, a log, a test) it prints one line per change — once a second while the
 //! countdown runs.
 //!
+//! Like the page, a clean stop of the server (its `bye`) freezes the countdown where it was and
+//! says "server stopped" (nobody keeps time any more), then waits for the server to come back.
+//! Everything from the wire is printed through [`crate::term::printable`] (see [`view::Frame`]).
+//!
 //! It reads the server; it never sends a command.
 
 pub mod sync;
@@ -30,6 +34,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const PING_BURST: u32 = 8;
 const PING_BURST_GAP: Duration = Duration::from_millis(60);
 const PING_EVERY: Duration = Duration::from_secs(5);
+/// The status after the server's `bye`, until it comes back.
+const SERVER_STOPPED: &str = "server stopped — waiting for it to come back";
 
 #[derive(Debug, thiserror::Error)]
 pub enum FollowError {
@@ -98,7 +104,9 @@ pub async fn run(url: String, shutdown: CancellationToken) -> Result<(), FollowE
     let mut screen = Screen::new(std::io::stdout().is_terminal())?;
     let mut backoff = BACKOFF_MIN;
     loop {
-        screen.set_status(&format!("connecting to {url}…"))?;
+        if !screen.frozen() {
+            screen.set_status(&format!("connecting to {url}…"))?;
+        }
         let attempt = tokio::select! {
             _ = shutdown.cancelled() => break,
             attempt = tokio::time::timeout(CONNECT_TIMEOUT, connect(&url)) => attempt,
@@ -117,10 +125,14 @@ pub async fn run(url: String, shutdown: CancellationToken) -> Result<(), FollowE
             .stopped
             .take()
             .unwrap_or_else(|| "no connection".into());
-        screen.set_status(&format!(
-            "{why} — reconnecting in {:.1} s…",
-            backoff.as_secs_f64()
-        ))?;
+        if screen.frozen() {
+            screen.set_status(SERVER_STOPPED)?;
+        } else {
+            screen.set_status(&format!(
+                "{why} — reconnecting in {:.1} s…",
+                backoff.as_secs_f64()
+            ))?;
+        }
         tokio::select! {
             _ = shutdown.cancelled() => break,
             _ = tokio::time::sleep(backoff) => {}
@@ -212,8 +224,10 @@ where
                                 "clock sample"
                             );
                         }
-                        Ok(ServerMsg::Bye { reason }) => screen.stopped = Some(format!("server: {reason}")),
-                        Ok(ServerMsg::Error { error }) => tracing::warn!("podium server: {error}"),
+                        Ok(ServerMsg::Bye { .. }) => screen.server_stopped()?,
+                        Ok(ServerMsg::Error { error }) => {
+                            tracing::warn!("podium server: {}", crate::term::printable(&error));
+                        }
                         Ok(ServerMsg::Other) | Err(_) => {}
                     }
                 }
@@ -236,6 +250,8 @@ struct Screen {
     last_line: String,
     /// The terminal size of the last full-screen draw (a resize redraws).
     last_size: (u16, u16),
+    /// The server's time when it said `bye`: the countdown shows that moment until a new state.
+    frozen_at: Option<f64>,
 }
 
 impl Screen {
@@ -257,6 +273,7 @@ impl Screen {
             stopped: None,
             last_line: String::new(),
             last_size: (0, 0),
+            frozen_at: None,
         })
     }
 
@@ -264,16 +281,33 @@ impl Screen {
         self.sync
             .on_state(state.server_time_ms, self.clock.now_ms());
         self.state = Some(state);
+        self.frozen_at = None;
         self.render()
+    }
+
+    /// The server stopped cleanly: stop counting and say so.
+    fn server_stopped(&mut self) -> Result<(), FollowError> {
+        self.frozen_at = Some(self.sync.server_now(self.clock.now_ms()));
+        self.stopped = Some("server stopped".into());
+        self.set_status(SERVER_STOPPED)
+    }
+
+    /// True from the server's `bye` until the next state.
+    fn frozen(&self) -> bool {
+        self.frozen_at.is_some()
     }
 
     fn set_status(&mut self, status: &str) -> Result<(), FollowError> {
-        self.status = status.to_owned();
+        self.status = crate::term::printable(status).into_owned();
         self.render()
     }
 
-    /// When the digits or the phase next change (on the server's second boundary).
+    /// When the digits or the phase next change (on the server's second boundary); never while
+    /// the server is stopped.
     fn next_change(&mut self) -> Option<Instant> {
+        if self.frozen() {
+            return None;
+        }
         let state = self.state.as_ref()?;
         let now = self.sync.server_now(self.clock.now_ms());
         view::ms_until_next_change(state, now)
@@ -281,7 +315,9 @@ impl Screen {
     }
 
     fn render(&mut self) -> Result<(), FollowError> {
-        let server_now = self.sync.server_now(self.clock.now_ms());
+        let server_now = self
+            .frozen_at
+            .unwrap_or_else(|| self.sync.server_now(self.clock.now_ms()));
         let frame = match &self.state {
             Some(state) => Frame::of(state, server_now, &self.status),
             None => {

@@ -3,7 +3,9 @@
 //! [`console::format_countdown`]), and the screen itself: one line per change without a terminal,
 //! or a full-screen view with big digits and phase colours when there is room.
 //!
-//! The rule functions are pure; only [`draw`] writes to the terminal.
+//! The rule functions are pure; only [`draw`] writes to the terminal. Every string from the wire
+//! goes through [`term::printable`] when a [`Frame`] is built, so a hostile server's escape
+//! sequences are never printed.
 
 use std::io::Write;
 
@@ -12,6 +14,7 @@ use crossterm::{cursor, queue, terminal};
 
 use crate::console::format_countdown;
 use crate::protocol::StateIn;
+use crate::term;
 
 /// True when the countdown moves on its own (the digits change without a new message).
 pub fn is_ticking(state: &StateIn) -> bool {
@@ -42,6 +45,42 @@ pub fn remaining_at(state: &StateIn, server_now_ms: f64) -> f64 {
 pub fn digits(remaining_ms: f64) -> String {
     // Rounding up to whole ms keeps every boundary (all at multiples of 1000) where it is.
     format_countdown(remaining_ms.ceil() as i64)
+}
+
+/// "2 minutes", "1 minute".
+fn minutes(n: i64) -> String {
+    if n == 1 {
+        "1 minute".into()
+    } else {
+        format!("{n} minutes")
+    }
+}
+
+/// The phase in words, the twin of `phaseWords` in `web/display.js` (both tested against
+/// `tests/js/phase_words.json`): "2 minutes left", "Time's up", "Over by 1:20", and a pause in
+/// overtime keeps saying how far over: "Paused — over by 1:20". Running needs none.
+pub fn phase_words(phase: &str, remaining_ms: f64) -> String {
+    let over = || digits(remaining_ms).trim_start_matches('+').to_owned();
+    match phase {
+        "ready" => "Ready".into(),
+        "paused" if remaining_ms <= -1000.0 => format!("Paused — over by {}", over()),
+        "paused" => "Paused".into(),
+        "warning" => {
+            let seconds = (remaining_ms / 1000.0).ceil() as i64;
+            if seconds >= 60 {
+                format!("{} left", minutes(seconds / 60))
+            } else if seconds > 0 {
+                "Less than a minute left".into()
+            } else {
+                "Time's up".into()
+            }
+        }
+        "overtime" if remaining_ms > -1000.0 => "Time's up".into(),
+        "overtime" => format!("Over by {}", over()),
+        "over-max" => format!("Past the limit · over by {}", over()),
+        "stopped" => "Time's up".into(),
+        _ => String::new(),
+    }
 }
 
 /// Remaining time at which the segment passes its hard limit, if it has one.
@@ -107,6 +146,8 @@ pub fn ms_until_next_change(state: &StateIn, server_now_ms: f64) -> Option<f64> 
 pub struct Frame {
     pub digits: String,
     pub phase: String,
+    /// The phase in words ([`phase_words`]).
+    pub words: String,
     pub position: String,
     pub title: String,
     pub speaker: Option<String>,
@@ -116,13 +157,16 @@ pub struct Frame {
     pub status: String,
     /// The moderator blanked the screens: a terminal shows nothing but the status.
     pub blackout: bool,
+    /// Message only: the speaker sees the message and nothing else.
+    pub focus: bool,
 }
 
 impl Frame {
-    /// The frame for `state` at `server_now_ms`.
+    /// The frame for `state` at `server_now_ms`. The state's text is made printable here.
     pub fn of(state: &StateIn, server_now_ms: f64, status: &str) -> Frame {
+        let clean = |text: &str| term::printable(text).into_owned();
         let r = remaining_at(state, server_now_ms);
-        let phase = phase_at(state, r).to_owned();
+        let phase = clean(phase_at(state, r));
         let finished = phase == "finished";
         Frame {
             digits: if finished {
@@ -130,35 +174,58 @@ impl Frame {
             } else {
                 digits(r)
             },
+            words: phase_words(&phase, r),
             position: format!("{}/{}", state.index + 1, state.segments),
-            title: if finished {
-                state.title.clone()
+            title: clean(if finished {
+                &state.title
             } else {
-                state.segment.title.clone()
-            },
-            speaker: state.segment.speaker.clone().filter(|_| !finished),
+                &state.segment.title
+            }),
+            speaker: state
+                .segment
+                .speaker
+                .as_deref()
+                .filter(|_| !finished)
+                .map(clean),
             next: state
                 .next
                 .as_ref()
                 .filter(|_| !finished)
                 .map(|n| match &n.speaker {
-                    Some(s) => format!("Next: {} — {s}", n.title),
-                    None => format!("Next: {}", n.title),
+                    Some(s) => format!("Next: {} — {}", clean(&n.title), clean(s)),
+                    None => format!("Next: {}", clean(&n.title)),
                 }),
-            message: state.message.clone(),
-            status: status.to_owned(),
+            message: clean(&state.message),
+            status: clean(status),
             blackout: state.blackout,
+            focus: state.focus,
             phase,
         }
     }
 
-    /// One line for a log or a pipe: `[1/3] Opening — Chair  1:59  running  ✉ Wrap up`.
+    /// One line for a log or a pipe: `[1/3] Opening — Chair  1:59  running  ✉ Wrap up`; a pause
+    /// in overtime says how far over (`+1:20  paused — over by 1:20`); message only is the
+    /// message alone (`✉ Wrap up`).
     pub fn line(&self) -> String {
+        if self.focus && !self.blackout {
+            let mut line = format!("✉ {}", self.message).trim_end().to_owned();
+            if !self.status.is_empty() {
+                line.push_str(&format!("  ({})", self.status));
+            }
+            return line;
+        }
         let mut line = format!("[{}] {}", self.position, self.title);
         if let Some(speaker) = &self.speaker {
             line.push_str(&format!(" — {speaker}"));
         }
         line.push_str(&format!("  {}  {}", self.digits, self.phase));
+        if let Some(over) = self
+            .words
+            .strip_prefix("Paused — ")
+            .filter(|_| self.phase == "paused")
+        {
+            line.push_str(&format!(" — {over}"));
+        }
         if !self.message.is_empty() {
             line.push_str(&format!("  ✉ {}", self.message));
         }
@@ -250,6 +317,9 @@ pub fn draw(out: &mut impl Write, frame: &Frame, (cols, rows): (u16, u16)) -> st
         }
         return out.flush();
     }
+    if frame.focus {
+        return draw_message_only(out, frame, (cols, rows));
+    }
     let colour = phase_colour(&frame.phase, &frame.digits);
     // (text, colour, bold), top to bottom.
     let mut lines: Vec<(String, Option<Color>, bool)> = vec![
@@ -264,7 +334,12 @@ pub fn draw(out: &mut impl Write, frame: &Frame, (cols, rows): (u16, u16)) -> st
         None => lines.push((frame.digits.clone(), Some(colour), true)),
     }
     lines.push((String::new(), None, false));
-    lines.push((frame.phase.clone(), Some(colour), false));
+    let words = if frame.words.is_empty() {
+        &frame.phase
+    } else {
+        &frame.words
+    };
+    lines.push((words.clone(), Some(colour), false));
     if !frame.message.is_empty() {
         lines.push((format!("✉ {}", frame.message), Some(Color::White), true));
     }
@@ -294,6 +369,79 @@ pub fn draw(out: &mut impl Write, frame: &Frame, (cols, rows): (u16, u16)) -> st
         queue!(out, Print(text), SetAttribute(Attribute::Reset), ResetColor)?;
     }
     out.flush()
+}
+
+/// Message only: the message, wrapped to the width and centred on the screen, and the status.
+fn draw_message_only(
+    out: &mut impl Write,
+    frame: &Frame,
+    (cols, rows): (usize, usize),
+) -> std::io::Result<()> {
+    let mut lines = wrap(&frame.message, cols.saturating_sub(4).max(1));
+    lines.truncate(rows.saturating_sub(2).max(1));
+    let top = rows.saturating_sub(lines.len()) / 2;
+    queue!(out, terminal::Clear(terminal::ClearType::All))?;
+    for (i, text) in lines.iter().enumerate() {
+        let column = cols.saturating_sub(text.chars().count()) / 2;
+        queue!(
+            out,
+            cursor::MoveTo(
+                u16::try_from(column).unwrap_or(0),
+                u16::try_from(top + i).unwrap_or(0)
+            ),
+            SetForegroundColor(Color::White),
+            SetAttribute(Attribute::Bold),
+            Print(text),
+            SetAttribute(Attribute::Reset),
+            ResetColor
+        )?;
+    }
+    if !frame.status.is_empty() {
+        let status: String = frame.status.chars().take(cols).collect();
+        queue!(
+            out,
+            cursor::MoveTo(0, u16::try_from(rows.saturating_sub(1)).unwrap_or(0)),
+            SetForegroundColor(Color::Magenta),
+            Print(status),
+            ResetColor
+        )?;
+    }
+    out.flush()
+}
+
+/// `text` in lines of at most `width` characters, broken at spaces where it can be.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let mut word = word.to_owned();
+        loop {
+            let have = line.chars().count();
+            let need = word.chars().count() + usize::from(have > 0);
+            if have + need <= width {
+                if have > 0 {
+                    line.push(' ');
+                }
+                line.push_str(&word);
+                break;
+            }
+            if have > 0 {
+                lines.push(std::mem::take(&mut line));
+                continue;
+            }
+            // A word longer than the line: cut it.
+            let head: String = word.chars().take(width).collect();
+            word = word.chars().skip(width).collect();
+            lines.push(head);
+            if word.is_empty() {
+                break;
+            }
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 #[cfg(test)]
@@ -329,6 +477,7 @@ mod tests {
             }),
             message: String::new(),
             blackout: false,
+            focus: false,
         }
     }
 
@@ -413,6 +562,92 @@ mod tests {
             f.line(),
             "[1/3] Show  Finished  finished  ✉ Wrap up  (reconnecting…)"
         );
+    }
+
+    #[test]
+    fn phase_words_match_the_page_table() {
+        let table: serde_json::Value =
+            serde_json::from_str(include_str!("../../tests/js/phase_words.json"))
+                .expect("the shared table is JSON");
+        let cases = table["cases"].as_array().expect("cases");
+        assert!(cases.len() > 10);
+        for case in cases {
+            let phase = case["phase"].as_str().expect("phase");
+            let remaining = case["remaining_ms"].as_f64().expect("remaining_ms");
+            assert_eq!(
+                phase_words(phase, remaining),
+                case["words"].as_str().expect("words"),
+                "{case}"
+            );
+        }
+    }
+
+    /// Issue 10: a pause in overtime keeps the "over by" wording, in the line and on screen.
+    #[test]
+    fn a_pause_in_overtime_says_how_far_over() {
+        let mut s = running(0.0);
+        s.phase = "paused".into();
+        s.ends_at_ms = None;
+        s.remaining_ms = -80_500.0;
+        let f = Frame::of(&s, NOW, "");
+        assert_eq!(f.line(), "[1/3] Talk — Neha  +1:20  paused — over by 1:20");
+        let mut out = Vec::new();
+        draw(&mut out, &f, (80, 24)).expect("drawn into a buffer");
+        assert!(String::from_utf8_lossy(&out).contains("Paused — over by 1:20"));
+        s.remaining_ms = 42_000.0;
+        assert_eq!(
+            Frame::of(&s, NOW, "").line(),
+            "[1/3] Talk — Neha  0:42  paused"
+        );
+    }
+
+    /// Issue 10: message only shows the message and nothing else, in a pipe and on screen.
+    #[test]
+    fn message_only_shows_only_the_message() {
+        let mut s = running(65_000.0);
+        s.message = "Your microphone is muted, please unmute it now".into();
+        s.focus = true;
+        let f = Frame::of(&s, NOW, "");
+        assert_eq!(f.line(), "✉ Your microphone is muted, please unmute it now");
+        let mut out = Vec::new();
+        draw(&mut out, &f, (30, 10)).expect("drawn into a buffer");
+        let text = String::from_utf8_lossy(&out);
+        for word in ["Your microphone is muted,", "please unmute it now"] {
+            assert!(text.contains(word), "wrapped at a space: {text:?}");
+        }
+        assert!(!text.contains("Talk") && !text.contains("1:05"), "{text:?}");
+        assert_eq!(wrap("abcdefgh ij", 4), ["abcd", "efgh", "ij"]);
+    }
+
+    /// Issue 10: escape sequences in the state's text never reach the terminal.
+    #[test]
+    fn text_from_the_wire_is_printable() {
+        let mut s = running(65_000.0);
+        s.segment.title = "Talk\x1b]52;c;ZWNobyBwd25lZA==\x07".into();
+        s.segment.speaker = Some("Neha\x1b[6n\u{9b}31m".into());
+        s.next = Some(NextIn {
+            title: "Q&A\x1b]0;x\x07".into(),
+            speaker: Some("\x1b[1;1HChair".into()),
+        });
+        s.message = "Wrap\x1b[2K up".into();
+        let f = Frame::of(&s, NOW, "server: bye\x1b[6n");
+        assert!(!f.line().chars().any(char::is_control), "{:?}", f.line());
+        assert!(
+            f.line()
+                .starts_with("[1/3] Talk]52;c;ZWNobyBwd25lZA== — Neha[6n31m")
+        );
+        for size in [(80, 24), (20, 8)] {
+            let mut out = Vec::new();
+            draw(&mut out, &f, size).expect("drawn into a buffer");
+            let text = String::from_utf8_lossy(&out);
+            for bad in ["\x1b]", "\x07", "\x1b[6n", "\u{9b}", "\x1b[2K"] {
+                assert!(!text.contains(bad), "{bad:?} printed: {text:?}");
+            }
+        }
+        s.focus = true;
+        let mut out = Vec::new();
+        draw(&mut out, &Frame::of(&s, NOW, ""), (80, 24)).expect("drawn into a buffer");
+        assert!(!String::from_utf8_lossy(&out).contains("\x1b[2K"));
     }
 
     #[test]

@@ -157,6 +157,9 @@ pub async fn run(args: RunArgs) -> Result<(), RunError> {
         source,
     })?;
     let show = Arc::new(show::load_str(&args.file, &text)?);
+    if let Some(why) = show::zone_caution(show.timezone) {
+        tracing::warn!("{}: {why}", args.file.display());
+    }
     let hash = journal::content_hash(text.as_bytes());
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => {

@@ -301,6 +301,35 @@ fn a_closed_stdout_ends_plan_check_and_import_quietly() {
     }
 }
 
+/// `report` too, on the journal of a short headless run.
+#[tokio::test]
+async fn a_closed_stdout_ends_report_quietly() {
+    let mut proc = Process::start(&["run", "tests/sessions/short.toml", "--speed", "60"]).await;
+    let journal = proc
+        .journal_dir
+        .as_ref()
+        .expect("a journal in a temporary directory")
+        .path()
+        .join("run.jsonl");
+    proc.signal(Signal::SIGTERM);
+    let status = tokio::time::timeout(Duration::from_secs(30), proc.child.wait())
+        .await
+        .expect("podium stops")
+        .expect("exit status");
+    assert!(status.success());
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let out = Command::new(env!("CARGO_BIN_EXE_podium"))
+        .arg("report")
+        .arg(&journal)
+        .stdout(writer)
+        .output()
+        .expect("podium runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+}
+
 /// Issue 10: "Address already in use (os error 98): Address already in use (os error 98)".
 #[test]
 fn a_taken_port_is_reported_once() {
@@ -408,8 +437,9 @@ fn unknown_zones_suggest_the_nearest_names() {
 }
 
 /// A session file's `timezone` is read by the same rules: suggestions, and the legacy warning.
-#[test]
-fn a_session_files_zone_gets_the_same_advice() {
+#[tokio::test]
+async fn a_session_files_zone_gets_the_same_advice() {
+    use tokio::io::AsyncBufReadExt;
     let dir = tempfile::tempdir().unwrap();
     let session = |zone: &str| {
         let text = std::fs::read_to_string("tests/sessions/short.toml")
@@ -427,6 +457,18 @@ fn a_session_files_zone_gets_the_same_advice() {
         stderr.contains("warning: time zone \"EST\" is a fixed UTC-05:00 all year"),
         "{stderr}"
     );
+    let mut run = Process::spawn(&["run", &est, "--no-notify"], &[]).await;
+    let mut log = tokio::io::BufReader::new(run.child.stderr.take().unwrap()).lines();
+    let mut said = String::new();
+    while !said.contains("time zone \"EST\" is a fixed UTC-05:00") {
+        let line = tokio::time::timeout(Duration::from_secs(30), log.next_line())
+            .await
+            .unwrap_or_else(|_| panic!("run warns about EST; so far:\n{said}"))
+            .expect("stderr readable")
+            .expect("podium still running");
+        said.push_str(&line);
+        said.push('\n');
+    }
     let manila = session("Manila");
     let out = podium(&["check", &manila]);
     assert_eq!(out.status.code(), Some(2));

@@ -207,3 +207,197 @@ fn an_agenda_without_marks_or_ranges_is_refused_with_what_to_write() {
         "{err}"
     );
 }
+
+/// The problems of a refused import, as `(line, message)`.
+fn problems(err: &ImportError) -> Vec<(usize, String)> {
+    match err {
+        ImportError::Rows { problems, .. } => problems
+            .iter()
+            .map(|p| (p.line, p.message.clone()))
+            .collect(),
+        other => panic!("not a refusal by line: {other}"),
+    }
+}
+
+/// Issue 10: 4611686018427387912 minutes × 60 overflowed to 480 seconds and imported as "8m".
+#[test]
+fn issue_10_a_huge_length_is_refused_with_its_line_not_wrapped_around() {
+    use podium::import::{import_csv, import_text};
+    let err = import_csv(
+        Path::new("huge.csv"),
+        "title,duration\nIntro,8\nTalk,4611686018427387912\nQ&A,99999999999999999999999\n",
+        &Options::default(),
+    )
+    .unwrap_err();
+    let found = problems(&err);
+    assert_eq!(found.len(), 2, "{err}");
+    assert_eq!(found[0].0, 3, "{err}");
+    assert!(found[0].1.contains("longer than a day"), "{err}");
+    assert_eq!(found[1].0, 4, "{err}");
+    let err = import_text(
+        Path::new("huge.txt"),
+        "Welcome: organisers (8')\nTalk (4611686018427387912')\n",
+        &Options::default(),
+    )
+    .unwrap_err();
+    let found = problems(&err);
+    assert_eq!(found.len(), 1, "{err}");
+    assert_eq!(found[0].0, 2, "{err}");
+    assert!(found[0].1.contains("longer than a day"), "{err}");
+}
+
+/// Issue 10: a length over 24 h was refused by the loader at a line of the generated TOML.
+#[test]
+fn issue_10_a_length_over_a_day_names_the_inputs_line() {
+    use podium::import::{import_csv, import_text};
+    for (err, line) in [
+        (
+            import_csv(
+                Path::new("long.csv"),
+                "title,duration,max\nIntro,8,\nMarathon,25h,\nPanel,60,999:00:00\n",
+                &Options::default(),
+            )
+            .unwrap_err(),
+            vec![3, 4],
+        ),
+        (
+            import_text(
+                Path::new("long.txt"),
+                "Welcome: organisers (8')\n\nMarathon (1500 min)\n",
+                &Options::default(),
+            )
+            .unwrap_err(),
+            vec![3],
+        ),
+    ] {
+        let text = err.to_string();
+        assert!(!text.contains("please report"), "{text}");
+        let found = problems(&err);
+        assert_eq!(
+            found.iter().map(|p| p.0).collect::<Vec<_>>(),
+            line,
+            "{text}"
+        );
+        assert!(
+            found.iter().all(|p| p.1.contains("longer than a day")),
+            "{text}"
+        );
+    }
+}
+
+/// Issue 10: a time range with no title was reported at line 0.
+#[test]
+fn issue_10_a_time_range_without_a_title_names_its_line() {
+    let err = podium::import::import_text(
+        Path::new("ranges.txt"),
+        "Programme\n\n10:00 - 10:15 Opening\n10:15 - 11:00\n",
+        &Options::default(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        problems(&err),
+        [(
+            4,
+            "a time range without a title: put the title on its line or the next".to_owned()
+        )]
+    );
+    assert!(
+        err.to_string()
+            .contains("ranges.txt:4: a time range without a title")
+    );
+}
+
+/// Issue 10: a file name with line breaks wrote TOML of its own into the session.
+#[test]
+fn issue_10_a_file_name_cannot_inject_toml() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = "agenda\n[[segment]]\ntitle = \"Injected\"\nduration = \"1m\"\n#.txt";
+    let path = dir.path().join(name);
+    std::fs::write(&path, "Welcome: organisers (8')\n").unwrap();
+    let session = import_file(&path, &Options::default()).unwrap_or_else(|e| panic!("{e}"));
+    let show = load_str(Path::new("imported.toml"), &session.text)
+        .unwrap_or_else(|e| panic!("{e}\n{}", session.text));
+    assert_eq!(outline(&show).len(), 1, "{}", session.text);
+    assert_eq!(show.segments[0].title, "Welcome");
+    assert_eq!(
+        session
+            .text
+            .lines()
+            .filter(|l| l.starts_with("[[segment]]"))
+            .count(),
+        1,
+        "{}",
+        session.text
+    );
+    // The name is still there, escaped, for whoever reads the file.
+    assert!(
+        session.text.contains("agenda\\n[[segment]]"),
+        "{}",
+        session.text
+    );
+}
+
+/// Issue 10: an agenda that is not UTF-8 was refused without a position.
+#[test]
+fn issue_10_invalid_utf8_is_refused_at_its_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in [
+        (
+            "latin1.txt",
+            &b"Welcome: organisers (8')\nCaf\xe9 talk (20')\n"[..],
+        ),
+        ("latin1.csv", &b"title,duration\nIntro,8\nCaf\xe9,20\n"[..]),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let err = import_file(&path, &Options::default()).unwrap_err();
+        let want = format!(
+            "{}:{}:4: the file is not UTF-8 text (byte 0xE9 here): save it as UTF-8",
+            path.display(),
+            if name.ends_with("txt") { 2 } else { 3 }
+        );
+        assert_eq!(err.to_string(), want);
+    }
+}
+
+/// Issue 10: `podium plan --format csv` defuses cells a spreadsheet would run with a leading `'`;
+/// an import removes it again, so such titles come back as they were.
+#[test]
+fn issue_10_a_defused_csv_cell_imports_as_it_was_written() {
+    let show = imported_csv("title,speaker,duration\n'=SUM(A1),'@Chair,8\n'-Q&A,,5\n'Quoted,,3\n");
+    let titles: Vec<&str> = show.segments.iter().map(|s| s.title.as_str()).collect();
+    assert_eq!(titles, ["=SUM(A1)", "-Q&A", "'Quoted"]);
+    assert_eq!(show.segments[0].speaker.as_deref(), Some("@Chair"));
+}
+
+fn imported_csv(text: &str) -> Show {
+    let session = podium::import::import_csv(Path::new("sheet.csv"), text, &Options::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    load_str(Path::new("imported.toml"), &session.text).expect("an import always loads")
+}
+
+/// Issue 10: what only the loader can refuse (here an anchor the clocks skip) is still reported at
+/// the input's line, not at a line of the generated TOML.
+#[test]
+fn issue_10_what_the_loader_refuses_in_a_segment_names_the_inputs_line() {
+    let options = Options {
+        date: Some("2021-03-28".into()),
+        timezone: Some("Europe/Zurich".into()),
+        ..Options::default()
+    };
+    let err = podium::import::import_text(
+        Path::new("night.txt"),
+        "Night school\n\n01:00 - 02:00 Lecture\n02:30 - 03:00 Questions\n",
+        &options,
+    )
+    .unwrap_err();
+    let text = err.to_string();
+    assert!(!text.contains("please report"), "{text}");
+    let found = problems(&err);
+    assert_eq!(found.len(), 1, "{text}");
+    assert_eq!(found[0].0, 4, "{text}");
+    assert!(
+        found[0].1.contains("02:30 does not exist on 2021-03-28"),
+        "{text}"
+    );
+}

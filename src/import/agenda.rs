@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use chrono::NaiveTime;
 
-use super::{Draft, Parsed, Problem, guess_kind};
+use super::{Draft, Parsed, Problem, guess_kind, too_long};
 use crate::show::parse_time_of_day;
 
 const BULLETS: [char; 6] = ['•', '▪', '◦', '·', '-', '*'];
@@ -36,7 +36,7 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Parsed>, Vec<Problem>> {
     let days = if lines.iter().any(|(_, l)| time_range(l).is_some()) {
         by_time_ranges(&lines)?
     } else {
-        vec![by_minute_marks(&lines)]
+        vec![by_minute_marks(&lines)?]
     };
     Ok(days
         .into_iter()
@@ -76,7 +76,8 @@ fn add_note(draft: &mut Draft, text: &str, new_line: bool) {
     }
 }
 
-/// `Introduction: organisers (8’)` → ("Introduction: organisers", 8 minutes).
+/// `Introduction: organisers (8’)` → ("Introduction: organisers", 8 minutes). More minutes than
+/// fit in a `Duration` come out as `Duration::MAX`, for the caller to refuse as too long.
 fn minute_mark(line: &str) -> Option<(&str, Duration)> {
     let body = line.strip_suffix(')')?;
     let open = body.rfind('(')?;
@@ -85,12 +86,19 @@ fn minute_mark(line: &str) -> Option<(&str, Duration)> {
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(mark.len());
     let (digits, unit) = mark.split_at(digits_end);
-    let minutes: u64 = digits.parse().ok()?;
-    let unit = unit.trim();
-    if !["'", "’", "′", "min", "mins", "minutes", "m"].contains(&unit) || minutes == 0 {
+    if digits.is_empty() || digits.bytes().all(|b| b == b'0') {
         return None;
     }
-    Some((body[..open].trim(), Duration::from_secs(minutes * 60)))
+    let unit = unit.trim();
+    if !["'", "’", "′", "min", "mins", "minutes", "m"].contains(&unit) {
+        return None;
+    }
+    let length = digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|m| m.checked_mul(60))
+        .map_or(Duration::MAX, Duration::from_secs);
+    Some((body[..open].trim(), length))
 }
 
 /// `First speaker: NAME` → NAME (also `Speaker:`, `Speakers:`, `Moderator:`, `Chair:`).
@@ -111,18 +119,25 @@ fn capitalise(s: &str) -> String {
         .unwrap_or_default()
 }
 
-fn by_minute_marks(lines: &[(usize, String)]) -> Parsed {
+fn by_minute_marks(lines: &[(usize, String)]) -> Result<Parsed, Vec<Problem>> {
     let mut segments: Vec<Draft> = Vec::new();
+    let mut problems = Vec::new();
     let mut speaker: Option<String> = None;
     let mut speaker_open = false; // the speaker line may continue on the next line
     let mut bullet_open = false; // a bullet may continue on the next line
-    for (_, line) in lines {
+    for (number, line) in lines {
         if line.is_empty() {
             speaker_open = false;
             bullet_open = false;
             continue;
         }
         if let Some((head, duration)) = minute_mark(line) {
+            if let Some(why) = too_long(duration, line[head.len()..].trim()) {
+                problems.push(Problem {
+                    line: *number,
+                    message: why,
+                });
+            }
             let (title, who) = match speaker.take() {
                 Some(who) => (head.to_owned(), Some(who)),
                 None => match head.split_once(':') {
@@ -133,6 +148,7 @@ fn by_minute_marks(lines: &[(usize, String)]) -> Parsed {
                 },
             };
             segments.push(Draft {
+                line: *number,
                 kind: guess_kind(&title),
                 title,
                 speaker: who,
@@ -160,11 +176,14 @@ fn by_minute_marks(lines: &[(usize, String)]) -> Parsed {
             add_note(last, line, false);
         }
     }
-    Parsed {
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(Parsed {
         title: None,
         segments,
         end: None,
-    }
+    })
 }
 
 /// `10:15 - 13:00 PANEL 1: …` → (10:15, 13:00, "PANEL 1: …").
@@ -230,6 +249,7 @@ fn by_time_ranges(lines: &[(usize, String)]) -> Result<Vec<Parsed>, Vec<Problem>
             }
             let duration = (to - from).to_std().unwrap_or_default();
             day.segments.push(Draft {
+                line: *number,
                 title: title.to_owned(),
                 speaker: None,
                 kind: guess_kind(title),
@@ -257,22 +277,15 @@ fn by_time_ranges(lines: &[(usize, String)]) -> Result<Vec<Parsed>, Vec<Problem>
         }
     }
     for day in &days {
-        for seg in &day.segments {
-            if seg.title.is_empty() {
-                let at = seg.at.map(|t| t.format("%H:%M").to_string());
-                problems.push(Problem {
-                    line: lines
-                        .iter()
-                        .find(|(_, l)| {
-                            time_range(l).is_some_and(|(f, _, _)| Some(f.to_string()) == at)
-                        })
-                        .map_or(0, |(n, _)| *n),
-                    message: "a time range without a title: put the title on its line or the next"
-                        .into(),
-                });
-            }
+        for seg in day.segments.iter().filter(|s| s.title.is_empty()) {
+            problems.push(Problem {
+                line: seg.line,
+                message: "a time range without a title: put the title on its line or the next"
+                    .into(),
+            });
         }
     }
+    problems.sort_by_key(|p| p.line);
     if problems.is_empty() {
         Ok(days)
     } else {

@@ -1,7 +1,11 @@
 //! Turning what organisers already have into a session file: a CSV exported from a spreadsheet
 //! ([`table`]) or a plain-text agenda ([`agenda`]). Both produce draft segments; this module writes
 //! them as session TOML (with the `toml` crate) and validates the result with the loader, so an
-//! import never yields a file that `podium run` would refuse. Every refusal names the input's line.
+//! import never yields a file that `podium run` would refuse. Every refusal names the input's line:
+//! the parsers check what they can (lengths up to a day, without overflow), and whatever the
+//! loader still refuses in a segment is reported at the input line the segment came from. The
+//! TOML is written by the serializer only; the input's file name goes into the header comment
+//! escaped, so no name can add a line of its own.
 
 mod agenda;
 mod table;
@@ -12,7 +16,7 @@ use std::time::Duration;
 use chrono::{NaiveDate, NaiveTime};
 use serde::Serialize;
 
-use crate::show::{self, Kind, LoadError};
+use crate::show::{self, Kind, LoadError, NotUtf8};
 
 /// How to import: what the input cannot say for itself.
 #[derive(Debug, Clone, Default)]
@@ -48,6 +52,12 @@ pub enum ImportError {
         #[source]
         source: std::io::Error,
     },
+    #[error("{path}:{}:{}: {source}", source.line, source.col)]
+    NotUtf8 {
+        path: PathBuf,
+        #[source]
+        source: NotUtf8,
+    },
     #[error("{path}: cannot tell what this is: name a spreadsheet export .csv and an agenda .txt")]
     UnknownFormat { path: PathBuf },
     #[error("{}", problems_text(path, problems))]
@@ -75,9 +85,21 @@ fn problems_text(path: &Path, problems: &[Problem]) -> String {
     text
 }
 
+/// The longest segment an import accepts, as the loader does.
+const MAX_LENGTH: Duration = Duration::from_secs(24 * 3600);
+
+/// Why `d`, written `text` in the input, cannot be a segment's length.
+pub(crate) fn too_long(d: Duration, text: &str) -> Option<String> {
+    (d > MAX_LENGTH).then(|| {
+        format!("{text:?} is longer than a day: a segment lasts at most 24 hours (\"24h\")")
+    })
+}
+
 /// A segment as read from the input, before it becomes TOML.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Draft {
+    /// The input's line the segment comes from (its row, mark or time range).
+    pub line: usize,
     pub title: String,
     pub speaker: Option<String>,
     pub kind: Kind,
@@ -99,7 +121,11 @@ pub(crate) struct Parsed {
 
 /// Reads `path` (`.csv` or `.txt`) and returns the session file's text.
 pub fn import_file(path: &Path, options: &Options) -> Result<Imported, ImportError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ImportError::Read {
+    let bytes = std::fs::read(path).map_err(|source| ImportError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let text = show::utf8(&bytes).map_err(|source| ImportError::NotUtf8 {
         path: path.to_owned(),
         source,
     })?;
@@ -107,8 +133,8 @@ pub fn import_file(path: &Path, options: &Options) -> Result<Imported, ImportErr
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase());
     match ext.as_deref() {
-        Some("csv") => import_csv(path, &text, options),
-        Some("txt" | "text" | "md") => import_text(path, &text, options),
+        Some("csv") => import_csv(path, text, options),
+        Some("txt" | "text" | "md") => import_text(path, text, options),
         _ => Err(ImportError::UnknownFormat {
             path: path.to_owned(),
         }),
@@ -221,10 +247,19 @@ fn finish(path: &Path, parsed: Parsed, options: &Options) -> Result<Imported, Im
         None => None,
     };
     let title = options.title.clone().or(parsed.title).unwrap_or_else(|| {
-        path.file_stem()
-            .map_or_else(|| "Imported session".into(), |s| s.to_string_lossy().into())
+        path.file_stem().map_or_else(
+            || "Imported session".into(),
+            // A file name is one line of plain words, whatever bytes it holds.
+            |s| {
+                crate::term::printable(&s.to_string_lossy())
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            },
+        )
     });
     let count = parsed.segments.len();
+    let lines: Vec<usize> = parsed.segments.iter().map(|d| d.line).collect();
     let file = FileOut {
         title,
         start,
@@ -246,16 +281,48 @@ fn finish(path: &Path, parsed: Parsed, options: &Options) -> Result<Imported, Im
             .collect(),
     };
     let body = toml::to_string(&file).map_err(|e| input(format!("cannot write TOML: {e}")))?;
+    // A comment cannot be escaped in TOML, so the name is written as a quoted string with every
+    // control character escaped (`\n`): it stays on its one line.
+    let name = path.display().to_string();
     let text = format!(
-        "# Imported by `podium import` from {}.\n# Check titles, speakers and kinds; add `min` \
+        "# Imported by `podium import` from \"{}\".\n# Check titles, speakers and kinds; add `min` \
          where a segment may be shortened.\n\n{body}",
-        path.display()
+        name.escape_debug()
     );
-    show::load_str(path, &text)?;
+    if let Err(e) = show::load_str(path, &text) {
+        return Err(at_input_line(path, &text, &lines, e));
+    }
     Ok(Imported {
         text,
         segments: count,
     })
+}
+
+/// A refusal of the generated session, named at the input's line: the segment the loader points
+/// into is found by its `[[segment]]` header, and its draft knows the line it came from. What is
+/// not in a segment came from the options (`--date`, `--timezone`).
+fn at_input_line(path: &Path, text: &str, lines: &[usize], e: LoadError) -> ImportError {
+    let LoadError::Invalid { line, message, .. } = &e else {
+        return ImportError::Invalid(e);
+    };
+    let headers = text
+        .lines()
+        .take(*line)
+        .filter(|l| l.trim_start().starts_with("[[segment]]"))
+        .count();
+    match headers.checked_sub(1).and_then(|i| lines.get(i)) {
+        Some(&input) => ImportError::Rows {
+            path: path.to_owned(),
+            problems: vec![Problem {
+                line: input,
+                message: message.clone(),
+            }],
+        },
+        None => ImportError::Input {
+            path: path.to_owned(),
+            message: message.clone(),
+        },
+    }
 }
 
 /// Guesses a segment's kind from its title's words (documented in the README).

@@ -1,11 +1,12 @@
 //! A CSV exported from a spreadsheet, read with the `csv` crate: a header row naming some of
 //! `title, speaker, kind, duration, min, max, at, notes` in any order (case and spaces ignored),
-//! then one row per segment. Lengths are `8` (minutes), `8m`, `1h 30m` or `0:08:00`. Every bad row
-//! is reported with its line number, all at once.
+//! then one row per segment. Lengths are `8` (minutes), `8m`, `1h 30m` or `0:08:00`, at most a
+//! day. Every bad row is reported with its line number, all at once. A cell that `podium plan
+//! --format csv` defused with a leading `'` (`'=SUM(…)`) is read without it.
 
 use std::time::Duration;
 
-use super::{Draft, Parsed, Problem, guess_kind, parse_kind};
+use super::{Draft, Parsed, Problem, guess_kind, parse_kind, too_long};
 use crate::show::{format_hms, parse_time_of_day};
 
 const COLUMNS: [&str; 8] = [
@@ -74,8 +75,9 @@ pub(crate) fn parse(text: &str) -> Result<Parsed, Vec<Problem>> {
                 .and_then(|c| column[c])
                 .and_then(|i| record.get(i))
                 .filter(|v| !v.is_empty())
+                .map(undefused)
         };
-        match row(&cell) {
+        match row(line, &cell) {
             Ok(draft)
                 if draft
                     .at
@@ -113,7 +115,16 @@ fn problem_of(e: &csv::Error, fallback_line: usize) -> Problem {
     }
 }
 
-fn row<'a>(cell: &dyn Fn(&str) -> Option<&'a str>) -> Result<Draft, String> {
+/// A cell as written before `csv_text` defused it: `'=SUM(A1)` → `=SUM(A1)`. A quote before
+/// anything else is the cell's own text.
+fn undefused(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => cell,
+    }
+}
+
+fn row<'a>(line: usize, cell: &dyn Fn(&str) -> Option<&'a str>) -> Result<Draft, String> {
     let title = cell("title").ok_or("the title is empty: give the programme's wording")?;
     let duration = match cell("duration") {
         Some(d) => parse_length(d).map_err(|why| format!("duration: {why}"))?,
@@ -154,6 +165,7 @@ fn row<'a>(cell: &dyn Fn(&str) -> Option<&'a str>) -> Result<Draft, String> {
         None => None,
     };
     Ok(Draft {
+        line,
         title: title.to_owned(),
         speaker: cell("speaker").map(str::to_owned),
         kind,
@@ -165,11 +177,17 @@ fn row<'a>(cell: &dyn Fn(&str) -> Option<&'a str>) -> Result<Draft, String> {
     })
 }
 
-/// `8` (minutes), `8m`, `1h 30m`, `0:08:00`. `8:00` is refused: minutes or hours?
+/// `8` (minutes), `8m`, `1h 30m`, `0:08:00`, at most a day. `8:00` is refused: minutes or hours?
 fn parse_length(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let d = if let Ok(minutes) = text.parse::<u64>() {
-        Duration::from_secs(minutes * 60)
+    let d = if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        // Minutes; more than fit in a u64 are "more than a day" too, never a wrapped-around value.
+        let secs = text
+            .parse::<u64>()
+            .ok()
+            .and_then(|m| m.checked_mul(60))
+            .unwrap_or(u64::MAX);
+        Duration::from_secs(secs)
     } else if text.contains(':') {
         let parts: Vec<&str> = text.split(':').collect();
         let [h, m, s] = parts.as_slice() else {
@@ -191,6 +209,9 @@ fn parse_length(text: &str) -> Result<Duration, String> {
             "{text:?} must be a whole number of seconds above zero"
         ));
     }
+    if let Some(why) = too_long(d, text) {
+        return Err(why);
+    }
     Ok(d)
 }
 
@@ -209,6 +230,12 @@ mod tests {
         assert!(parse_length("0").is_err());
         assert!(parse_length("soon").is_err());
         assert!(parse_length("0:75:00").is_err());
+        assert!(
+            parse_length("1441")
+                .unwrap_err()
+                .contains("longer than a day")
+        );
+        assert!(parse_length("24h").is_ok());
     }
 
     #[test]

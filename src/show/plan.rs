@@ -11,8 +11,8 @@ use chrono_tz::Tz;
 
 use super::zone::clock_with_label;
 use super::{Show, format_hms};
-
 use crate::term::printable;
+
 /// One planned segment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanRow {
@@ -164,15 +164,15 @@ impl<'a> Timetable<'a> {
 
     /// A plain-text table: one line per segment, times in the show's zone then each of `zones`.
     pub fn render(&self, zones: &[Tz]) -> String {
-        let mut all = vec![self.show.timezone];
-        all.extend(zones.iter().copied().filter(|z| *z != self.show.timezone));
-        let mut out = String::new();
         self.render_text(zones, false)
     }
 
     /// The text table, with each segment's notes under it if `notes` (the organiser's copy). The
     /// show's own text goes through [`printable`]: it is bound for a terminal.
     pub fn render_text(&self, zones: &[Tz], notes: bool) -> String {
+        let mut all = vec![self.show.timezone];
+        all.extend(zones.iter().copied().filter(|z| *z != self.show.timezone));
+        let mut out = String::new();
         let _ = writeln!(out, "{}", printable(&self.show.title));
         match self.start {
             Some(start) => {
@@ -271,13 +271,13 @@ impl<'a> Timetable<'a> {
                     anchor.time.format("%H:%M")
                 );
             }
+            for line in seg.notes.iter().filter(|_| notes).flat_map(|n| n.lines()) {
+                let _ = writeln!(out, "{:>5}{}", "", printable(line).trim_end());
+            }
         }
         let _ = writeln!(out);
         let _ = write!(out, "  total {}", format_hms(self.show.total()));
         let flex = self.show.total() - self.show.shortest();
-            for line in seg.notes.iter().filter(|_| notes).flat_map(|n| n.lines()) {
-                let _ = writeln!(out, "{:>5}{}", "", printable(line).trim_end());
-            }
         if !flex.is_zero() {
             let _ = write!(out, " (at least {})", format_hms(self.show.shortest()));
         }

@@ -8,9 +8,10 @@ use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 use tokio_util::sync::CancellationToken;
 
-use crate::controller::Handle;
+use crate::controller::{Handle, JournalNotice};
 use crate::engine::{Change, Event};
 use crate::show::{Show, format_hms};
+use crate::term::printable;
 
 /// A notification server that does not answer within this long is given up on for the session.
 const NOTIFY_TIMEOUT: Duration = Duration::from_secs(3);
@@ -105,6 +106,77 @@ pub fn spawn(
                 tracing::warn!("{}: {}", alert.summary, alert.body);
             }
             notifier.notify(&show, alert).await;
+        }
+    })
+}
+
+/// The alert for journal trouble or its end.
+pub fn describe_journal(notice: &JournalNotice) -> Alert {
+    match notice {
+        JournalNotice::Failing(health) => {
+            let error = health.error.as_deref().unwrap_or("unknown error");
+            let mut body = format!(
+                "cannot write {} ({}): {} lines kept in memory, written as soon as the disk takes \
+                 them; a crash now would lose them. Free space on that disk.",
+                printable(health.path.as_deref().unwrap_or("the journal")),
+                printable(error),
+                health.pending
+            );
+            if health.dropped > 0 {
+                body.push_str(&format!(" {} lines already lost.", health.dropped));
+            }
+            Alert {
+                summary: "JOURNAL NOT WRITTEN".to_owned(),
+                body,
+            }
+        }
+        JournalNotice::Recovered { path, caught_up } => Alert {
+            summary: "Journal writable again".to_owned(),
+            body: format!("{caught_up} lines caught up in {}", printable(path)),
+        },
+    }
+}
+
+/// Tells the moderator about journal trouble (repeated by the controller while it lasts) and its
+/// end: a desktop notification, and with `log` the log (headless runs; the terminal console
+/// prints them itself).
+pub fn spawn_journal(
+    control: &Handle,
+    desktop: bool,
+    log: bool,
+    shutdown: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
+    let show = control.show().clone();
+    let mut notices = control.journal_notices();
+    tokio::spawn(async move {
+        let mut notifier = Notifier {
+            enabled: desktop,
+            warned: false,
+        };
+        loop {
+            let notice = tokio::select! {
+                _ = shutdown.cancelled() => break,
+                notice = notices.recv() => match notice {
+                    Ok(notice) => notice,
+                    Err(RecvError::Lagged(_)) => continue,
+                    Err(RecvError::Closed) => break,
+                },
+            };
+            let alert = describe_journal(&notice);
+            if log {
+                match notice {
+                    JournalNotice::Failing(_) => {
+                        tracing::error!("{}: {}", alert.summary, alert.body)
+                    }
+                    JournalNotice::Recovered { .. } => {
+                        tracing::warn!("{}: {}", alert.summary, alert.body)
+                    }
+                }
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = notifier.notify(&show, alert) => {}
+            }
         }
     })
 }

@@ -2,6 +2,12 @@
 //! shutdown come in; each change of state is serialized once and published on a `watch` channel
 //! (latest state wins), and engine events go out on a broadcast channel for alerts.
 //!
+//! It also keeps the journal: each change is recorded before it is published. When the disk
+//! refuses (full), the show goes on: the state is published anyway, the lines wait in the
+//! journal's queue and are retried on every change and every heartbeat, and the moderator hears
+//! about it every [`JOURNAL_ALERT_EVERY`] ([`Handle::journal_notices`], [`Handle::journal_health`])
+//! until the lines are written.
+//!
 //! **Invariant:** nothing else touches the engine, so there is exactly one writer and one
 //! serialization point.
 
@@ -15,11 +21,23 @@ use tokio_util::sync::CancellationToken;
 use crate::clock::Clock;
 use crate::engine::{Command, Engine, Event, Refused, ShowTime, Snapshot};
 use crate::journal::{self, Journal, Line};
-use crate::protocol::{self, Published, ShowInfo};
+use crate::protocol::{self, JournalHealth, Published, ShowInfo};
 use crate::show::Show;
 
 /// Clients hear from the server at least this often, even when nothing changes.
 pub const HEARTBEAT: Duration = Duration::from_secs(1);
+
+/// While the journal cannot be written, the moderator is told again this often.
+pub const JOURNAL_ALERT_EVERY: Duration = Duration::from_secs(30);
+
+/// News about the journal for the moderator (terminal, desktop).
+#[derive(Debug, Clone, PartialEq)]
+pub enum JournalNotice {
+    /// Writes fail; sent at once and again every [`JOURNAL_ALERT_EVERY`] while they do.
+    Failing(JournalHealth),
+    /// A write succeeded again: `caught_up` waiting lines are now on disk.
+    Recovered { path: String, caught_up: usize },
+}
 
 enum Request {
     Command(Command, oneshot::Sender<Result<Arc<Published>, Refused>>),
@@ -41,6 +59,8 @@ pub struct Handle {
     show: Arc<Show>,
     clock: Clock,
     journal: Option<std::path::PathBuf>,
+    journal_health: watch::Receiver<JournalHealth>,
+    journal_notices: broadcast::Sender<JournalNotice>,
 }
 
 impl Handle {
@@ -94,6 +114,16 @@ impl Handle {
     pub fn journal_path(&self) -> Option<&std::path::Path> {
         self.journal.as_deref()
     }
+
+    /// Whether everything recorded so far is on disk, now.
+    pub fn journal_health(&self) -> JournalHealth {
+        self.journal_health.borrow().clone()
+    }
+
+    /// Journal trouble and recovery, as it happens.
+    pub fn journal_notices(&self) -> broadcast::Receiver<JournalNotice> {
+        self.journal_notices.subscribe()
+    }
 }
 
 /// Everything the controller starts from: a fresh or replayed engine, and where to record.
@@ -111,11 +141,20 @@ struct Controller {
     clock: Clock,
     rehearsal: bool,
     journal: Option<Journal>,
-    journal_failed: bool,
+    /// Set while the journal cannot be written.
+    trouble: Option<Trouble>,
+    health: watch::Sender<JournalHealth>,
+    notices: broadcast::Sender<JournalNotice>,
     seq: u64,
     state: watch::Sender<Arc<Published>>,
     events: broadcast::Sender<Event>,
     last_publish: Instant,
+}
+
+/// A journal that cannot be written: since when, and when the moderator was last told.
+struct Trouble {
+    since_ms: i64,
+    told: Option<Instant>,
 }
 
 /// Starts a controller for a fresh, unrecorded show; it ends when `shutdown` is cancelled.
@@ -158,6 +197,9 @@ pub fn spawn_with(
     let (state, state_rx) = watch::channel(first);
     let (events, _) = broadcast::channel(64);
     let (tx, rx) = mpsc::channel(64);
+    let path = journal.as_ref().map(|j| j.path().display().to_string());
+    let (health, health_rx) = watch::channel(JournalHealth::ok(path));
+    let (notices, _) = broadcast::channel(16);
     let handle = Handle {
         tx,
         state: state_rx,
@@ -165,6 +207,8 @@ pub fn spawn_with(
         show: show.clone(),
         clock,
         journal: journal.as_ref().map(|j| j.path().to_owned()),
+        journal_health: health_rx,
+        journal_notices: notices.clone(),
     };
     let controller = Controller {
         engine,
@@ -172,7 +216,9 @@ pub fn spawn_with(
         clock,
         rehearsal,
         journal,
-        journal_failed: false,
+        trouble: None,
+        health,
+        notices,
         seq: 1,
         state,
         events,
@@ -184,6 +230,8 @@ pub fn spawn_with(
 
 impl Controller {
     async fn run(mut self, mut rx: mpsc::Receiver<Request>, shutdown: CancellationToken) {
+        // Lines queued before the start (a resume on a full disk) go now, or the alerts begin.
+        self.flush_journal();
         loop {
             let now = self.clock.now();
             let heartbeat = self.last_publish + HEARTBEAT;
@@ -201,6 +249,9 @@ impl Controller {
                     let now = self.clock.now();
                     let events = self.engine.tick(now);
                     self.record(now, None, &events);
+                    if self.trouble.is_some() {
+                        self.flush_journal();
+                    }
                     self.publish(!events.is_empty(), self.engine.snapshot(now));
                     self.emit(events);
                 }
@@ -209,9 +260,20 @@ impl Controller {
         let now = self.clock.now();
         let wall = journal::wall(self.clock.unix_ms(now));
         self.write(&[Line::End { at_ms: now.0, wall }]);
+        if let Some(journal) = &self.journal
+            && journal.pending() + journal.dropped() > 0
+        {
+            tracing::error!(
+                "{} lines of this run could not be written to {} (the disk refused them): \
+                 --resume and report will see the run only up to the last line written",
+                journal.pending() + journal.dropped(),
+                journal.path().display()
+            );
+        }
     }
 
-    /// Records an applied command and its events; on disk before anything is published.
+    /// Records an applied command and its events; on disk before anything is published (or, on a
+    /// refusing disk, queued in order and retried).
     fn record(&mut self, now: ShowTime, cmd: Option<&Command>, events: &[Event]) {
         if self.journal.is_none() || (cmd.is_none() && events.is_empty()) {
             return;
@@ -229,14 +291,64 @@ impl Controller {
         let Some(journal) = &mut self.journal else {
             return;
         };
-        match journal.write(lines) {
-            Ok(()) => self.journal_failed = false,
-            // The show goes on; say so once per run of failures.
-            Err(e) if !self.journal_failed => {
-                self.journal_failed = true;
-                tracing::error!("cannot record the run: {e}");
+        journal.queue(lines);
+        self.flush_journal();
+    }
+
+    /// Writes what waits; keeps the moderator told about trouble and recovery.
+    fn flush_journal(&mut self) {
+        let Some(journal) = &mut self.journal else {
+            return;
+        };
+        let path = journal.path().display().to_string();
+        let result = journal.flush();
+        let (pending, dropped) = (journal.pending(), journal.dropped());
+        match result {
+            Ok(written) => {
+                if self.trouble.take().is_some() {
+                    let _ = self.notices.send(JournalNotice::Recovered {
+                        path: path.clone(),
+                        caught_up: written,
+                    });
+                }
+                let health = JournalHealth {
+                    ok: dropped == 0,
+                    dropped,
+                    ..JournalHealth::ok(Some(path))
+                };
+                self.health.send_if_modified(|h| {
+                    let changed = *h != health;
+                    *h = health;
+                    changed
+                });
             }
-            Err(_) => {}
+            Err(e) => {
+                let now_ms = self.clock.unix_ms(self.clock.now());
+                let trouble = self.trouble.get_or_insert(Trouble {
+                    since_ms: now_ms,
+                    told: None,
+                });
+                let error = match &e {
+                    journal::JournalError::Io { source, .. } => source.to_string(),
+                    other => other.to_string(),
+                };
+                let health = JournalHealth {
+                    ok: false,
+                    path: Some(path),
+                    pending,
+                    dropped,
+                    failing_since_ms: Some(trouble.since_ms),
+                    error: Some(error),
+                };
+                if trouble
+                    .told
+                    .is_none_or(|t| t.elapsed() >= JOURNAL_ALERT_EVERY)
+                {
+                    trouble.told = Some(Instant::now());
+                    let _ = self.notices.send(JournalNotice::Failing(health.clone()));
+                }
+                self.health.send_replace(health);
+            }
         }
     }
 
@@ -301,5 +413,65 @@ impl Controller {
             // No subscriber (e.g. in tests) is fine: events are advisory.
             let _ = self.events.send(event);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A disk that refuses every write (`/dev/full`): the show goes on, and the moderator hears
+    /// about it at once and again every 30 s, with the lines waiting counted.
+    #[tokio::test(start_paused = true)]
+    async fn a_refusing_disk_is_announced_again_and_again_and_the_show_goes_on() {
+        let path = std::path::Path::new("/dev/full");
+        let Ok(file) = std::fs::OpenOptions::new().write(true).open(path) else {
+            println!("SKIPPED: no /dev/full here");
+            return;
+        };
+        let show = Arc::new(
+            crate::show::load_str(
+                std::path::Path::new("t.toml"),
+                "[[segment]]\ntitle = \"Talk\"\nduration = \"1h\"\n",
+            )
+            .expect("a valid show"),
+        );
+        let shutdown = CancellationToken::new();
+        let (handle, _task) = spawn_with(
+            Setup {
+                engine: Engine::new(&show),
+                show,
+                clock: Clock::new(1.0),
+                journal: Some(Journal::over(file, path, 0)),
+                rehearsal: false,
+            },
+            shutdown.clone(),
+        );
+        let mut notices = handle.journal_notices();
+        let published = handle.command(Command::Start).await.expect("running");
+        assert!(published.expect("applied").snapshot.phase.is_running());
+        let JournalNotice::Failing(health) = notices.recv().await.expect("a notice") else {
+            panic!("expected a failure");
+        };
+        assert!(!health.ok && health.pending >= 2, "{health:?}");
+        assert!(
+            health
+                .error
+                .as_deref()
+                .is_some_and(|e| e.contains("No space")),
+            "{health:?}"
+        );
+        assert_eq!(handle.journal_health(), health);
+        let told = Instant::now();
+        let JournalNotice::Failing(again) = notices.recv().await.expect("a notice") else {
+            panic!("expected a failure");
+        };
+        let waited = told.elapsed();
+        assert!(
+            waited >= JOURNAL_ALERT_EVERY - HEARTBEAT && waited <= JOURNAL_ALERT_EVERY + HEARTBEAT,
+            "{waited:?}"
+        );
+        assert_eq!(again.failing_since_ms, health.failing_since_ms);
+        shutdown.cancel();
     }
 }

@@ -4,7 +4,11 @@
 //! through a fresh engine rebuilds the state exactly, which is how a crashed run resumes.
 //!
 //! **Invariant:** a line is written and `sync_data`ed before the state it causes is published, so
-//! nothing a viewer has seen can be lost by a crash.
+//! nothing a viewer has seen can be lost by a crash — except while the disk refuses to write (a
+//! full disk): the show goes on, the state is published, and the lines wait in memory, in order
+//! (at most [`MAX_PENDING`]), until a write succeeds; the controller tells the moderator until
+//! then. A failed write is cut back to the last whole line, so the file never holds a partial line
+//! before a later one.
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
@@ -20,6 +24,10 @@ use crate::show::{Show, format_hms};
 
 /// Journal format version, in the header.
 const VERSION: u32 = 1;
+
+/// Lines kept in memory while the disk refuses them. A show records a few lines a minute, so
+/// this covers days of a full disk; past it, new lines are dropped and counted.
+pub const MAX_PENDING: usize = 100_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
@@ -348,11 +356,20 @@ fn segment_records(show: &Show) -> Vec<SegmentRecord> {
         .collect()
 }
 
-/// An open journal, appended to line by line.
+/// An open journal, appended to line by line. Lines that could not be written wait in `pending`
+/// and go first at the next write.
 #[derive(Debug)]
 pub struct Journal {
     file: File,
     path: PathBuf,
+    /// Length of the file up to its last whole, synced line.
+    good_len: u64,
+    /// Serialized lines (each ending in a newline) not yet on disk, oldest first.
+    pending: std::collections::VecDeque<String>,
+    /// Lines given up because `pending` was full.
+    dropped: usize,
+    /// A write failed since the file was last known to end at `good_len`.
+    dirty: bool,
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> JournalError + '_ {
@@ -373,12 +390,10 @@ impl Journal {
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let file = options.open(path).map_err(io(path))?;
-        let mut journal = Journal {
-            file,
-            path: path.to_owned(),
-        };
+        let mut journal = Journal::over(file, path, 0);
         let first = serde_json::to_string(&First::Show(header.clone())).expect("header serializes");
-        if let Err(e) = journal.write_raw(&first) {
+        journal.pending.push_back(first + "\n");
+        if let Err(e) = journal.flush() {
             // A journal without its header (a full disk) is no journal: leave nothing behind.
             let _ = std::fs::remove_file(path);
             return Err(e);
@@ -415,43 +430,94 @@ impl Journal {
             .open(path)
             .map_err(io(path))?;
         file.set_len(recorded.good_len).map_err(io(path))?;
-        let mut journal = Journal {
+        Ok(Journal::over(file, path, recorded.good_len))
+    }
+
+    /// A journal over an open `file` whose whole lines end at `good_len`.
+    pub(crate) fn over(file: File, path: &Path, good_len: u64) -> Journal {
+        Journal {
             file,
-            path: path.clone(),
-        };
-        use std::io::Seek;
-        journal
-            .file
-            .seek(std::io::SeekFrom::End(0))
-            .map_err(io(path))?;
-        Ok(journal)
+            path: path.to_owned(),
+            good_len,
+            pending: std::collections::VecDeque::new(),
+            dropped: 0,
+            dirty: false,
+        }
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// Appends lines and forces them to disk before returning.
+    /// Appends lines after any still pending and forces them to disk before returning. On an
+    /// error nothing is lost: the lines wait (see [`Journal::flush`]).
     pub fn write(&mut self, lines: &[Line]) -> Result<(), JournalError> {
-        if lines.is_empty() {
-            return Ok(());
-        }
-        let mut text = String::new();
-        for line in lines {
-            text.push_str(&serde_json::to_string(line).expect("a journal line serializes"));
-            text.push('\n');
-        }
-        self.file
-            .write_all(text.as_bytes())
-            .map_err(io(&self.path))?;
-        self.file.sync_data().map_err(io(&self.path))
+        self.queue(lines);
+        self.flush().map(|_| ())
     }
 
-    fn write_raw(&mut self, line: &str) -> Result<(), JournalError> {
-        self.file
-            .write_all(format!("{line}\n").as_bytes())
-            .map_err(io(&self.path))?;
-        self.file.sync_data().map_err(io(&self.path))
+    /// Adds lines to the end of the queue without writing them.
+    pub fn queue(&mut self, lines: &[Line]) {
+        for line in lines {
+            if self.pending.len() >= MAX_PENDING {
+                self.dropped += 1;
+                continue;
+            }
+            let mut text = serde_json::to_string(line).expect("a journal line serializes");
+            text.push('\n');
+            self.pending.push_back(text);
+        }
+    }
+
+    /// Writes every pending line, in order, in one write, and syncs; returns how many were
+    /// written. On an error the file is cut back to its last whole line (a full disk may take
+    /// half a write) and the lines stay pending for the next try.
+    pub fn flush(&mut self) -> Result<usize, JournalError> {
+        use std::io::Seek;
+        if self.pending.is_empty() {
+            return Ok(0);
+        }
+        let attempt = (|| -> std::io::Result<u64> {
+            if self.dirty {
+                self.file.set_len(self.good_len)?;
+            }
+            self.file.seek(std::io::SeekFrom::Start(self.good_len))?;
+            let text: String = self.pending.iter().map(String::as_str).collect();
+            self.file.write_all(text.as_bytes())?;
+            self.file.sync_data()?;
+            Ok(text.len() as u64)
+        })();
+        match attempt {
+            Ok(written) => {
+                self.good_len += written;
+                self.dirty = false;
+                let n = self.pending.len();
+                self.pending.clear();
+                Ok(n)
+            }
+            Err(source) => {
+                self.dirty = true;
+                // Cut a partial write now (a crash before the next try leaves at most a torn
+                // last line, which reading ignores); if even that fails, the next try does it.
+                if self.file.set_len(self.good_len).is_ok() {
+                    self.dirty = false;
+                }
+                Err(JournalError::Io {
+                    path: self.path.clone(),
+                    source,
+                })
+            }
+        }
+    }
+
+    /// Lines waiting for the disk.
+    pub fn pending(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Lines given up because too many were waiting.
+    pub fn dropped(&self) -> usize {
+        self.dropped
     }
 }
 

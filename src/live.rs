@@ -130,10 +130,12 @@ fn start_resumed(
     let engine = recorded.replay(show);
     let mut journal = Journal::reopen(&recorded)?;
     let now = clock.now();
-    journal.write(&[Line::Resume {
+    // Queued, not written: on a full disk the show resumes anyway and the controller retries
+    // and alerts (a resume is not a new journal, so there is nothing to leave behind).
+    journal.queue(&[Line::Resume {
         at_ms: now.0,
         wall: journal::wall(unix_now_ms() as i64),
-    }])?;
+    }]);
     match why {
         Some(why) => crate::term::say(format_args!("podium: {}", crate::term::printable(&why))),
         None => crate::term::say(format_args!(
@@ -206,6 +208,8 @@ pub async fn run(args: RunArgs) -> Result<(), RunError> {
     let (control, controller_task) = controller::spawn_with(setup, shutdown.clone());
     let interactive = std::io::stdin().is_terminal();
     let alerts_task = alerts::spawn(&control, !args.no_notify, !interactive, shutdown.clone());
+    let journal_alerts =
+        alerts::spawn_journal(&control, !args.no_notify, !interactive, shutdown.clone());
 
     let host = if addr.ip().is_unspecified() {
         format!("127.0.0.1:{}", addr.port())
@@ -284,6 +288,7 @@ pub async fn run(args: RunArgs) -> Result<(), RunError> {
         let _ = server_task.await;
         let _ = controller_task.await;
         let _ = alerts_task.await;
+        let _ = journal_alerts.await;
     })
     .await;
     match journal::read(&journal_path) {

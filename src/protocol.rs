@@ -343,6 +343,37 @@ pub fn sync_json(rtt_ms: f64, offset_ms: f64) -> String {
     serde_json::json!({"type": "sync", "rtt_ms": rtt_ms, "offset_ms": offset_ms}).to_string()
 }
 
+/// Whether the run's record is on disk, for the moderator (`journal` in `GET /api/presence`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JournalHealth {
+    /// Everything recorded so far is on disk (always true for an unrecorded run).
+    pub ok: bool,
+    /// The journal file, if the run is recorded.
+    pub path: Option<String>,
+    /// Lines waiting in memory for the disk.
+    pub pending: usize,
+    /// Lines given up because too many were waiting.
+    pub dropped: usize,
+    /// Unix ms of the first failed write of the current trouble.
+    pub failing_since_ms: Option<i64>,
+    /// The last write error.
+    pub error: Option<String>,
+}
+
+impl JournalHealth {
+    /// A healthy record at `path` (or no record).
+    pub fn ok(path: Option<String>) -> JournalHealth {
+        JournalHealth {
+            ok: true,
+            path,
+            pending: 0,
+            dropped: 0,
+            failing_since_ms: None,
+            error: None,
+        }
+    }
+}
+
 /// The run-of-show for the moderator (`GET /api/show`).
 #[derive(Serialize)]
 pub struct ShowInfo {

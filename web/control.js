@@ -39,6 +39,7 @@ const view = {
   screensSection: $('screens-section'),
   screenRows: $('screen-rows'),
   failedAttempts: $('failed-attempts'),
+  journalAlert: $('journal-alert'),
 };
 const PRESENCE_EVERY_MS = 2_000;
 
@@ -185,6 +186,7 @@ async function refreshScreens() {
       const presence = await api('/api/presence');
       renderScreens(presence.screens);
       renderFailedAttempts(presence.failed_attempts ?? []);
+      renderJournal(presence.journal);
     } catch {
       // The next round tries again; command feedback is not the place for this.
     }
@@ -208,6 +210,31 @@ function renderScreens(screens) {
     return row;
   });
   view.screenRows.replaceChildren(...rows);
+}
+
+let journalFailing = false;
+
+/** A banner for as long as the run's journal cannot be written (a full disk), then a short note
+ * when the waiting lines are on disk again. */
+function renderJournal(journal) {
+  if (journal == null) return;
+  const banner = view.journalAlert;
+  if (!journal.ok) {
+    journalFailing = true;
+    banner.dataset.state = 'failing';
+    banner.textContent =
+      `Journal not written: ${journal.error ?? 'the disk refuses writes'}. ` +
+      `${journal.pending} lines wait in memory${journal.dropped ? `, ${journal.dropped} lost` : ''}; ` +
+      `a crash now would lose them. The show goes on — free space on the disk of ${journal.path}.`;
+    banner.hidden = false;
+  } else if (journalFailing) {
+    journalFailing = false;
+    banner.dataset.state = 'recovered';
+    banner.textContent = 'Journal writable again: every line is on disk.';
+    setTimeout(() => {
+      if (!journalFailing) banner.hidden = true;
+    }, 15_000);
+  }
 }
 
 /** Wrong tokens per source address (the server throttles them): one line, newest source first. */

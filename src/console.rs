@@ -55,6 +55,17 @@ pub fn format_offset(offset_ms: i64) -> String {
     format!("{}:{:02} {word}", secs / 60, secs % 60)
 }
 
+/// The phase as the status line names it: `running`, `paused`; a pause in overtime keeps saying
+/// how far over, `paused — over by 1:20` (like the page and `podium follow`; issue 10).
+pub fn phase_text(phase: Phase, remaining_ms: i64) -> String {
+    if matches!(phase, Phase::Paused) && remaining_ms <= -1000 {
+        let over = format_countdown(remaining_ms);
+        format!("paused — over by {}", over.trim_start_matches('+'))
+    } else {
+        phase.as_str().to_owned()
+    }
+}
+
 /// `ends 2:00 early`, `ends 3:20 late`, `ends on time` (against the session's `end`).
 pub fn format_slack(slack_ms: i64) -> String {
     let secs = slack_ms.abs() / 1000;
@@ -223,7 +234,7 @@ fn status_line(control: &Handle) -> String {
     }
     let mut line = format!(
         "{title}  {clock}  {}  {}",
-        phase.as_str(),
+        phase_text(phase, remaining),
         format_offset(snap.schedule_offset_at(now))
     );
     if let Some(slack) = snap.slack_ms {
@@ -291,6 +302,15 @@ mod tests {
         assert_eq!(format_countdown(-1000), "+0:01");
         assert_eq!(format_countdown(-80_500), "+1:20");
         assert_eq!(format_countdown(3_600_000), "1:00:00");
+    }
+
+    #[test]
+    fn a_pause_in_overtime_says_how_far_over() {
+        assert_eq!(phase_text(Phase::Paused, -80_500), "paused — over by 1:20");
+        assert_eq!(phase_text(Phase::Paused, -1_000), "paused — over by 0:01");
+        assert_eq!(phase_text(Phase::Paused, -999), "paused");
+        assert_eq!(phase_text(Phase::Paused, 42_000), "paused");
+        assert_eq!(phase_text(Phase::Overtime, -80_500), "overtime");
     }
 
     #[test]

@@ -379,7 +379,7 @@ fn parse_length(raw: &Spanned<RawLength>, key: &str, zero_ok: bool) -> Result<Du
         RawLength::Text(text) => text.trim(),
         RawLength::Integer(n) => {
             return Err(format!(
-                "{key} = {n} is a number; write {key} = \"{n}m\" for {n} minutes"
+                "{key} = {n} is a number; write {key} = \"{n}m\" for {n} minutes, or \"{n}s\" for seconds"
             ));
         }
         RawLength::Float(x) => {

@@ -141,7 +141,7 @@ pub struct RunArgs {
     /// Most open connections, viewers included; more are refused with 503.
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub max_connections: u32,
-    /// Drop a viewer that cannot take an update for this long (e.g. "10s").
+    /// Drop a viewer that cannot take an update, or answer a ping, for this long (e.g. "10s").
     #[arg(long, default_value = "10s", value_parser = parse_timeout)]
     pub send_timeout: Duration,
     /// Close a connection that has not sent a complete request (or TLS handshake) for this long.

@@ -239,3 +239,36 @@ async fn a_short_token_is_refused_with_the_minimum() {
         "the token is not echoed: {stderr}"
     );
 }
+
+/// Issue 10: a viewer that completes the upgrade and then never reads was dropped only once its
+/// kernel buffers filled (over an hour at the idle rate). The server pings; a client that has not
+/// answered within `--send-timeout` is dropped, while a reading client (which answers pings by
+/// itself) stays.
+#[tokio::test]
+async fn a_viewer_that_stops_reading_is_dropped_within_the_send_timeout() {
+    let send_timeout = Duration::from_secs(1);
+    let server = TestServer::start_with(
+        short_show(),
+        1.0,
+        config(Limits {
+            send_timeout,
+            ..Limits::default()
+        }),
+    )
+    .await;
+    let mut stalled = common::raw_upgrade(server.addr, None).await;
+    let mut reader = server.ws().await;
+    let until = tokio::time::Instant::now() + send_timeout * 4;
+    while tokio::time::Instant::now() < until {
+        reader.next_json().await;
+    }
+    // Reading now drains what was sent, but never answers a ping: the server has given up.
+    assert!(
+        answer_and_close(&mut stalled, Duration::from_secs(10))
+            .await
+            .is_some(),
+        "the stalled viewer is still connected after 4 × --send-timeout"
+    );
+    server.command(r#"{"cmd":"start"}"#).await;
+    reader.state_where(|s| s["phase"] == "running").await;
+}

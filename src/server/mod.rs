@@ -68,7 +68,8 @@ pub struct Limits {
     /// long (also the idle limit between keep-alive requests, and the time a command's body may
     /// take once its head has arrived).
     pub handshake_timeout: Duration,
-    /// A viewer that cannot take a frame within this long is dropped.
+    /// A viewer that cannot take a frame, or answer a ping (sent every half of this), within this
+    /// long is dropped.
     pub send_timeout: Duration,
     /// Largest WebSocket message (and frame) a client may send, in bytes.
     pub max_message: usize,

@@ -2,10 +2,17 @@
 //! pings and the moderator's token-bearing commands in. A dead, slow or misbehaving client ends
 //! only its own loop: its queue is the one latest state of a `watch` channel, and a frame it cannot
 //! take within the send timeout drops it.
+//!
+//! **A viewer that stops reading is dropped within the send timeout.** A write only blocks once
+//! the kernel's buffers are full, which at a state a second takes over an hour; so the server
+//! also pings every half send timeout, and a client that has not answered a ping within the send
+//! timeout is dropped. Browsers and WebSocket libraries answer pings by themselves while they
+//! read, so a page or `podium follow` that is reading is never dropped.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::body::Bytes;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
 use futures_util::{SinkExt, StreamExt};
 use tokio::time::Instant;
@@ -38,6 +45,7 @@ pub(super) struct Viewer {
 /// (and records the clock-sync estimate it reports) for exactly as long as this loop runs.
 pub(super) async fn serve_socket(socket: WebSocket, viewer: Viewer, seat: Seat) {
     let send_timeout = viewer.limits.send_timeout;
+    let mut liveness = Liveness::new(send_timeout, Instant::now());
     let mut commands = Bucket::new(viewer.limits.commands_per_second, Instant::now());
     let (mut tx, mut rx) = socket.split();
     let mut states = viewer.control.subscribe();
@@ -66,6 +74,20 @@ pub(super) async fn serve_socket(socket: WebSocket, viewer: Viewer, seat: Seat) 
                     break;
                 }
             }
+            _ = tokio::time::sleep_until(liveness.wake_at()) => {
+                match liveness.due(Instant::now()) {
+                    Due::Nothing => {}
+                    Due::Ping(payload) => {
+                        if send(&mut tx, Message::Ping(payload), send_timeout).await.is_err() {
+                            break;
+                        }
+                    }
+                    Due::Drop => {
+                        tracing::debug!("a viewer answered no ping within {send_timeout:?}: dropped");
+                        break;
+                    }
+                }
+            }
             incoming = rx.next() => {
                 let reply = match incoming {
                     Some(Ok(Message::Text(text))) => {
@@ -75,7 +97,11 @@ pub(super) async fn serve_socket(socket: WebSocket, viewer: Viewer, seat: Seat) 
                         }
                     }
                     Some(Ok(Message::Binary(_))) => protocol::error_json("binary frames are not supported"),
-                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                    Some(Ok(Message::Pong(payload))) => {
+                        liveness.pong(&payload, Instant::now());
+                        continue;
+                    }
+                    Some(Ok(Message::Ping(_))) => continue,
                     Some(Ok(Message::Close(_))) | None => break,
                     Some(Err(e)) => {
                         close_for(&mut tx, &e.to_string(), send_timeout).await;
@@ -178,6 +204,69 @@ where
     }
 }
 
+/// The server's pings: one every half send timeout, each to be answered within the send timeout.
+/// Deadlines are kept as instants, never counted down.
+struct Liveness {
+    every: Duration,
+    answer_within: Duration,
+    next_ping: Instant,
+    /// The outstanding ping: its number and when its answer is due.
+    awaiting: Option<(u64, Instant)>,
+    sent: u64,
+}
+
+/// What the ping timer asks for.
+#[derive(Debug, PartialEq)]
+enum Due {
+    Nothing,
+    Ping(Bytes),
+    Drop,
+}
+
+impl Liveness {
+    fn new(send_timeout: Duration, now: Instant) -> Liveness {
+        let every = send_timeout / 2;
+        Liveness {
+            every,
+            answer_within: send_timeout,
+            next_ping: now + every,
+            awaiting: None,
+            sent: 0,
+        }
+    }
+
+    fn wake_at(&self) -> Instant {
+        match self.awaiting {
+            Some((_, due)) => due,
+            None => self.next_ping,
+        }
+    }
+
+    fn due(&mut self, now: Instant) -> Due {
+        match self.awaiting {
+            Some((_, due)) if now >= due => Due::Drop,
+            Some(_) => Due::Nothing,
+            None if now >= self.next_ping => {
+                self.sent += 1;
+                self.awaiting = Some((self.sent, now + self.answer_within));
+                self.next_ping = now + self.every;
+                Due::Ping(Bytes::copy_from_slice(&self.sent.to_be_bytes()))
+            }
+            None => Due::Nothing,
+        }
+    }
+
+    /// A pong answering the outstanding ping clears it; others (unsolicited, stale) are ignored.
+    fn pong(&mut self, payload: &[u8], now: Instant) {
+        if let Some((n, _)) = self.awaiting
+            && payload == n.to_be_bytes()
+        {
+            self.awaiting = None;
+            self.next_ping = self.next_ping.max(now);
+        }
+    }
+}
+
 /// A token bucket: `rate` commands a second, bursts of up to `rate`.
 struct Bucket {
     rate: f64,
@@ -210,6 +299,29 @@ impl Bucket {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_ping_must_be_answered_within_the_send_timeout() {
+        let t0 = Instant::now();
+        let s = Duration::from_secs(10);
+        let mut live = Liveness::new(s, t0);
+        assert_eq!(live.wake_at(), t0 + s / 2);
+        assert_eq!(live.due(t0), Due::Nothing);
+        let Due::Ping(first) = live.due(t0 + s / 2) else {
+            panic!("a ping every half send timeout")
+        };
+        assert_eq!(live.wake_at(), t0 + s / 2 + s);
+        live.pong(b"stale", t0 + s);
+        live.pong(&first, t0 + s);
+        assert_eq!(live.wake_at(), t0 + s);
+        assert!(matches!(live.due(t0 + s), Due::Ping(_)));
+        // Unanswered: dropped at its deadline, not before.
+        assert_eq!(
+            live.due(t0 + s * 2 - Duration::from_millis(1)),
+            Due::Nothing
+        );
+        assert_eq!(live.due(t0 + s * 2), Due::Drop);
+    }
 
     #[test]
     fn the_bucket_allows_a_burst_then_the_rate() {

@@ -1,6 +1,7 @@
 //! Alerts for the moderator when a segment enters warning, overtime or over-max, or stops at zero: the text of each
 //! alert, and desktop notifications (notify-rust over D-Bus). A failing or missing notification
-//! service is logged once and never stops the show.
+//! service is logged once and never stops the show, nor its shutdown. Alert texts are
+//! [`printable`]: they go to terminals and logs.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,9 +41,10 @@ pub fn describe(show: &Show, event: &Event) -> Option<Alert> {
         _ => return None,
     };
     let seg = &show.segments[index];
+    let title = printable(&seg.title);
     let body = match &seg.speaker {
-        Some(speaker) => format!("{}. {} — {}", index + 1, seg.title, speaker),
-        None => format!("{}. {}", index + 1, seg.title),
+        Some(speaker) => format!("{}. {title} — {}", index + 1, printable(speaker)),
+        None => format!("{}. {title}", index + 1),
     };
     Some(Alert { summary, body })
 }
@@ -64,7 +66,7 @@ fn describe_fit(show: &Show, changes: &[Change], short_ms: i64) -> Alert {
             format!(
                 "{}. {} {} → {}",
                 c.index + 1,
-                show.segments[c.index].title,
+                printable(&show.segments[c.index].title),
                 len(c.from_ms),
                 len(c.to_ms)
             )
@@ -105,7 +107,10 @@ pub fn spawn(
             if log {
                 tracing::warn!("{}: {}", alert.summary, alert.body);
             }
-            notifier.notify(&show, alert).await;
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = notifier.notify(&show, alert) => {}
+            }
         }
     })
 }
@@ -191,22 +196,32 @@ impl Notifier {
         if !self.enabled {
             return;
         }
-        let title = show.title.clone();
-        // notify-rust blocks on D-Bus; a server that never replies would block forever, so it runs
-        // on the blocking pool under a timeout.
-        let send = tokio::task::spawn_blocking(move || {
-            notify_rust::Notification::new()
-                .appname("podium")
-                .summary(&alert.summary)
-                .body(&format!("{}\n{title}", alert.body))
-                .timeout(notify_rust::Timeout::Milliseconds(10_000))
-                .show()
-                .map(|_| ())
-        });
-        match tokio::time::timeout(NOTIFY_TIMEOUT, send).await {
+        let title = printable(&show.title).into_owned();
+        // notify-rust blocks on D-Bus, and a service that accepts a call but never replies blocks
+        // it forever. So it runs on a thread of its own, detached: the show waits for it only
+        // under a timeout, and the process exits without it (a thread of tokio's blocking pool
+        // would keep the runtime, and so the process, from ever shutting down).
+        let (sent, result) = tokio::sync::oneshot::channel();
+        let spawned = std::thread::Builder::new()
+            .name("podium-notify".into())
+            .spawn(move || {
+                let shown = notify_rust::Notification::new()
+                    .appname("podium")
+                    .summary(&alert.summary)
+                    .body(&format!("{}\n{title}", alert.body))
+                    .timeout(notify_rust::Timeout::Milliseconds(10_000))
+                    .show()
+                    .map(|_| ());
+                let _ = sent.send(shown);
+            });
+        if let Err(e) = spawned {
+            self.fail(&format!("cannot start a thread: {e}"));
+            return;
+        }
+        match tokio::time::timeout(NOTIFY_TIMEOUT, result).await {
             Ok(Ok(Ok(()))) => {}
             Ok(Ok(Err(e))) => self.fail(&format!("{e}")),
-            Ok(Err(e)) => self.fail(&format!("{e}")),
+            Ok(Err(_)) => self.fail("the notification thread failed"),
             Err(_) => {
                 self.fail("the notification service did not answer");
                 self.enabled = false;

@@ -22,8 +22,12 @@ struct Bus {
 
 impl Bus {
     async fn start() -> Bus {
-        let dir = std::env::temp_dir().join(format!("podium-dbus-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        // One directory per bus: the tests of this file run in parallel.
+        let dir = tempfile::Builder::new()
+            .prefix("podium-dbus-")
+            .tempdir()
+            .unwrap()
+            .keep();
         let config = dir.join("session.conf");
         std::fs::write(
             &config,
@@ -165,4 +169,69 @@ async fn warning_overtime_and_over_max_reach_the_desktop() {
             ),
         ]
     );
+}
+
+/// A notification server that takes every `Notify` call and never answers it.
+struct Silent {
+    received: mpsc::UnboundedSender<()>,
+}
+
+#[zbus::interface(name = "org.freedesktop.Notifications")]
+impl Silent {
+    #[allow(clippy::too_many_arguments)]
+    async fn notify(
+        &self,
+        _app_name: String,
+        _replaces_id: u32,
+        _app_icon: String,
+        _summary: String,
+        _body: String,
+        _actions: Vec<String>,
+        _hints: HashMap<String, OwnedVariant>,
+        _expire_timeout: i32,
+    ) -> u32 {
+        let _ = self.received.send(());
+        std::future::pending::<u32>().await
+    }
+
+    fn get_capabilities(&self) -> Vec<String> {
+        vec!["body".to_owned()]
+    }
+}
+
+/// Issue 10: with a notification service that accepts the call and never replies, podium never
+/// exited after SIGTERM (the blocked notification kept the runtime from shutting down). The target
+/// is 2–3 s; the bound asserted here is generous for a loaded machine.
+#[tokio::test]
+async fn a_silent_notification_service_does_not_hold_up_shutdown() {
+    let bus = Bus::start().await;
+    let (tx, mut received) = mpsc::unbounded_channel();
+    let _server = zbus::connection::Builder::address(bus.address.as_str())
+        .name("org.freedesktop.Notifications")
+        .serve_at("/org/freedesktop/Notifications", Silent { received: tx })
+        .build()
+        .await
+        .expect("the test notification server is on the bus");
+
+    let mut proc = Process::spawn(
+        &["run", SHORT, "--speed", "60"],
+        &[("DBUS_SESSION_BUS_ADDRESS", bus.address.as_str())],
+    )
+    .await;
+    proc.command(r#"{"cmd":"start"}"#).await;
+    tokio::time::timeout(Duration::from_secs(10), received.recv())
+        .await
+        .expect("a notification within 10 s")
+        .expect("server alive");
+    // Past the notification timeout too, so both a pending and a given-up call are covered.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+
+    let sent = std::time::Instant::now();
+    proc.signal(nix::sys::signal::Signal::SIGTERM);
+    let exit = tokio::time::timeout(Duration::from_secs(10), proc.child.wait())
+        .await
+        .expect("podium exits within 10 s of SIGTERM")
+        .expect("exit status");
+    eprintln!("shutdown took {:?}", sent.elapsed());
+    assert!(exit.success(), "{exit:?}");
 }

@@ -1,6 +1,12 @@
 //! The moderator's terminal: one status line (segment, remaining time, phase, schedule offset),
 //! single keys mapped to engine commands, and alert lines printed above the status line. Only
 //! created when stdin is a terminal (crossterm's event stream panics otherwise).
+//!
+//! The status line is cut to the terminal's width (by display width, following resizes) and
+//! redrawn in place, so it never wraps and never scrolls the alerts away. Everything from the show
+//! (titles, speakers, messages) goes through [`printable`] before it reaches the terminal. A
+//! terminal that goes away (hangup, closed, unwritable) ends only the console: [`run`] says so
+//! with [`Ended::Lost`] and the show goes on headless.
 
 use std::io::{Write, stdout};
 use std::time::Duration;
@@ -8,11 +14,12 @@ use std::time::Duration;
 use crossterm::event::{
     Event as TermEvent, EventStream, KeyCode, KeyEvent, KeyEventKind, KeyModifiers,
 };
-use crossterm::style::Stylize;
+use crossterm::style::{ContentStyle, Stylize};
 use crossterm::{cursor, queue, terminal};
 use futures_util::StreamExt;
 use tokio::sync::broadcast::error::RecvError;
 use tokio_util::sync::CancellationToken;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::alerts;
 use crate::controller::Handle;
@@ -20,6 +27,7 @@ use crate::engine::{Command, Event, Phase};
 use crate::journal;
 use crate::protocol::MAX_MESSAGE_CHARS;
 use crate::report::Report;
+use crate::term::printable;
 
 const KEYS: &str = "space start/pause · n next · p previous · +/- 1 min · f fit to the end · m message · \
                     b blackout · o message only · q quit";
@@ -82,7 +90,18 @@ enum Mode {
     ConfirmQuit,
 }
 
-/// Restores the terminal however the console ends.
+/// How the terminal's part in a run ended.
+#[derive(Debug)]
+pub enum Ended {
+    /// The show is shutting down (the moderator quit, a signal, the controller stopped).
+    Shutdown,
+    /// The terminal went away (hung up, closed, unreadable or unwritable): the show goes on
+    /// headless. The text says what happened, for the log.
+    Lost(String),
+}
+
+/// Restores the terminal however the console ends. Every step may fail on a terminal that has
+/// gone away; none of that matters then.
 struct RawMode;
 
 impl Drop for RawMode {
@@ -98,48 +117,100 @@ impl Drop for RawMode {
     }
 }
 
-/// Runs the terminal until the moderator quits (then cancels `shutdown`) or `shutdown` fires.
-pub async fn run(control: Handle, shutdown: CancellationToken) -> std::io::Result<()> {
-    terminal::enable_raw_mode()?;
+/// If the terminal on stdin is in raw mode (left so by a run killed with SIGKILL, which no program
+/// can catch), puts it back in ordinary cooked mode: line editing, echo, signals from Ctrl-C and
+/// newline translation. Without this the banner prints as a staircase and, worse, the raw mode
+/// would be taken for the terminal's own and restored on quit. Returns whether it had to.
+pub fn cook_if_raw() -> bool {
+    use rustix::termios::{self, InputModes, LocalModes, OptionalActions, OutputModes};
+    let stdin = std::io::stdin();
+    let Ok(mut modes) = termios::tcgetattr(&stdin) else {
+        return false;
+    };
+    let cooked_local = LocalModes::ICANON | LocalModes::ECHO | LocalModes::ISIG;
+    if modes.local_modes.contains(cooked_local) && modes.output_modes.contains(OutputModes::OPOST) {
+        return false;
+    }
+    // What `cfmakeraw` (crossterm's raw mode) clears, set back as `stty sane` would.
+    modes.local_modes |= cooked_local | LocalModes::ECHOE | LocalModes::ECHOK | LocalModes::IEXTEN;
+    modes.local_modes -= LocalModes::ECHONL;
+    modes.input_modes |= InputModes::ICRNL | InputModes::IXON | InputModes::BRKINT;
+    modes.input_modes -= InputModes::INLCR
+        | InputModes::IGNCR
+        | InputModes::ISTRIP
+        | InputModes::PARMRK
+        | InputModes::IGNBRK;
+    modes.output_modes |= OutputModes::OPOST | OutputModes::ONLCR;
+    termios::tcsetattr(&stdin, OptionalActions::Now, &modes).is_ok()
+}
+
+/// Runs the terminal until the moderator quits (then cancels `shutdown`), `shutdown` fires, or
+/// the terminal is lost: `hangup` fires (SIGHUP), or a key cannot be read or a line written.
+pub async fn run(control: Handle, shutdown: CancellationToken, hangup: CancellationToken) -> Ended {
+    if let Err(e) = terminal::enable_raw_mode() {
+        return Ended::Lost(format!("cannot put the terminal in raw mode: {e}"));
+    }
     let _raw = RawMode;
+    let mut screen = Screen::new();
     let mut keys = EventStream::new();
     let mut events = control.events();
     let mut redraw = tokio::time::interval(Duration::from_millis(100));
     let mut mode = Mode::Keys;
+    let lost = |what: &str, e: std::io::Error| Ended::Lost(format!("{what}: {e}"));
     loop {
         tokio::select! {
-            _ = shutdown.cancelled() => break,
+            _ = shutdown.cancelled() => return Ended::Shutdown,
+            _ = hangup.cancelled() => return Ended::Lost("the terminal hung up (SIGHUP)".into()),
             _ = redraw.tick() => {}
             event = events.recv() => match event {
                 Ok(event) => {
                     if let Some(alert) = alerts::describe(control.show(), &event) {
                         let line = format!("{} — {}", alert.summary, alert.body);
-                        print_line(&line.bold().red().to_string())?;
+                        if let Err(e) = screen.print(&line.bold().red().to_string()) {
+                            return lost("cannot write to the terminal", e);
+                        }
                     }
-                    if event == Event::Finished {
-                        print_report(&control)?;
+                    if event == Event::Finished
+                        && let Err(e) = print_report(&control, &mut screen)
+                    {
+                        return lost("cannot write to the terminal", e);
                     }
                 }
                 Err(RecvError::Lagged(_)) => {}
-                Err(RecvError::Closed) => break,
+                Err(RecvError::Closed) => return Ended::Shutdown,
             },
             key = keys.next() => match key {
                 Some(Ok(TermEvent::Key(key))) if key.kind != KeyEventKind::Release => {
                     if let Some(cmd) = on_key(key, &mut mode, &control, &shutdown) {
                         match control.command(cmd).await {
                             Ok(Ok(_)) => {}
-                            Ok(Err(refused)) => print_line(&format!("refused: {refused}").yellow().to_string())?,
-                            Err(_) => break,
+                            Ok(Err(refused)) => {
+                                let line = format!("refused: {}", printable(&refused.to_string()));
+                                if let Err(e) = screen.print(&line.yellow().to_string()) {
+                                    return lost("cannot write to the terminal", e);
+                                }
+                            }
+                            Err(_) => return Ended::Shutdown,
                         }
                     }
                 }
+                Some(Ok(TermEvent::Resize(width, _))) => {
+                    if let Err(e) = screen.resize(width) {
+                        return lost("cannot write to the terminal", e);
+                    }
+                }
                 Some(Ok(_)) => {}
-                Some(Err(_)) | None => break,
+                Some(Err(e)) => return lost("cannot read keys from the terminal", e),
+                None => return Ended::Lost("the terminal closed".into()),
             },
         }
-        draw(&control, &mode)?;
+        if shutdown.is_cancelled() {
+            return Ended::Shutdown;
+        }
+        if let Err(e) = screen.draw(&control, &mode) {
+            return lost("cannot write to the terminal", e);
+        }
     }
-    Ok(())
 }
 
 fn on_key(
@@ -163,7 +234,9 @@ fn on_key(
             KeyCode::Backspace => {
                 text.pop();
             }
-            KeyCode::Char(c) if text.chars().count() < MAX_MESSAGE_CHARS => text.push(c),
+            KeyCode::Char(c) if !c.is_control() && text.chars().count() < MAX_MESSAGE_CHARS => {
+                text.push(c)
+            }
             _ => {}
         },
         Mode::ConfirmQuit => {
@@ -202,18 +275,210 @@ fn on_key(
     None
 }
 
-fn draw(control: &Handle, mode: &Mode) -> std::io::Result<()> {
-    let line = match mode {
-        Mode::Message(text) => {
-            format!("message to the speaker (Enter sends, empty clears, Esc cancels): {text}")
-        }
-        Mode::ConfirmQuit => "The show is running. Quit? y/N".bold().to_string(),
-        Mode::Keys => status_line(control),
-    };
-    rewrite_line(&line)
+/// The terminal as the console uses it: lines printed once above, and one status line at the
+/// bottom, redrawn in place. The status line never wraps (it is cut to the width, which follows
+/// resizes), so redrawing it never scrolls anything away.
+struct Screen {
+    /// The terminal's width in columns.
+    width: u16,
+    /// The status line as last drawn (nothing is written while it does not change).
+    drawn: String,
+    /// How many columns the status line on the screen takes.
+    drawn_columns: usize,
+    /// Whether the terminal rewraps its lines when it narrows (see [`reflows`]).
+    reflows: bool,
 }
 
-fn status_line(control: &Handle) -> String {
+impl Screen {
+    fn new() -> Screen {
+        Screen {
+            width: terminal::size().map_or(80, |(w, _)| w),
+            drawn: String::new(),
+            drawn_columns: 0,
+            reflows: reflows(|name| std::env::var_os(name)),
+        }
+    }
+
+    /// A terminal that rewraps its lines on a resize turns a status line wider than the new width
+    /// into several rows, the cursor on the last: those rows are cleared, so no piece of an old
+    /// status line is left above the new one. (A terminal that does not rewrap cuts the line
+    /// instead, and the rows above are alerts, which must stay.)
+    fn resize(&mut self, width: u16) -> std::io::Result<()> {
+        let rows = self.drawn_columns.div_ceil(usize::from(width.max(1)));
+        self.width = width;
+        self.drawn.clear();
+        self.drawn_columns = 0;
+        if self.reflows && rows > 1 {
+            let mut out = stdout();
+            queue!(
+                out,
+                cursor::MoveToPreviousLine(u16::try_from(rows - 1).unwrap_or(u16::MAX)),
+                terminal::Clear(terminal::ClearType::FromCursorDown)
+            )?;
+            out.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Columns the status line may use: one short of the width, so the cursor never reaches the
+    /// last column (where some terminals wrap at once).
+    fn columns(&self) -> usize {
+        usize::from(self.width).saturating_sub(1).max(1)
+    }
+
+    fn draw(&mut self, control: &Handle, mode: &Mode) -> std::io::Result<()> {
+        let columns = self.columns();
+        let (line, width) = match mode {
+            Mode::Message(text) => {
+                let line = message_prompt(text, columns);
+                let width = line.width();
+                (line, width)
+            }
+            Mode::ConfirmQuit => {
+                let mut line = Line::default();
+                line.styled("The show is running. Quit? y/N", ContentStyle::new().bold());
+                line.render_measured(columns)
+            }
+            Mode::Keys => status_line(control, columns).render_measured(columns),
+        };
+        if line == self.drawn {
+            return Ok(());
+        }
+        rewrite_line(&line)?;
+        self.drawn = line;
+        self.drawn_columns = width;
+        Ok(())
+    }
+
+    /// Prints a line above the status line (the status line is drawn again below it). The text
+    /// may wrap: it is printed once and scrolls like any output.
+    fn print(&mut self, text: &str) -> std::io::Result<()> {
+        self.drawn.clear();
+        self.drawn_columns = 0;
+        rewrite_line(&format!("{text}\r\n"))
+    }
+}
+
+/// A line of plain and styled pieces, cut to a number of columns by display width.
+#[derive(Default)]
+struct Line {
+    pieces: Vec<(String, ContentStyle)>,
+}
+
+impl Line {
+    fn plain(&mut self, text: impl Into<String>) {
+        self.pieces.push((text.into(), ContentStyle::new()));
+    }
+
+    fn styled(&mut self, text: impl Into<String>, style: ContentStyle) {
+        self.pieces.push((text.into(), style));
+    }
+
+    fn width(&self) -> usize {
+        self.pieces.iter().map(|(t, _)| t.width()).sum()
+    }
+
+    /// The line with its styles, at most `columns` wide: cut with `…` when it is wider.
+    fn render(&self, columns: usize) -> String {
+        self.render_measured(columns).0
+    }
+
+    /// [`Line::render`], and how many columns the result takes.
+    fn render_measured(&self, columns: usize) -> (String, usize) {
+        let fits = self.width() <= columns;
+        let budget = if fits {
+            columns
+        } else {
+            columns.saturating_sub(1)
+        };
+        let mut used = 0;
+        let mut out = String::new();
+        for (text, style) in &self.pieces {
+            let kept = take_columns(text, budget - used);
+            used += kept.width();
+            if !kept.is_empty() {
+                out.push_str(&style.apply(kept).to_string());
+            }
+            if kept.len() < text.len() {
+                break;
+            }
+        }
+        if !fits {
+            out.push('…');
+            used += 1;
+        }
+        (out, used)
+    }
+}
+
+/// Whether the terminal we run in rewraps lines when it narrows, as far as its environment tells:
+/// tmux, VTE (GNOME Terminal, Tilix…), Konsole, kitty, Alacritty, WezTerm, iTerm2, Apple's
+/// Terminal, Windows Terminal and VS Code do; xterm and the Linux console do not, and over SSH
+/// none of these variables arrive, so nothing is cleared there.
+fn reflows(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> bool {
+    const MARKERS: [&str; 7] = [
+        "TMUX",
+        "VTE_VERSION",
+        "KONSOLE_VERSION",
+        "KITTY_WINDOW_ID",
+        "ALACRITTY_WINDOW_ID",
+        "WT_SESSION",
+        "WEZTERM_PANE",
+    ];
+    MARKERS.iter().any(|name| var(name).is_some())
+        || var("TERM_PROGRAM").is_some_and(|p| {
+            ["iTerm.app", "Apple_Terminal", "WezTerm", "vscode"]
+                .iter()
+                .any(|known| p == *known)
+        })
+}
+
+/// The longest start of `text` at most `columns` wide.
+fn take_columns(text: &str, columns: usize) -> &str {
+    let mut used = 0;
+    for (at, c) in text.char_indices() {
+        used += c.width().unwrap_or(0);
+        if used > columns {
+            return &text[..at];
+        }
+    }
+    text
+}
+
+/// `text` cut to `columns` with `…` when it is wider.
+fn fit(text: &str, columns: usize) -> String {
+    let mut line = Line::default();
+    line.plain(text);
+    line.render(columns)
+}
+
+/// The message being typed, its end kept in view when it is longer than the line.
+fn message_prompt(text: &str, columns: usize) -> String {
+    const PROMPT: &str = "message (Enter sends, empty clears, Esc cancels): ";
+    let prompt = fit(PROMPT, columns);
+    let room = columns.saturating_sub(prompt.width());
+    if text.width() <= room {
+        return format!("{prompt}{text}");
+    }
+    // The tail that fits after a leading `…`.
+    let mut tail = text;
+    while tail.width() + 1 > room {
+        let mut chars = tail.chars();
+        if chars.next().is_none() {
+            break;
+        }
+        tail = chars.as_str();
+    }
+    format!("{prompt}…{tail}")
+}
+
+/// The widest a title may be on the status line.
+const MAX_TITLE_COLUMNS: usize = 40;
+
+/// `[2/6] Keynote  4:59  running  1:10 behind  ends on time  [blackout]  ✉ Wrap up`: what must
+/// be seen (the clock, the phase, the flags) comes before what may be cut (the message); the
+/// title gives up its room first.
+fn status_line(control: &Handle, columns: usize) -> Line {
     let published = control.subscribe().borrow().clone();
     let snap = &published.snapshot;
     let show = control.show();
@@ -221,58 +486,70 @@ fn status_line(control: &Handle) -> String {
     let now = control.clock().now();
     let remaining = snap.deadline.map_or(snap.remaining_ms, |d| d.0 - now.0);
     let phase = snap.phase;
-    let clock = format_countdown(remaining);
-    let clock = match phase {
-        Phase::Warning => clock.black().on_yellow().bold(),
-        Phase::Overtime | Phase::OverMax | Phase::Stopped => clock.white().on_red().bold(),
-        _ => clock.bold(),
+    let clock_style = match phase {
+        Phase::Warning => ContentStyle::new().black().on_yellow().bold(),
+        Phase::Overtime | Phase::OverMax | Phase::Stopped => {
+            ContentStyle::new().white().on_red().bold()
+        }
+        _ => ContentStyle::new().bold(),
     };
-    let width = terminal::size().map(|(w, _)| w as usize).unwrap_or(100);
-    let mut title = format!("[{}/{}] {}", snap.index + 1, show.segments.len(), seg.title);
-    if title.chars().count() > 40 {
-        title = title.chars().take(39).collect::<String>() + "…";
-    }
-    let mut line = format!(
-        "{title}  {clock}  {}  {}",
+
+    let mut after = Line::default();
+    after.plain("  ");
+    after.styled(format_countdown(remaining), clock_style);
+    after.plain(format!(
+        "  {}  {}",
         phase_text(phase, remaining),
         format_offset(snap.schedule_offset_at(now))
-    );
+    ));
     if let Some(slack) = snap.slack_ms {
-        line.push_str(&format!("  {}", format_slack(slack)));
+        after.plain(format!("  {}", format_slack(slack)));
     }
+    // Flags: states the moderator must not miss.
     if snap.blackout {
-        line.push_str("  [blackout]");
+        after.plain("  [blackout]");
     } else if snap.focus {
-        line.push_str("  [message only]");
+        after.plain("  [message only]");
     }
-    if !snap.message.is_empty() {
-        line.push_str(&format!("  ✉ {}", snap.message));
+
+    let position = format!("[{}/{}] ", snap.index + 1, show.segments.len());
+    let room = columns.saturating_sub(position.width() + after.width());
+    let title = fit(&printable(&seg.title), room.clamp(8, MAX_TITLE_COLUMNS));
+
+    let mut line = Line::default();
+    line.plain(position + &title);
+    line.pieces.append(&mut after.pieces);
+    // The message takes what is left (cut on its own, so the flags before it are never cut).
+    let left = columns.saturating_sub(line.width() + "  ✉ ".width());
+    if !snap.message.is_empty() && left >= 4 {
+        line.plain(format!("  ✉ {}", fit(&printable(&snap.message), left)));
     }
-    if width > 150 {
-        line.push_str(&format!("   ({KEYS})"));
+    if columns > 150 && line.width() + KEYS.width() + 5 <= columns {
+        line.plain(format!("   ({KEYS})"));
     }
     line
 }
 
 /// At the end of the show: the report so far, and where the journal is.
-fn print_report(control: &Handle) -> std::io::Result<()> {
+fn print_report(control: &Handle, screen: &mut Screen) -> std::io::Result<()> {
     let Some(path) = control.journal_path() else {
         return Ok(());
     };
     match journal::read(path) {
         Ok(recorded) => {
             for line in Report::from_journal(&recorded).markdown().lines() {
-                print_line(line)?;
+                screen.print(&printable(line))?;
             }
-            print_line(&format!("journal: {} — q quits", path.display()))
+            screen.print(&format!(
+                "journal: {} — q quits",
+                printable(&path.display().to_string())
+            ))
         }
-        Err(e) => print_line(&format!("cannot read the journal back: {e}")),
+        Err(e) => screen.print(&format!(
+            "cannot read the journal back: {}",
+            printable(&e.to_string())
+        )),
     }
-}
-
-/// Prints a line above the status line.
-fn print_line(text: &str) -> std::io::Result<()> {
-    rewrite_line(&format!("{text}\r\n"))
 }
 
 /// Replaces the terminal's current line with `text`.
@@ -318,6 +595,63 @@ mod tests {
         assert_eq!(format_offset(200_000), "3:20 behind");
         assert_eq!(format_offset(-65_000), "1:05 ahead");
         assert_eq!(format_offset(400), "on time");
+    }
+
+    #[test]
+    fn a_long_line_is_cut_to_the_columns_with_an_ellipsis() {
+        let mut line = Line::default();
+        line.plain("[1/2] Opening  ");
+        line.styled("4:59", ContentStyle::new().bold());
+        line.plain("  ✉ 会議はもうすぐ終わります please wrap up");
+        let plain = |s: String| {
+            s.replace("\u{1b}[1m", "")
+                .replace("\u{1b}[0m", "")
+                .replace("\u{1b}[22m", "")
+        };
+        for columns in [10, 20, 27, 28, 29, 40, 80] {
+            let out = plain(line.render(columns));
+            assert!(
+                out.width() <= columns,
+                "{columns}: {out:?} is {}",
+                out.width()
+            );
+            assert_eq!(
+                out.ends_with('…'),
+                line.width() > columns,
+                "{columns}: {out:?}"
+            );
+        }
+        assert_eq!(
+            plain(line.render(80)),
+            "[1/2] Opening  4:59  ✉ 会議はもうすぐ終わります please wrap up"
+        );
+        assert_eq!(plain(line.render(10)), "[1/2] Ope…");
+        // A wide character that would straddle the edge is left out whole.
+        assert_eq!(fit("会議は", 4), "会…");
+    }
+
+    #[test]
+    fn a_long_message_being_typed_keeps_its_end_in_view() {
+        let text = "x".repeat(100) + " the end";
+        let line = message_prompt(&text, 79);
+        assert_eq!(line.width(), 79, "{line}");
+        assert!(line.ends_with(" the end"), "{line}");
+        assert!(message_prompt("short", 79).ends_with(": short"));
+    }
+
+    #[test]
+    fn terminals_that_rewrap_are_known_by_their_environment() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                vars.iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| std::ffi::OsString::from(v))
+            }
+        };
+        assert!(reflows(env(&[("TMUX", "/tmp/tmux-0/default,1,0")])));
+        assert!(reflows(env(&[("TERM_PROGRAM", "iTerm.app")])));
+        assert!(!reflows(env(&[("TERM_PROGRAM", "xterm")])));
+        assert!(!reflows(env(&[])));
     }
 
     #[test]

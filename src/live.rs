@@ -16,7 +16,7 @@ use crate::journal::{self, Header, Journal, JournalError, Line};
 use crate::report::Report;
 use crate::server::{self, Token};
 use crate::show::{self, LoadError};
-use crate::{alerts, console, controller};
+use crate::{alerts, console, controller, term};
 
 /// Why a run could not start or go on.
 #[derive(Debug, thiserror::Error)]
@@ -197,6 +197,8 @@ pub async fn run(args: RunArgs) -> Result<(), RunError> {
     let journal_path = journal.path().to_owned();
     let shutdown = CancellationToken::new();
     tokio::spawn(shutdown_on_signal(shutdown.clone()));
+    let hangup = CancellationToken::new();
+    tokio::spawn(hangup_on_signal(hangup.clone()));
 
     let setup = controller::Setup {
         show: show.clone(),
@@ -207,6 +209,11 @@ pub async fn run(args: RunArgs) -> Result<(), RunError> {
     };
     let (control, controller_task) = controller::spawn_with(setup, shutdown.clone());
     let interactive = std::io::stdin().is_terminal();
+    if interactive && console::cook_if_raw() {
+        tracing::info!(
+            "the terminal was left in raw mode (by a run killed with SIGKILL?): restored it"
+        );
+    }
     let alerts_task = alerts::spawn(&control, !args.no_notify, !interactive, shutdown.clone());
     let journal_alerts =
         alerts::spawn_journal(&control, !args.no_notify, !interactive, shutdown.clone());
@@ -217,9 +224,9 @@ pub async fn run(args: RunArgs) -> Result<(), RunError> {
         addr.to_string()
     };
     let speed = clock.speed();
-    println!(
+    term::say(format_args!(
         "podium: {} — {} segments, {}{}{}",
-        show.title,
+        term::printable(&show.title),
         show.segments.len(),
         show::format_hms(show.total()),
         if speed == 1.0 {
@@ -228,19 +235,22 @@ pub async fn run(args: RunArgs) -> Result<(), RunError> {
             format!(" (speed ×{speed})")
         },
         if rehearsal { " — rehearsal" } else { "" }
-    );
-    println!("journal:      {}", journal_path.display());
+    ));
+    term::say(format_args!(
+        "journal:      {}",
+        term::printable(&journal_path.display().to_string())
+    ));
     let scheme = if tls.is_some() { "https" } else { "http" };
-    println!("speaker view: {scheme}://{host}/");
-    println!(
+    term::say(format_args!("speaker view: {scheme}://{host}/"));
+    term::say(format_args!(
         "moderator:    {scheme}://{host}/control#token={}",
         token.expose()
-    );
+    ));
     if addr.ip().is_unspecified() {
-        println!(
+        term::say(format_args!(
             "listening on every interface: speakers use this machine's address, port {}",
             addr.port()
-        );
+        ));
     }
     if !addr.ip().is_loopback() && tls.is_none() {
         eprintln!(
@@ -250,7 +260,7 @@ pub async fn run(args: RunArgs) -> Result<(), RunError> {
         );
     }
     if !interactive {
-        println!("no terminal on stdin: headless, control over HTTP only");
+        term::say("no terminal on stdin: headless, control over HTTP only");
     }
     let config = server::Config {
         token,
@@ -272,17 +282,19 @@ pub async fn run(args: RunArgs) -> Result<(), RunError> {
     ));
 
     if interactive {
-        console::run(control, shutdown.clone())
-            .await
-            .map_err(|source| RunError::Io {
-                context: "the moderator's terminal failed".into(),
-                source,
-            })?;
-        shutdown.cancel();
+        // A lost terminal ends only the console: the show goes on, controlled over HTTP.
+        if let console::Ended::Lost(why) =
+            console::run(control, shutdown.clone(), hangup.clone()).await
+        {
+            tracing::warn!(
+                "{why}: going on headless; control the show from the moderator page or the \
+                 HTTP API, stop it with SIGTERM or SIGINT"
+            );
+        }
     } else {
         drop(control);
-        shutdown.cancelled().await;
     }
+    shutdown.cancelled().await;
     // Clients have been told; give sockets a moment to close, never more than two seconds.
     let _ = tokio::time::timeout(Duration::from_secs(2), async {
         let _ = server_task.await;
@@ -291,19 +303,20 @@ pub async fn run(args: RunArgs) -> Result<(), RunError> {
         let _ = journal_alerts.await;
     })
     .await;
+    // The terminal or pipe may be gone by now: `say` ignores that.
     match journal::read(&journal_path) {
-        Ok(recorded) => print!(
-            "\n{}",
-            Report::from_journal(&recorded)
-                .markdown()
-                .replace('\n', "\r\n")
-        ),
+        Ok(recorded) => {
+            term::say("");
+            for line in Report::from_journal(&recorded).markdown().lines() {
+                term::say(term::printable(line));
+            }
+        }
         Err(e) => tracing::error!("cannot read back the journal: {e}"),
     }
-    println!(
+    term::say(format_args!(
         "podium: stopped; the run is recorded in {}",
-        journal_path.display()
-    );
+        term::printable(&journal_path.display().to_string())
+    ));
     Ok(())
 }
 
@@ -332,6 +345,34 @@ fn raise_fd_limit(max_connections: u32) {
         Ok(_) => {}
         Err(e) => tracing::warn!("cannot raise the file-descriptor limit: {e}"),
     }
+}
+
+/// Cancels `hangup` on SIGHUP (the terminal was closed, the SSH session dropped), which would
+/// otherwise kill the process: the show goes on headless. Later hangups are ignored.
+async fn hangup_on_signal(hangup: CancellationToken) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut hup = match signal(SignalKind::hangup()) {
+            Ok(hup) => hup,
+            Err(e) => {
+                tracing::warn!(
+                    "cannot listen for SIGHUP (closing the terminal will end the show): {e}"
+                );
+                return;
+            }
+        };
+        let mut told = false;
+        while hup.recv().await.is_some() {
+            if !told {
+                told = true;
+                tracing::warn!("SIGHUP: the terminal hung up; the show goes on headless");
+            }
+            hangup.cancel();
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = hangup;
 }
 
 /// Cancels `shutdown` on Ctrl-C (SIGINT) or SIGTERM.

@@ -30,6 +30,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        // A stderr that has gone away (a hung-up terminal) must not panic a running show: by
+        // default the subscriber reports a failed write with `eprintln!`, which panics then.
+        .log_internal_errors(false)
         .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("PODIUM_LOG")

@@ -56,6 +56,9 @@ mod tests {
     #[test]
     fn newlines_become_spaces_and_plain_text_is_borrowed() {
         assert_eq!(printable("a\nb\tc"), "a b c");
-        assert!(matches!(printable("Café — 5′"), std::borrow::Cow::Borrowed(_)));
+        assert!(matches!(
+            printable("Café — 5′"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 }

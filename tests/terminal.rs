@@ -1,0 +1,437 @@
+//! The moderator's terminal for real: `podium run` in a tmux pane (a real pty), driven with
+//! `send-keys` and HTTP, read back with `capture-pane`. Covers issue 10: the status line fits the
+//! width and never floods the scrollback, follows resizes, alerts stay readable, nothing from the
+//! show is interpreted by the terminal, closing the terminal does not end the show, and a tty left
+//! raw by a killed run is cooked again.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::TOKEN;
+use unicode_width::UnicodeWidthStr;
+
+/// A private tmux server (its own socket) running one window; killed on drop.
+struct Tmux {
+    socket: String,
+    dir: tempfile::TempDir,
+}
+
+impl Tmux {
+    /// Starts `sh -c SCRIPT` in a detached window of `width`×`height`; `script` is made from the
+    /// test's own temporary directory.
+    fn start(width: u16, height: u16, script: impl FnOnce(&Path) -> String) -> Tmux {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let script = script(dir.path());
+        let socket = format!(
+            "podium-test-{}-{}",
+            std::process::id(),
+            dir.path().file_name().unwrap().to_string_lossy()
+        );
+        let tmux = Tmux { socket, dir };
+        let (w, h) = (width.to_string(), height.to_string());
+        tmux.run(&[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "show",
+            "-x",
+            &w,
+            "-y",
+            &h,
+            "sh",
+            "-c",
+            &script,
+        ]);
+        tmux.run(&["set-option", "-g", "history-limit", "5000"]);
+        tmux
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs (Debian package `tmux`; .ci/run installs it)");
+        assert!(
+            out.status.success(),
+            "tmux {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// The visible screen, one string per row, wrapped rows joined (`-J`).
+    fn screen(&self) -> Vec<String> {
+        lines(&self.run(&["capture-pane", "-p", "-J", "-t", "show"]))
+    }
+
+    /// The whole scrollback and screen, wrapped rows joined.
+    fn history(&self) -> Vec<String> {
+        lines(&self.run(&["capture-pane", "-p", "-J", "-S", "-", "-t", "show"]))
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "show"];
+        args.extend_from_slice(keys);
+        self.run(&args);
+    }
+
+    /// Waits (up to 20 s) for a screen row containing `text`; returns the row.
+    fn wait_for(&self, text: &str) -> String {
+        self.wait_until(text, |screen| {
+            screen.iter().find(|r| r.contains(text)).cloned()
+        })
+        .0
+    }
+
+    /// Waits (up to 20 s) until `found` finds something on the screen; returns it and the screen.
+    fn wait_until<T>(
+        &self,
+        what: &str,
+        found: impl Fn(&[String]) -> Option<T>,
+    ) -> (T, Vec<String>) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = self.screen();
+            if let Some(it) = found(&screen) {
+                return (it, screen);
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{what:?} never appeared:\n{}",
+                screen.join("\n")
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The base URL podium printed (`speaker view: http://…/`).
+    fn base_url(&self) -> String {
+        let row = self.wait_for("speaker view: ");
+        let url = row.split("speaker view: ").nth(1).expect("a URL");
+        url.trim().trim_end_matches('/').to_owned()
+    }
+
+    /// The pid of the pane's first process (the `sh` running the script).
+    fn pane_pid(&self) -> i32 {
+        self.run(&["list-panes", "-t", "show", "-F", "#{pane_pid}"])
+            .trim()
+            .parse()
+            .expect("a pid")
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+fn lines(text: &str) -> Vec<String> {
+    let mut rows: Vec<String> = text.lines().map(|l| l.trim_end().to_owned()).collect();
+    while rows.last().is_some_and(|r| r.is_empty()) {
+        rows.pop();
+    }
+    rows
+}
+
+/// A show whose first segment has a long title and speaker, warns after a minute of ten (two
+/// seconds at speed 30) and lasts 20 s at that speed.
+const LONG_SHOW: &str = r#"title = "A show with a rather long title, as real conferences have"
+timezone = "UTC"
+
+[[segment]]
+title = "Opening remarks on the state of distributed systems research in the wider community"
+speaker = "Professor Maximiliana Featherstonehaugh-Montgomery"
+duration = "10m"
+warn = "9m"
+
+[[segment]]
+title = "Keynote"
+duration = "10m"
+"#;
+
+const LONG_MESSAGE: &str = "Please wrap up within the next two minutes so that the \
+                            questions from the audience still fit before the break starts";
+
+/// `podium run` of `session` (written to `dir`) on port 0, journal in `dir`, plus `extra`.
+fn podium_command(dir: &Path, session: &str, extra: &str) -> String {
+    let file = dir.join("show.toml");
+    std::fs::write(&file, session).expect("session written");
+    format!(
+        "{} run {} --bind 127.0.0.1:0 --token {TOKEN} --no-notify --journal {} {extra}",
+        env!("CARGO_BIN_EXE_podium"),
+        file.display(),
+        dir.join("run.jsonl").display()
+    )
+}
+
+async fn command(base: &str, body: &str) -> serde_json::Value {
+    let resp = reqwest::Client::new()
+        .post(format!("{base}/api/command"))
+        .bearer_auth(TOKEN)
+        .body(body.to_owned())
+        .send()
+        .await
+        .expect("podium answers POST /api/command");
+    assert_eq!(resp.status().as_u16(), 200, "{body}");
+    resp.json().await.expect("JSON answer")
+}
+
+fn status_rows(rows: &[String]) -> Vec<&String> {
+    rows.iter().filter(|r| r.contains("[1/2]")).collect()
+}
+
+/// Issue 10: a status line wider than the terminal wrapped, and every redraw (ten a second)
+/// scrolled new lines, pushing the alerts away.
+#[tokio::test]
+async fn the_status_line_fits_80_columns_and_never_floods() {
+    let tmux = Tmux::start(80, 24, |dir| {
+        format!("exec {}", podium_command(dir, LONG_SHOW, "--speed 30"))
+    });
+    let base = tmux.base_url();
+    command(&base, r#"{"cmd":"start"}"#).await;
+    let alert = tmux.wait_for("9:00 left");
+    command(
+        &base,
+        &serde_json::json!({"cmd": "message", "text": LONG_MESSAGE}).to_string(),
+    )
+    .await;
+    tmux.wait_for("✉");
+    let before = tmux.history();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let after = tmux.history();
+
+    let statuses = status_rows(&after);
+    assert!(
+        statuses.len() <= 1,
+        "{} status lines in the scrollback:\n{}",
+        statuses.len(),
+        after.join("\n")
+    );
+    assert!(
+        after.len() <= before.len(),
+        "the scrollback grew from {} to {} lines",
+        before.len(),
+        after.len()
+    );
+    let last = tmux.screen();
+    let status = last.last().expect("a status line");
+    assert!(status.contains("[1/2]"), "{}", last.join("\n"));
+    assert!(status.width() <= 80, "{} columns: {status}", status.width());
+    assert!(
+        last.contains(&alert),
+        "the alert {alert:?} is gone:\n{}",
+        last.join("\n")
+    );
+}
+
+/// The status line follows a resize: narrowed to 60 columns, it fits 60.
+#[tokio::test]
+async fn the_status_line_follows_a_resize() {
+    let tmux = Tmux::start(80, 24, |dir| {
+        format!("exec {}", podium_command(dir, LONG_SHOW, "--speed 30"))
+    });
+    let base = tmux.base_url();
+    command(&base, r#"{"cmd":"start"}"#).await;
+    command(
+        &base,
+        &serde_json::json!({"cmd": "message", "text": LONG_MESSAGE}).to_string(),
+    )
+    .await;
+    tmux.wait_for("✉");
+    tmux.run(&["resize-window", "-t", "show", "-x", "60", "-y", "24"]);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let screen = tmux.screen();
+    let status = screen.last().expect("a status line");
+    assert!(status.contains("[1/2]"), "{}", screen.join("\n"));
+    // tmux rewraps the old, wider line on the resize: no piece of it may stay above the new one.
+    assert_eq!(
+        status_rows(&screen).len(),
+        1,
+        "an old status line is left:\n{}",
+        screen.join("\n")
+    );
+    assert!(
+        status.width() <= 60,
+        "{} columns: {status}\n{}",
+        status.width(),
+        screen.join("\n")
+    );
+}
+
+/// Issue 10: titles and speakers with escape sequences reached the terminal raw (OSC 52 writes
+/// the clipboard, OSC 2 retitles the window, CSI moves the cursor or clears the screen).
+#[tokio::test]
+async fn escape_sequences_in_a_show_never_reach_the_terminal() {
+    let hostile = "title = \"Show \\u001b]2;pwned-show\\u0007\\u001b[2J\"\n\
+                   timezone = \"UTC\"\n\n[[segment]]\n\
+                   title = \"Opening \\u001b]52;c;cHduZWQ=\\u0007\\u001b]2;pwned-title\\u0007talk\"\n\
+                   speaker = \"Chair \\u001b]2;pwned-speaker\\u0007\\u001b[31mred\"\n\
+                   duration = \"10m\"\nwarn = \"9m\"\n\n\
+                   [[segment]]\ntitle = \"Keynote\"\nduration = \"10m\"\n";
+    let tmux = Tmux::start(120, 30, |dir| {
+        format!("exec {}", podium_command(dir, hostile, "--speed 30"))
+    });
+    tmux.run(&["set-option", "-g", "set-clipboard", "on"]);
+    tmux.run(&["set-option", "-g", "allow-rename", "on"]);
+    let base = tmux.base_url();
+    command(&base, r#"{"cmd":"start"}"#).await;
+    let alert = tmux.wait_for("9:00 left");
+    assert!(alert.contains("Chair"), "{alert}");
+    let screen = tmux.screen();
+    assert!(
+        screen.iter().any(|r| r.contains("podium: Show")),
+        "the banner was cleared:\n{}",
+        screen.join("\n")
+    );
+    let title = tmux.run(&["display-message", "-p", "-t", "show", "#{pane_title}"]);
+    assert!(!title.contains("pwned"), "the pane was retitled: {title}");
+    let buffers = tmux.run(&["list-buffers"]);
+    assert!(
+        buffers.trim().is_empty(),
+        "OSC 52 wrote a buffer: {buffers}"
+    );
+}
+
+/// Issue 10: closing the terminal (here: killing its tmux session, a real hangup of the pty) ended
+/// the show. Now podium goes on headless: the HTTP API still controls it, and SIGTERM still ends it
+/// cleanly.
+#[tokio::test]
+async fn closing_the_terminal_leaves_the_show_running() {
+    let tmux = Tmux::start(100, 30, |dir| {
+        format!(
+            "trap : HUP; {}; echo \"exit $?\" > {}",
+            podium_command(dir, LONG_SHOW, "--speed 30"),
+            dir.join("status").display()
+        )
+    });
+    let base = tmux.base_url();
+    let sh = tmux.pane_pid();
+    let podium = child_of(sh);
+    command(&base, r#"{"cmd":"start"}"#).await;
+    tmux.run(&["kill-session", "-t", "show"]);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    let state = command(&base, r#"{"cmd":"next"}"#).await;
+    assert_eq!(state["index"], 1, "{state}");
+    let status = reqwest::get(format!("{base}/api/state"))
+        .await
+        .expect("podium still answers")
+        .status();
+    assert_eq!(status.as_u16(), 200);
+
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(podium),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .expect("SIGTERM sent");
+    let status = wait_for_file(&tmux.path("status"));
+    assert_eq!(status.trim(), "exit 0");
+    let journal = std::fs::read_to_string(tmux.path("run.jsonl")).expect("journal");
+    assert!(
+        journal
+            .lines()
+            .last()
+            .is_some_and(|l| l.contains("\"end\"")),
+        "{journal}"
+    );
+}
+
+/// Issue 10: after `kill -9` the terminal stays raw, and the next run took that raw mode for the
+/// terminal's own and restored it on quit (and printed its banner as a staircase). Now a run that
+/// finds its terminal raw cooks it first.
+#[tokio::test]
+async fn a_run_after_kill_9_leaves_the_terminal_cooked() {
+    let tmux = Tmux::start(100, 30, |dir| {
+        let session = dir.join("show.toml");
+        std::fs::write(&session, LONG_SHOW).expect("session written");
+        let run = |journal: &str| {
+            format!(
+                "{} run {} --bind 127.0.0.1:0 --token {TOKEN} --no-notify --journal {}",
+                env!("CARGO_BIN_EXE_podium"),
+                session.display(),
+                dir.join(journal).display()
+            )
+        };
+        format!(
+            "{}; {}; stty -a > {}",
+            run("first.jsonl"),
+            run("second.jsonl"),
+            dir.join("stty").display()
+        )
+    });
+    tmux.wait_for("first.jsonl");
+    tmux.wait_for("[1/2]");
+    let first = child_of(tmux.pane_pid());
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(first),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .expect("SIGKILL sent");
+    let (moderator, screen) = tmux.wait_until("the second run's banner", |screen| {
+        let second = screen.iter().rposition(|r| r.contains("second.jsonl"))?;
+        screen[second..]
+            .iter()
+            .find(|r| r.contains("moderator:"))
+            .cloned()
+    });
+    assert!(
+        moderator.starts_with("moderator:"),
+        "the banner is a staircase: {moderator:?}\n{}",
+        screen.join("\n")
+    );
+    tmux.keys(&["q"]);
+    let stty = wait_for_file(&tmux.path("stty"));
+    let flags: Vec<&str> = stty.split_whitespace().collect();
+    for flag in ["icanon", "echo", "opost", "isig"] {
+        assert!(
+            flags.contains(&flag),
+            "{flag} is off after the run:\n{stty}"
+        );
+    }
+}
+
+/// The single child process of `pid` (the pane's shell runs podium in the foreground).
+fn child_of(pid: i32) -> i32 {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let children =
+            std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+        if let Some(child) = children.split_whitespace().next() {
+            return child.parse().expect("a pid");
+        }
+        assert!(Instant::now() < deadline, "{pid} has no child");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Waits (up to 15 s) for `path` to hold a complete line; returns its content.
+fn wait_for_file(path: &Path) -> String {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Ok(text) = std::fs::read_to_string(path)
+            && text.ends_with('\n')
+        {
+            return text;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} never written",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

@@ -30,11 +30,12 @@ impl Clock {
 
     /// A clock continuing a session whose show time was zero at Unix ms `unix_at_zero_ms`: the
     /// time the process was down counts as show time (measured on the wall clock, the only clock
-    /// that survives a restart).
+    /// that survives a restart). `speed` is validated before it gets here: by the CLI for a new
+    /// run, by `journal::read` for a resumed one (a damaged journal is refused with its line).
     pub fn resume(speed: f64, unix_at_zero_ms: f64) -> Clock {
         assert!(
             speed.is_finite() && speed > 0.0,
-            "speed validated by the CLI"
+            "speed validated by the CLI and journal::read"
         );
         Clock {
             origin: Instant::now(),

@@ -25,6 +25,16 @@ use crate::show::{Show, format_hms};
 /// Journal format version, in the header.
 const VERSION: u32 = 1;
 
+/// The largest show time a journal may hold (about 31 700 years of show time: beyond any run at
+/// any speed, and far from overflowing the arithmetic on it).
+const MAX_SHOW_MS: i64 = 1_000_000_000_000_000;
+/// The longest a segment (or its warning, maximum, minimum) may be, as the session loader says.
+const MAX_SEGMENT_MS: i64 = 24 * 3_600_000;
+/// The speeds `--speed` accepts.
+const SPEEDS: std::ops::RangeInclusive<f64> = 0.001..=100_000.0;
+/// Unix ms up to the end of year 9999.
+const MAX_UNIX_MS: f64 = 253_402_300_799_999.0;
+
 /// Lines kept in memory while the disk refuses them. A show records a few lines a minute, so
 /// this covers days of a full disk; past it, new lines are dropped and counted.
 pub const MAX_PENDING: usize = 100_000;
@@ -41,6 +51,15 @@ pub enum JournalError {
         "{path}:{line}: not a journal line ({why}); the journal is damaged before its last line"
     )]
     Corrupt {
+        path: PathBuf,
+        line: usize,
+        why: String,
+    },
+    #[error(
+        "{path}:{line}: {why}: the journal was edited or damaged; restore it, or start a new run \
+         without --resume"
+    )]
+    Damaged {
         path: PathBuf,
         line: usize,
         why: String,
@@ -153,6 +172,46 @@ enum First {
 }
 
 impl Line {
+    /// Why this line cannot be trusted in a journal of `segments` segments, if it cannot.
+    fn check(&self, segments: usize) -> Result<(), String> {
+        let at_ms = match self {
+            Line::Command { at_ms, .. }
+            | Line::Event { at_ms, .. }
+            | Line::Resume { at_ms, .. }
+            | Line::End { at_ms, .. } => *at_ms,
+        };
+        if !(0..=MAX_SHOW_MS).contains(&at_ms) {
+            return Err(format!("at_ms {at_ms} is not a moment of a show"));
+        }
+        match self {
+            Line::Command { cmd, .. } => {
+                match protocol::parse_command(cmd.to_string().as_bytes()) {
+                    Err(e) => Err(format!("not a command podium knows ({e})")),
+                    Ok(Command::Goto(index)) if index >= segments => Err(format!(
+                        "goes to segment {} of a show of {segments}",
+                        index + 1
+                    )),
+                    Ok(_) => Ok(()),
+                }
+            }
+            Line::Event {
+                index, overrun_ms, ..
+            } => {
+                if let Some(index) = index.filter(|i| *i >= segments) {
+                    return Err(format!(
+                        "an event of segment {} in a show of {segments}",
+                        index + 1
+                    ));
+                }
+                match overrun_ms.filter(|ms| ms.unsigned_abs() > MAX_SHOW_MS as u64) {
+                    Some(ms) => Err(format!("overrun_ms {ms} is beyond any show")),
+                    None => Ok(()),
+                }
+            }
+            Line::Resume { .. } | Line::End { .. } => Ok(()),
+        }
+    }
+
     pub fn command(at: ShowTime, wall: DateTime<Utc>, cmd: &Command) -> Line {
         Line::Command {
             at_ms: at.0,
@@ -309,6 +368,75 @@ impl Header {
 }
 
 impl Header {
+    /// Why this header cannot be trusted (hand-edited, damaged), if it cannot.
+    fn check(&self) -> Result<(), String> {
+        if !self.speed.is_finite() || !SPEEDS.contains(&self.speed) {
+            return Err(format!(
+                "speed {} is impossible (podium runs at 0.001 to 100000)",
+                self.speed
+            ));
+        }
+        if !self.unix_at_zero_ms.is_finite() || !(0.0..=MAX_UNIX_MS).contains(&self.unix_at_zero_ms)
+        {
+            return Err(format!(
+                "unix_at_zero_ms {} is not an instant between 1970 and 9999",
+                self.unix_at_zero_ms
+            ));
+        }
+        let sane_date = |d: &DateTime<Utc>| (1..=9999).contains(&chrono::Datelike::year(d));
+        if !sane_date(&self.created) || !self.planned_start.as_ref().is_none_or(sane_date) {
+            return Err("a date outside the years 1 to 9999".into());
+        }
+        if self.segments.is_empty() {
+            return Err("the show has no segments".into());
+        }
+        for (i, seg) in self.segments.iter().enumerate() {
+            let n = i + 1;
+            if !(1..=MAX_SEGMENT_MS).contains(&seg.duration_ms) {
+                return Err(format!(
+                    "segment {n} lasts {} ms (from 1 ms to 24 h)",
+                    seg.duration_ms
+                ));
+            }
+            for (what, ms) in [
+                ("warn_ms", Some(seg.warn_ms)),
+                ("max_ms", seg.max_ms),
+                ("min_ms", seg.min_ms),
+            ] {
+                if let Some(ms) = ms.filter(|ms| !(0..=MAX_SEGMENT_MS).contains(ms)) {
+                    return Err(format!("segment {n} has {what} {ms} (from 0 to 24 h)"));
+                }
+            }
+        }
+        for (what, ms) in [
+            ("target_end_at_ms", self.target_end_at_ms),
+            ("target_slot_ms", self.target_slot_ms),
+        ] {
+            if let Some(ms) = ms.filter(|ms| ms.unsigned_abs() > MAX_SHOW_MS as u64) {
+                return Err(format!("{what} {ms} is beyond any show"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses a token shorter than podium now requires: a resumed run keeps its token, so a
+    /// guessable one (a hand-edited or old journal) would let anyone take over the show.
+    pub fn check_token(&self, journal: &Path) -> Result<(), JournalError> {
+        let chars = self.token.chars().count();
+        if chars >= crate::server::MIN_TOKEN_CHARS {
+            return Ok(());
+        }
+        Err(JournalError::Damaged {
+            path: journal.to_owned(),
+            line: 1,
+            why: format!(
+                "its moderator token has {chars} characters, fewer than the {} a resumed run \
+                 needs to be safe from guessing",
+                crate::server::MIN_TOKEN_CHARS
+            ),
+        })
+    }
+
     /// The show as recorded, rebuilt for replay and reports.
     pub fn show(&self) -> Show {
         let d = |ms: i64| std::time::Duration::from_millis(ms.max(0) as u64);
@@ -588,10 +716,33 @@ pub fn read(path: &Path) -> Result<Recorded, JournalError> {
         }
         let complete = buf.ends_with('\n');
         let text = buf.trim_end();
-        let parsed = if header.is_none() {
-            serde_json::from_str::<First>(text).map(|First::Show(h)| header = Some(h))
-        } else {
-            serde_json::from_str::<Line>(text).map(|l| lines.push(l))
+        let damaged = |why: String| JournalError::Damaged {
+            path: path.to_owned(),
+            line: number,
+            why,
+        };
+        let parsed = match &header {
+            None => serde_json::from_str::<First>(text).map(|First::Show(h)| Some(h)),
+            Some(_) => serde_json::from_str::<Line>(text).map(|l| {
+                lines.push(l);
+                None
+            }),
+        };
+        // A line that parses is checked for sense; a torn one is left to the rules below.
+        let parsed = match parsed {
+            Ok(Some(h)) => {
+                h.check().map_err(damaged)?;
+                header = Some(h);
+                Ok(())
+            }
+            Ok(None) => {
+                let segments = header.as_ref().map_or(0, |h| h.segments.len());
+                if let Some(line) = lines.last() {
+                    line.check(segments).map_err(damaged)?;
+                }
+                Ok(())
+            }
+            Err(e) => Err(e),
         };
         match parsed {
             Ok(()) if complete => good_len += n as u64,

@@ -118,6 +118,7 @@ fn start_resumed(
         }
     };
     let header = &recorded.header;
+    header.check_token(&recorded.path)?;
     header.check_same_show(&recorded.path, show, hash)?;
     if args.speed.is_some_and(|s| s != header.speed)
         || args.token.as_deref().is_some_and(|t| t != header.token)

@@ -873,3 +873,144 @@ fn the_markdown_report_escapes_hostile_text() {
         assert!(widths.iter().all(|w| *w == widths[0]), "{widths:?}\n{md}");
     }
 }
+
+/// Runs podium with `args` (stdin closed), killing it after 20 s; returns (exit code, stderr).
+fn podium_bounded(args: &[&str]) -> (Option<i32>, String) {
+    use std::io::Read;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_podium"))
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("podium runs");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            break child.wait().unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    (status.code(), err)
+}
+
+/// Issue 10: a hand-edited or damaged journal is refused with its file and line and exit 2 (fix
+/// your input) by `report` and by `run --resume`, never a panic: impossible speeds, instants,
+/// lengths, segment numbers; and `--resume` refuses a token too short to keep the show safe.
+#[test]
+fn damaged_journals_are_refused_with_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = "sessions/002_iml_session_four.toml";
+    let good = scripted(dir.path(), "good.jsonl", &live_script(), 1.0, false);
+    let text = std::fs::read_to_string(&good).unwrap();
+    let hash = journal::content_hash(&std::fs::read(session).unwrap());
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // The fourth line is the first `next`'s command; the fifth an event with an index.
+    assert_eq!(lines[3]["cmd"]["cmd"], "next");
+    assert!(lines[4]["type"] == "event" && lines[4]["index"].is_u64());
+    type Damage = fn(&mut Vec<Value>);
+    let cases: Vec<(&str, usize, Damage)> = vec![
+        ("speed 0", 1, |l| l[0]["speed"] = 0.0.into()),
+        ("negative speed", 1, |l| l[0]["speed"] = (-2.0).into()),
+        ("huge zero instant", 1, |l| {
+            l[0]["unix_at_zero_ms"] = 1e300.into()
+        }),
+        ("segment of 30 years", 1, |l| {
+            l[0]["segments"][1]["duration_ms"] = 1_000_000_000_000i64.into()
+        }),
+        ("negative warning", 1, |l| {
+            l[0]["segments"][0]["warn_ms"] = (-5).into()
+        }),
+        ("no segments", 1, |l| {
+            l[0]["segments"] = serde_json::json!([])
+        }),
+        ("at_ms i64::MAX", 4, |l| l[3]["at_ms"] = i64::MAX.into()),
+        ("negative at_ms", 4, |l| l[3]["at_ms"] = (-60_000).into()),
+        ("segment index out of range", 5, |l| {
+            l[4]["index"] = 99.into()
+        }),
+        ("goto a segment that is not there", 4, |l| {
+            l[3]["cmd"] = serde_json::json!({"cmd": "goto", "index": 1_000_000})
+        }),
+        ("an unknown command", 4, |l| {
+            l[3]["cmd"] = serde_json::json!({"cmd": "self-destruct"})
+        }),
+    ];
+    for (what, line, damage) in cases {
+        let mut damaged = lines.clone();
+        damaged[0]["hash"] = hash.clone().into();
+        damage(&mut damaged);
+        let path = dir.path().join(format!("{}.jsonl", what.replace(' ', "-")));
+        let body: String = damaged.iter().map(|l| format!("{l}\n")).collect();
+        std::fs::write(&path, body).unwrap();
+        let p = path.to_str().unwrap();
+        let at = format!("{p}:{line}:");
+        for args in [
+            vec!["report", p],
+            vec![
+                "run",
+                session,
+                "--resume",
+                p,
+                "--bind",
+                "127.0.0.1:0",
+                "--no-notify",
+            ],
+        ] {
+            let (code, err) = podium_bounded(&args);
+            assert!(!err.contains("panicked"), "{what}: {args:?}\n{err}");
+            assert_eq!(code, Some(2), "{what}: {args:?}\n{err}");
+            assert!(
+                err.contains(&at),
+                "{what}: {args:?} should name {at}\n{err}"
+            );
+        }
+    }
+
+    // A token shorter than podium's minimum (or none, which would let a socket command with an
+    // empty token through): a report is fine, a resume is refused.
+    for token in ["12345678", ""] {
+        let mut short = lines.clone();
+        short[0]["hash"] = hash.clone().into();
+        short[0]["token"] = token.into();
+        let path = dir
+            .path()
+            .join(format!("short-token-{}.jsonl", token.len()));
+        std::fs::write(
+            &path,
+            short.iter().map(|l| format!("{l}\n")).collect::<String>(),
+        )
+        .unwrap();
+        let p = path.to_str().unwrap();
+        let (code, err) = podium_bounded(&["report", p]);
+        assert_eq!(code, Some(0), "{err}");
+        let (code, err) = podium_bounded(&[
+            "run",
+            session,
+            "--resume",
+            p,
+            "--bind",
+            "127.0.0.1:0",
+            "--no-notify",
+        ]);
+        assert_eq!(code, Some(2), "{err}");
+        assert!(
+            err.contains(&format!("{p}:1:")) && err.contains("token"),
+            "{err}"
+        );
+    }
+}

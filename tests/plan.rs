@@ -454,3 +454,33 @@ fn issue_10_report_csv_neutralises_text_cells_too() {
         .unwrap();
     assert!(cmp.contains("\n2,'+1 Keynote"), "{cmp}");
 }
+
+/// Issue 10: `podium plan --format ics` is for speakers; `--with-notes` is the organiser's copy.
+#[test]
+fn issue_10_the_binary_adds_notes_only_with_with_notes() {
+    let plan = |extra: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_podium"))
+            .args([
+                "plan",
+                "sessions/000_ilo_roundtable_irregular_migration.toml",
+                "--format",
+                "ics",
+            ])
+            .args(extra)
+            .output()
+            .expect("podium runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).expect("UTF-8");
+        descriptions(&events_of(&text).0)
+    };
+    let note = "shorten this segment so the closing remarks still start by 16:50";
+    let speakers = plan(&[]);
+    assert!(!speakers.contains(note), "{speakers}");
+    assert!(speakers.contains("Speaker: "), "{speakers}");
+    let organiser = plan(&["--with-notes"]);
+    assert!(organiser.contains(note), "{organiser}");
+}

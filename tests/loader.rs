@@ -32,8 +32,8 @@ fn every_fixture_is_refused_where_it_says() {
     assert!(files.len() >= 10);
     for file in files {
         // Bytes, not text: a fixture may be invalid UTF-8 on purpose (its first line is not).
-        let text = String::from_utf8_lossy(&std::fs::read(&file).expect("fixture readable"))
-            .into_owned();
+        let text =
+            String::from_utf8_lossy(&std::fs::read(&file).expect("fixture readable")).into_owned();
         let expect = text
             .lines()
             .next()

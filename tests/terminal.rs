@@ -30,11 +30,20 @@ impl Tmux {
             std::process::id(),
             dir.path().file_name().unwrap().to_string_lossy()
         );
+        // Set before anything runs: a deep scrollback, and escape sequences that tmux obeys when
+        // they reach it (OSC 52 makes a paste buffer, OSC 2 retitles the pane).
+        let config = dir.path().join("tmux.conf");
+        std::fs::write(
+            &config,
+            "set -g history-limit 5000\nset -g set-clipboard on\nset -g allow-rename on\n",
+        )
+        .expect("tmux.conf written");
+        let config = config.display().to_string();
         let tmux = Tmux { socket, dir };
         let (w, h) = (width.to_string(), height.to_string());
         tmux.run(&[
             "-f",
-            "/dev/null",
+            &config,
             "new-session",
             "-d",
             "-s",
@@ -47,7 +56,6 @@ impl Tmux {
             "-c",
             &script,
         ]);
-        tmux.run(&["set-option", "-g", "history-limit", "5000"]);
         tmux
     }
 
@@ -285,8 +293,6 @@ async fn escape_sequences_in_a_show_never_reach_the_terminal() {
     let tmux = Tmux::start(120, 30, |dir| {
         format!("exec {}", podium_command(dir, hostile, "--speed 30"))
     });
-    tmux.run(&["set-option", "-g", "set-clipboard", "on"]);
-    tmux.run(&["set-option", "-g", "allow-rename", "on"]);
     let base = tmux.base_url();
     command(&base, r#"{"cmd":"start"}"#).await;
     let alert = tmux.wait_for("9:00 left");

@@ -22,7 +22,7 @@ use tokio_util::sync::CancellationToken;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::alerts;
-use crate::controller::Handle;
+use crate::controller::{Handle, JournalNotice};
 use crate::engine::{Command, Event, Phase};
 use crate::journal;
 use crate::protocol::MAX_MESSAGE_CHARS;
@@ -154,6 +154,7 @@ pub async fn run(control: Handle, shutdown: CancellationToken, hangup: Cancellat
     let mut screen = Screen::new();
     let mut keys = EventStream::new();
     let mut events = control.events();
+    let mut journal_notices = control.journal_notices();
     let mut redraw = tokio::time::interval(Duration::from_millis(100));
     let mut mode = Mode::Keys;
     let lost = |what: &str, e: std::io::Error| Ended::Lost(format!("{what}: {e}"));
@@ -173,6 +174,22 @@ pub async fn run(control: Handle, shutdown: CancellationToken, hangup: Cancellat
                     if event == Event::Finished
                         && let Err(e) = print_report(&control, &mut screen)
                     {
+                        return lost("cannot write to the terminal", e);
+                    }
+                }
+                Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => return Ended::Shutdown,
+            },
+            // Journal trouble (a full disk) is repeated by the controller while it lasts.
+            notice = journal_notices.recv() => match notice {
+                Ok(notice) => {
+                    let alert = alerts::describe_journal(&notice);
+                    let line = format!("{} — {}", alert.summary, alert.body);
+                    let line = match notice {
+                        JournalNotice::Failing(_) => line.bold().white().on_red().to_string(),
+                        JournalNotice::Recovered { .. } => line.green().to_string(),
+                    };
+                    if let Err(e) = screen.print(&line) {
                         return lost("cannot write to the terminal", e);
                     }
                 }
@@ -506,6 +523,10 @@ fn status_line(control: &Handle, columns: usize) -> Line {
         after.plain(format!("  {}", format_slack(slack)));
     }
     // Flags: states the moderator must not miss.
+    if !control.journal_health().ok {
+        after.plain("  ");
+        after.styled("[JOURNAL NOT WRITTEN]", ContentStyle::new().white().on_red().bold());
+    }
     if snap.blackout {
         after.plain("  [blackout]");
     } else if snap.focus {

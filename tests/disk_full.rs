@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use common::browser::{Browser, Scratch, browser_available};
 use common::{Client, Process, SHORT, TOKEN};
 use nix::sys::signal::Signal;
 use serde_json::Value;
@@ -204,6 +205,27 @@ async fn a_full_disk_loses_nothing_a_viewer_saw() {
             .contains("No space left on device"),
         "{health}"
     );
+    // The control page shows a banner while the journal cannot be written.
+    let scratch = Scratch::new("disk-full");
+    let browser = if browser_available() {
+        let browser = Browser::start(&scratch).await;
+        browser
+            .goto(&format!("{}/control#token={TOKEN}", proc.base))
+            .await;
+        browser
+            .wait_true(
+                "the journal banner",
+                r#"const b = document.getElementById('journal-alert');
+                   return !b.hidden && b.dataset.state === 'failing'
+                     && b.textContent.includes('Journal not written')
+                     && b.textContent.includes('lines wait in memory');"#,
+            )
+            .await;
+        browser.screenshot("control-journal-not-written.png").await;
+        Some(browser)
+    } else {
+        None
+    };
     wait_for("the alert in the log", || {
         stderr
             .lock()
@@ -251,6 +273,16 @@ async fn a_full_disk_loses_nothing_a_viewer_saw() {
         .collect();
     assert!(at.windows(2).all(|w| w[0] <= w[1]), "in order: {at:?}");
     assert_eq!(journal_health(&proc.base).await["ok"], true);
+    if let Some(browser) = browser {
+        browser
+            .wait_true(
+                "the banner saying the journal is writable again",
+                r#"const b = document.getElementById('journal-alert');
+                   return !b.hidden && b.dataset.state === 'recovered';"#,
+            )
+            .await;
+        browser.close().await;
+    }
     wait_for("the recovery in the log", || {
         stderr
             .lock()
@@ -295,4 +327,136 @@ async fn a_full_disk_loses_nothing_a_viewer_saw() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("| 2 | Keynote"));
+}
+
+/// The moderator's terminal (podium in a tmux pane, a real pty) flags the full disk in the status
+/// line and prints the alert above it, then says when the lines are caught up.
+#[tokio::test]
+async fn the_terminal_flags_a_full_disk_until_space_returns() {
+    let fs = match Tmpfs::mount("256k") {
+        Ok(fs) => fs,
+        Err(why) => {
+            println!(
+                "SKIPPED the_terminal_flags_a_full_disk_until_space_returns: {why} (needs root)"
+            );
+            return;
+        }
+    };
+    let tmux = TmuxPane::start(&format!(
+        "exec {} run {SHORT} --bind 127.0.0.1:0 --token {TOKEN} --no-notify --journal {}",
+        env!("CARGO_BIN_EXE_podium"),
+        fs.path().join("run.jsonl").display()
+    ));
+    let row = tmux.wait_for("the URLs", |screen| {
+        screen
+            .iter()
+            .find_map(|r| r.split("speaker view: ").nth(1).map(str::to_owned))
+    });
+    let base = row.trim().trim_end_matches('/').to_owned();
+    post(&base, r#"{"cmd":"start"}"#).await;
+    let filler = fill(fs.path());
+    let text = "m".repeat(200);
+    for i in 0..200 {
+        post(
+            &base,
+            &format!(r#"{{"cmd":"message","text":"{i} {text}"}}"#),
+        )
+        .await;
+        if journal_health(&base).await["ok"] == false {
+            break;
+        }
+    }
+    let screen = tmux.wait_for("the flag and the alert", |screen| {
+        let status = screen.last()?;
+        (status.contains("[JOURNAL NOT WRITTEN]")
+            && screen
+                .iter()
+                .any(|r| r.contains("JOURNAL NOT WRITTEN — cannot write")))
+        .then(|| screen.to_vec())
+    });
+    assert!(
+        screen.iter().any(|r| r.contains("lines kept in memory")),
+        "{}",
+        screen.join("\n")
+    );
+    std::fs::remove_file(&filler).unwrap();
+    tmux.wait_for("the recovery", |screen| {
+        let status = screen.last()?;
+        (!status.contains("[JOURNAL NOT WRITTEN]")
+            && screen
+                .iter()
+                .any(|r| r.contains("Journal writable again — ") && r.contains("lines caught up")))
+        .then_some(())
+    });
+}
+
+/// A private tmux server with one 160×30 pane running `sh -c SCRIPT`; killed on drop.
+struct TmuxPane {
+    socket: String,
+}
+
+impl TmuxPane {
+    fn start(script: &str) -> TmuxPane {
+        let pane = TmuxPane {
+            socket: format!("podium-disk-full-{}", std::process::id()),
+        };
+        pane.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            "show",
+            "-x",
+            "160",
+            "-y",
+            "30",
+            "sh",
+            "-c",
+            script,
+        ]);
+        pane
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let out = std::process::Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .expect("tmux runs (.ci/run installs it)");
+        assert!(
+            out.status.success(),
+            "tmux {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits (up to 30 s) until `found` finds something on the screen (rows, trailing blank rows
+    /// dropped).
+    fn wait_for<T>(&self, what: &str, found: impl Fn(&[String]) -> Option<T>) -> T {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let text = self.run(&["capture-pane", "-p", "-J", "-t", "show"]);
+            let mut rows: Vec<String> = text.lines().map(|l| l.trim_end().to_owned()).collect();
+            while rows.last().is_some_and(|r| r.is_empty()) {
+                rows.pop();
+            }
+            if let Some(it) = found(&rows) {
+                return it;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{what} never appeared:\n{}",
+                rows.join("\n")
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for TmuxPane {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
 }

@@ -401,3 +401,23 @@ fn issue_10_what_the_loader_refuses_in_a_segment_names_the_inputs_line() {
         "{text}"
     );
 }
+
+/// A note whose line reads like a segment header does not throw the line off.
+#[test]
+fn issue_10_a_note_that_looks_like_toml_does_not_shift_the_line() {
+    let options = Options {
+        date: Some("2021-03-28".into()),
+        timezone: Some("Europe/Zurich".into()),
+        ..Options::default()
+    };
+    let err = podium::import::import_csv(
+        Path::new("night.csv"),
+        "title,duration,at,notes\nLecture,60,01:00,\"x\n[[segment]]\ny\"\nQuestions,30,02:30,\n",
+        &options,
+    )
+    .unwrap_err();
+    let found = problems(&err);
+    assert_eq!(found.len(), 1, "{err}");
+    assert_eq!(found[0].0, 5, "{err}");
+    assert!(found[0].1.contains("02:30 does not exist"), "{err}");
+}

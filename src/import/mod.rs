@@ -305,12 +305,19 @@ fn at_input_line(path: &Path, text: &str, lines: &[usize], e: LoadError) -> Impo
     let LoadError::Invalid { line, message, .. } = &e else {
         return ImportError::Invalid(e);
     };
-    let headers = text
-        .lines()
-        .take(*line)
-        .filter(|l| l.trim_start().starts_with("[[segment]]"))
-        .count();
-    match headers.checked_sub(1).and_then(|i| lines.get(i)) {
+    // Where each segment starts, from the generated TOML's own spans (a line of a multi-line
+    // note could look like a header; the parser is not fooled).
+    #[derive(serde::Deserialize)]
+    struct Segments {
+        #[serde(default)]
+        segment: Vec<toml::Spanned<toml::Table>>,
+    }
+    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+    let starts: Vec<usize> = toml::from_str::<Segments>(text)
+        .map(|s| s.segment.iter().map(|t| line_of(t.span().start)).collect())
+        .unwrap_or_default();
+    let index = starts.iter().rposition(|start| start <= line);
+    match index.and_then(|i| lines.get(i)) {
         Some(&input) => ImportError::Rows {
             path: path.to_owned(),
             problems: vec![Problem {

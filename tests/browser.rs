@@ -1036,3 +1036,193 @@ async fn the_overlay_keeps_its_digits_in_message_only_mode() {
     assert!(digits.width > 0.6, "digits fill the width: {seen:#?}");
     browser.close().await;
 }
+
+/// Phones upright and held sideways, a laptop and a stage monitor (issue 10's sizes).
+const PHONE_SIZES: [(u32, u32); 5] = [
+    (390, 844),
+    (844, 390),
+    (667, 375),
+    (1366, 768),
+    (1920, 1080),
+];
+
+/// The speaker page's boxes (the digits by their text), whether the message is clipped, and
+/// which boxes intersect.
+const BOXES: &str = r#"
+    const $ = (id) => document.getElementById(id);
+    const shown = (el) => el && !el.hidden && getComputedStyle(el).display !== 'none'
+        && el.getBoundingClientRect().height > 0;
+    const rect = (el) => {
+        if (!shown(el)) return null;
+        let r = el.getBoundingClientRect();
+        if (el.id === 'remaining') {
+            const range = document.createRange();
+            range.selectNodeContents(el);
+            const t = range.getBoundingClientRect();
+            r = { left: t.left, right: t.right, top: r.top, bottom: r.bottom };
+        }
+        return { left: r.left, top: r.top, right: r.right, bottom: r.bottom };
+    };
+    const boxes = {};
+    for (const id of ['title', 'speaker', 'message', 'label', 'remaining', 'status', 'next']) {
+        boxes[id] = rect($(id));
+    }
+    const hit = (a, b) => a && b && Math.min(a.right, b.right) - Math.max(a.left, b.left) > 1
+        && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1;
+    const names = Object.keys(boxes);
+    const overlaps = [];
+    for (let i = 0; i < names.length; i++) {
+        for (let j = i + 1; j < names.length; j++) {
+            if (hit(boxes[names[i]], boxes[names[j]])) overlaps.push(`${names[i]} × ${names[j]}`);
+        }
+    }
+    const outside = names.filter((n) => {
+        const r = boxes[n];
+        return r && (r.left < -1 || r.top < -1 || r.right > innerWidth + 1 || r.bottom > innerHeight + 1);
+    });
+    const m = $('message');
+    return {
+        outside,
+        viewport: [innerWidth, innerHeight],
+        status: $('status').dataset.state,
+        message: shown(m) ? m.textContent : null,
+        message_inside: !shown(m) || (boxes.message.left >= -1 && boxes.message.top >= -1
+            && boxes.message.right <= innerWidth + 1 && boxes.message.bottom <= innerHeight + 1),
+        message_clipped: shown(m) && (m.scrollHeight > m.clientHeight + 1
+            || m.scrollWidth > m.clientWidth + 1),
+        // The digits' height against the viewport's shorter side (a phone upright is narrow).
+        digits_size: boxes.remaining
+            ? (boxes.remaining.bottom - boxes.remaining.top) / Math.min(innerWidth, innerHeight) : 0,
+        overlaps,
+    };
+"#;
+
+#[derive(Debug, Deserialize)]
+struct Boxes {
+    viewport: (f64, f64),
+    status: String,
+    message: Option<String>,
+    message_inside: bool,
+    message_clipped: bool,
+    digits_size: f64,
+    overlaps: Vec<String>,
+    /// Boxes that leave the viewport.
+    outside: Vec<String>,
+}
+
+impl Browser {
+    /// The speaker page's boxes at `size`, once `done` holds.
+    async fn boxes_at(&self, size: (u32, u32), done: impl Fn(&Boxes) -> bool) -> Boxes {
+        self.viewport(size).await;
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            let seen: Boxes = self.eval(BOXES).await;
+            if seen.viewport == (f64::from(size.0), f64::from(size.1)) && done(&seen) {
+                return seen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out at {size:?}: {seen:#?}"
+            );
+            tokio::time::sleep(POLL).await;
+        }
+    }
+}
+
+/// Issue 10: a moderator's message fits a phone held sideways (844×390, 667×375: the second line
+/// was clipped) and every other size, next to digits that stay big enough to read; the reconnect
+/// banner never covers the title (or anything else). Screenshots: `speaker-message-*.png`,
+/// `speaker-banner-*.png`.
+#[tokio::test]
+async fn a_message_and_the_reconnect_banner_fit_phones_and_screens() {
+    if !browser_available() {
+        return;
+    }
+    let scratch = Scratch::new("phones");
+    let journal = scratch.join("run.jsonl");
+    let mut server =
+        Process::start(&["run", VIEWS_SHOW, "--speed", "1", "--journal", &journal]).await;
+    let browser = Browser::start(&scratch).await;
+    server.command(r#"{"cmd":"start"}"#).await;
+    browser.goto(&format!("{}/", server.base)).await;
+    let messages = [
+        (
+            "two-lines",
+            "Please wrap up in two minutes — the Q&A starts at 10:45",
+        ),
+        (
+            "long",
+            "Your slides are frozen on the stream: please share your screen again, and \
+             keep going with the next point while we fix it on our side",
+        ),
+        (
+            "longest",
+            "The stream dropped for about a minute at 10:32: please repeat your last two \
+             points about the ILO conventions for the online audience, then take the first \
+             question from the chat (from Maria in Lisbon, on domestic workers), and end by \
+             10:50 sharp: the hall is booked.",
+        ),
+    ];
+    assert!(messages.iter().all(|(_, m)| m.chars().count() <= 280));
+    // Every size is photographed and checked before the test fails, so all problems show at once.
+    let mut problems = Vec::new();
+    for (name, text) in messages {
+        server
+            .command(&json!({"cmd": "message", "text": text}).to_string())
+            .await;
+        for size in PHONE_SIZES {
+            let seen = browser
+                .boxes_at(size, |b| b.message.as_deref() == Some(text))
+                .await;
+            let shot = format!("speaker-message-{name}-{}x{}.png", size.0, size.1);
+            browser.capture(&shot, size.0).await;
+            if !seen.message_inside {
+                problems.push(format!("{shot}: the message leaves the screen: {seen:?}"));
+            }
+            if seen.message_clipped {
+                problems.push(format!("{shot}: the message is cut off: {seen:?}"));
+            }
+            if !seen.overlaps.is_empty() || !seen.outside.is_empty() {
+                problems.push(format!(
+                    "{shot}: boxes overlap or leave the screen: {seen:?}"
+                ));
+            }
+            if seen.digits_size < 0.2 {
+                problems.push(format!("{shot}: the digits shrank too far: {seen:?}"));
+            }
+        }
+    }
+
+    // Message only: the longest message, whole, at every size.
+    server.command(r#"{"cmd":"focus","on":true}"#).await;
+    for size in PHONE_SIZES {
+        let seen = browser
+            .boxes_at(size, |b| b.message.as_deref() == Some(messages[2].1))
+            .await;
+        let shot = format!("speaker-focus-longest-{}x{}.png", size.0, size.1);
+        browser.capture(&shot, size.0).await;
+        if !seen.message_inside || seen.message_clipped || !seen.outside.is_empty() {
+            problems.push(format!("{shot}: the message does not fit: {seen:?}"));
+        }
+    }
+    server.command(r#"{"cmd":"focus","on":false}"#).await;
+
+    // The server stops: the banner says so, clear of the title and the message.
+    let status = server.terminate().await;
+    assert!(status.success(), "{status}");
+    for size in PHONE_SIZES {
+        let seen = browser.boxes_at(size, |b| b.status == "reconnecting").await;
+        let shot = format!("speaker-banner-{}x{}.png", size.0, size.1);
+        browser.capture(&shot, size.0).await;
+        if !seen.overlaps.is_empty() || !seen.outside.is_empty() {
+            problems.push(format!(
+                "{shot}: boxes overlap or leave the screen: {seen:?}"
+            ));
+        }
+        if seen.message_clipped {
+            problems.push(format!("{shot}: the message is cut off: {seen:?}"));
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+    browser.close().await;
+}

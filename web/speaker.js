@@ -21,7 +21,10 @@ const view = {
 const options = new URLSearchParams(location.search);
 document.body.dataset.view = options.get('view') === 'overlay' ? 'overlay' : 'speaker';
 
-const LONG_MESSAGE = 50; // characters; longer messages get a smaller font
+// Characters: longer messages get a smaller font (data-length "long", "longer"), so that every
+// message up to the server's limit (280) fits whole, never cut off.
+const LONG_MESSAGE = 50;
+const LONGER_MESSAGE = 140;
 const STATUS_TEXT = {
   connecting: 'connecting…',
   connected: 'connected',
@@ -81,7 +84,9 @@ function render() {
   setOptional(view.speaker, finished ? '' : (state.segment?.speaker ?? ''));
   setOptional(view.next, finished || !state.next ? '' : nextLine(state.next));
   setOptional(view.message, state.message ?? '');
-  view.message.toggleAttribute('data-long', view.message.textContent.length > LONG_MESSAGE);
+  const length = view.message.textContent.length;
+  view.message.dataset.length =
+    length > LONGER_MESSAGE ? 'longer' : length > LONG_MESSAGE ? 'long' : 'short';
   view.rehearsal.hidden = !state.rehearsal;
   document.title = state.title ? `${state.title} — Podium` : 'Podium';
 

@@ -74,7 +74,8 @@ pub fn render_with(
 
 /// A CSV cell of free text (a title, a speaker, notes), safe to open in a spreadsheet: a cell
 /// starting with `=`, `+`, `-`, `@`, a tab or a carriage return would be read as a formula (and
-/// could run one), so it gets a leading `'`, as OWASP advises; spreadsheets hide that quote.
+/// could run one), so it gets a leading `'`, as OWASP advises: the cell then reads as text (some
+/// spreadsheets show the quote, none runs the cell).
 /// Only text cells go through here: numbers and times (`-300`, `-5:00`) stay readable as such.
 /// `podium import` removes the quote again, so an exported title imports as it was.
 pub fn csv_text(text: &str) -> Cow<'_, str> {

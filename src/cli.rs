@@ -138,6 +138,11 @@ pub struct RunArgs {
     /// Let other sites frame the pages (OBS browser sources, dashboards); default: forbidden.
     #[arg(long)]
     pub allow_framing: bool,
+    /// Let pages from this web origin read the live state (repeatable), e.g. --allow-origin
+    /// https://relay.example.org; also the name a reverse proxy forwards as Host. The server's
+    /// own pages, IP addresses, localhost and this machine's name need nothing.
+    #[arg(long = "allow-origin", value_name = "URL", value_parser = crate::server::origin::normalize)]
+    pub allow_origins: Vec<String>,
     /// Most open connections, viewers included; more are refused with 503.
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub max_connections: u32,

@@ -274,6 +274,8 @@ pub async fn run(args: RunArgs) -> Result<(), RunError> {
         },
         allow_framing: args.allow_framing,
         tls,
+        allowed_origins: args.allow_origins.clone(),
+        allowed_hosts: server::origin::machine_names(),
     };
     let server_task = tokio::spawn(server::serve_with(
         listener,

@@ -201,6 +201,8 @@ pub enum ClientMsg {
     Sync { rtt_ms: f64, offset_ms: f64 },
     /// A moderator command; the server checks `token` before anything else happens.
     Command { token: String, command: Command },
+    /// The moderator's page shows the token, so that the list of screens calls it the moderator.
+    Auth { token: String },
 }
 
 #[derive(Deserialize)]
@@ -208,6 +210,7 @@ pub enum ClientMsg {
 enum ClientHead {
     Ping { id: u64, client_ms: f64 },
     Sync { rtt_ms: f64, offset_ms: f64 },
+    Auth { token: String },
 }
 
 /// Parses one text message from a client, refusing with a reason a person can act on.
@@ -223,6 +226,7 @@ pub fn parse_client_msg(text: &str) -> Result<ClientMsg, String> {
         return Ok(match head {
             ClientHead::Ping { id, client_ms } => ClientMsg::Ping { id, client_ms },
             ClientHead::Sync { rtt_ms, offset_ms } => ClientMsg::Sync { rtt_ms, offset_ms },
+            ClientHead::Auth { token } => ClientMsg::Auth { token },
         });
     }
     map.remove("type");

@@ -137,6 +137,15 @@ async fn the_control_page_lists_connected_screens() {
         )
         .await;
 
+    // A wrong token before the moderator opens the page: the page says so.
+    let wrong = reqwest::Client::new()
+        .get(format!("{}/api/presence", server.base))
+        .bearer_auth("not-the-moderator-token")
+        .send()
+        .await
+        .expect("podium answers");
+    assert_eq!(wrong.status().as_u16(), 401);
+
     // The moderator page in a second window of the same browser.
     let window = browser
         .client
@@ -173,6 +182,13 @@ async fn the_control_page_lists_connected_screens() {
             .any(|r| r[0] == "moderator" && r[1] == "moderator"),
         "the moderator's own page is listed as such: {rows:?}"
     );
+    browser
+        .wait_true(
+            "the wrong token to be reported",
+            r#"const p = document.getElementById('failed-attempts');
+               return !p.hidden && p.textContent.includes('1 from 127.0.0.1');"#,
+        )
+        .await;
     browser.screenshot("control-screens.png").await;
     browser.close().await;
 }

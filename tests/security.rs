@@ -272,3 +272,181 @@ async fn a_viewer_that_stops_reading_is_dropped_within_the_send_timeout() {
     server.command(r#"{"cmd":"start"}"#).await;
     reader.state_where(|s| s["phase"] == "running").await;
 }
+
+/// The status line's code of a raw `GET path` with the given `Host` header.
+async fn get_with_host(addr: std::net::SocketAddr, path: &str, host: &str) -> u16 {
+    let mut stream = TcpStream::connect(addr).await.expect("connects");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.expect("sent");
+    let answer = answer_and_close(&mut stream, Duration::from_secs(10))
+        .await
+        .expect("answered and closed");
+    answer
+        .get(9..12)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("no status line: {answer}"))
+}
+
+/// A WebSocket upgrade with these extra headers: `Ok` once connected, or the refusal's status.
+async fn ws_with(
+    addr: std::net::SocketAddr,
+    query: &str,
+    headers: &[(&str, &str)],
+) -> Result<common::Client, u16> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = format!("ws://{addr}/ws{query}")
+        .into_client_request()
+        .expect("a request");
+    for (name, value) in headers {
+        request.headers_mut().insert(
+            tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+            value.parse().unwrap(),
+        );
+    }
+    match tokio_tungstenite::connect_async(request).await {
+        Ok((ws, _)) => Ok(common::Client { ws }),
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => Err(resp.status().as_u16()),
+        Err(e) => panic!("unexpected failure: {e}"),
+    }
+}
+
+/// Issue 10: any web page the speaker visited could open the socket and read the live state, and
+/// a DNS-rebinding page could reach every route. Same-origin pages, clients without an `Origin`
+/// and `--allow-origin` origins are let in; other origins get 403, and a `Host` naming a foreign
+/// domain is refused on every route.
+#[tokio::test]
+async fn foreign_origins_and_hosts_are_refused() {
+    let server = TestServer::start_with(
+        short_show(),
+        1.0,
+        Config {
+            allowed_origins: vec!["http://obs.example:9000".into()],
+            ..Config::new(Token::new(TOKEN))
+        },
+    )
+    .await;
+    let addr = server.addr;
+    let port = addr.port();
+    let own = format!("127.0.0.1:{port}");
+
+    // DNS rebinding: the attacker's name in Host, on every route.
+    for path in ["/", "/api/state", "/api/agenda", "/control", "/ws"] {
+        assert_eq!(
+            get_with_host(addr, path, &format!("evil.example:{port}")).await,
+            403,
+            "{path}"
+        );
+    }
+    for host in [
+        own.as_str(),
+        &format!("localhost:{port}"),
+        &format!("[::1]:{port}"),
+    ] {
+        assert_eq!(get_with_host(addr, "/api/state", host).await, 200, "{host}");
+    }
+    // An allowed origin's host is a name this server answers to.
+    assert_eq!(
+        get_with_host(addr, "/api/state", "obs.example:9000").await,
+        200
+    );
+
+    // The socket: no Origin (podium follow, scripts), the same origin, an allowed one.
+    let mut plain = ws_with(addr, "", &[]).await.expect("no Origin is let in");
+    plain.next_of("state").await;
+    let own_origin = format!("http://{own}");
+    let mut page = ws_with(addr, "", &[("Origin", own_origin.as_str())])
+        .await
+        .expect("the server's own pages are let in");
+    page.next_of("state").await;
+    let mut obs = ws_with(addr, "", &[("Origin", "http://obs.example:9000")])
+        .await
+        .expect("an --allow-origin origin is let in");
+    obs.next_of("state").await;
+    // Any other page is refused.
+    for origin in [
+        "http://evil.example",
+        "https://evil.example:8443",
+        "null",
+        &format!("http://localhost:{port}"), // not the Host this request names
+    ] {
+        assert_eq!(
+            ws_with(addr, "", &[("Origin", origin)]).await.err(),
+            Some(403),
+            "{origin}"
+        );
+    }
+}
+
+/// Issue 10: a viewer could pose as the moderator in the list of connected screens with
+/// `?kind=moderator`. The kind is the moderator's only once the socket has shown the token.
+#[tokio::test]
+async fn only_the_token_makes_a_screen_the_moderator() {
+    let server = TestServer::start(common::SHORT, 1.0).await;
+    let url = format!("ws://{}/ws?name=Impostor&kind=moderator", server.addr);
+    let mut impostor = common::Client::connect(&url).await;
+    impostor.next_of("state").await;
+    impostor
+        .send_text(r#"{"type":"auth","token":"not-the-moderator-token"}"#)
+        .await;
+    let err = impostor.next_of("error").await;
+    assert!(err["error"].as_str().unwrap().contains("wrong"), "{err}");
+    let url = format!("ws://{}/ws?name=Desk&kind=moderator", server.addr);
+    let mut desk = common::Client::connect(&url).await;
+    desk.next_of("state").await;
+    desk.send_text(&format!(r#"{{"type":"auth","token":"{TOKEN}"}}"#))
+        .await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, body) = server.get_as(Some(TOKEN), "/api/presence").await;
+        let screens = body["screens"].as_array().cloned().unwrap_or_default();
+        let kind = |name: &str| {
+            screens
+                .iter()
+                .find(|s| s["name"] == name)
+                .map(|s| s["kind"].clone())
+        };
+        if kind("Desk") == Some("moderator".into()) {
+            assert_eq!(kind("Impostor"), Some(serde_json::Value::Null), "{body}");
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{body}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// `podium run --allow-origin URL` lets that origin's pages in; a malformed one is refused up
+/// front with what to write.
+#[tokio::test]
+async fn allow_origin_is_a_flag_of_run() {
+    let proc = common::Process::start(&[
+        "run",
+        common::SHORT,
+        "--allow-origin",
+        "http://obs.example:9000/",
+    ])
+    .await;
+    let addr: std::net::SocketAddr = proc
+        .base
+        .trim_start_matches("http://")
+        .parse()
+        .expect("the speaker URL names an address");
+    let mut obs = ws_with(addr, "", &[("Origin", "http://obs.example:9000")])
+        .await
+        .expect("the allowed origin is let in");
+    obs.next_of("state").await;
+    assert_eq!(
+        ws_with(addr, "", &[("Origin", "http://evil.example")])
+            .await
+            .err(),
+        Some(403)
+    );
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_podium"))
+        .args(["run", common::SHORT, "--allow-origin", "obs.example"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await
+        .expect("podium ran");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("scheme://host[:port]"), "{stderr}");
+}

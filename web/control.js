@@ -89,6 +89,7 @@ const connection = new Connection(
       if (status === 'connected') {
         seqFloor = -Infinity; // a new socket may be a restarted server, counting seq from 0
         showKey = '';
+        showTokenOnSocket();
       }
       view.status.dataset.state = status;
       view.status.textContent = STATUS_TEXT[status];
@@ -115,9 +116,18 @@ function useToken(value) {
   if (authorized) {
     view.feedback.textContent = '';
     showKey = '';
+    showTokenOnSocket();
     if (state) refreshShowOnChange();
   } else {
     view.tokenInput.focus();
+  }
+}
+
+/** Shows the token on the socket, so that the server lists this page as the moderator's. */
+function showTokenOnSocket() {
+  const socket = connection.socket;
+  if (token && socket?.readyState === WebSocket.OPEN) {
+    socket.send(JSON.stringify({ type: 'auth', token }));
   }
 }
 

@@ -15,6 +15,7 @@
 
 mod assets;
 mod listen;
+pub mod origin;
 pub mod presence;
 pub mod throttle;
 mod tls;
@@ -98,6 +99,12 @@ pub struct Config {
     pub allow_framing: bool,
     /// Serve HTTPS/WSS with this acceptor instead of plain HTTP/WS.
     pub tls: Option<TlsAcceptor>,
+    /// Origins besides the server's own whose pages may open the WebSocket (`--allow-origin`,
+    /// normalised `scheme://host[:port]`); their host names are accepted in `Host` too.
+    pub allowed_origins: Vec<String>,
+    /// Host names accepted in `Host` besides IP addresses, `localhost` and the allowed origins'
+    /// hosts: e.g. the machine's own names.
+    pub allowed_hosts: Vec<String>,
 }
 
 impl Config {
@@ -108,6 +115,8 @@ impl Config {
             limits: Limits::default(),
             allow_framing: false,
             tls: None,
+            allowed_origins: Vec::new(),
+            allowed_hosts: Vec::new(),
         }
     }
 }
@@ -161,6 +170,8 @@ struct App {
     presence: Presence,
     /// Wrong tokens per source address: the throttle, and what the moderator is told.
     attempts: Attempts,
+    /// Which `Host` and `Origin` headers are let in.
+    policy: Arc<origin::Policy>,
 }
 
 /// Serves with default limits over plain HTTP until `shutdown` is cancelled.
@@ -195,6 +206,11 @@ pub async fn serve_with(
         viewers: tracker.clone(),
         presence: Presence::default(),
         attempts: Attempts::default(),
+        policy: Arc::new(origin::Policy::new(
+            &config.allowed_origins,
+            &config.allowed_hosts,
+            config.tls.is_some(),
+        )),
     };
     tracker.spawn(throttle::report_every(
         app.attempts.clone(),
@@ -236,6 +252,7 @@ fn router(app: App, allow_framing: bool) -> Router {
         .route("/api/presence", get(presence_list))
         .route("/ws", get(socket))
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(middleware::from_fn_with_state(app.clone(), known_host))
         .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(header::REFERRER_POLICY, "no-referrer"))
         .layer(header(header::CACHE_CONTROL, "no-store"));
@@ -362,9 +379,24 @@ async fn command(
 async fn socket(
     State(app): State<App>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     intro: Result<Query<Introduction>, QueryRejection>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let origin = origin.to_str().unwrap_or("?");
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+        if !app.policy.origin_allowed(origin, host) {
+            return error(
+                StatusCode::FORBIDDEN,
+                &format!(
+                    "pages from {} may not read this show; to let them (OBS, a relay, another \
+                     page of yours), start podium with --allow-origin {}",
+                    origin, origin
+                ),
+            );
+        }
+    }
     // A malformed introduction costs the screen its name, not its countdown.
     let intro = intro.map(|Query(i)| i).unwrap_or_default();
     let presence = app.presence.clone();
@@ -392,6 +424,26 @@ async fn socket(
             let seat = presence.join(intro, unix_now_ms() as i64);
             ws::serve_socket(socket, viewer, seat).await;
         })
+}
+
+/// Refuses a request whose `Host` names neither an address nor a name this server answers to:
+/// what a DNS-rebinding page sends (`origin.rs`).
+async fn known_host(State(app): State<App>, request: Request, next: Next) -> Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .map(|h| h.to_str().unwrap_or(""));
+    match host {
+        Some(host) if !app.policy.host_allowed(host) => error(
+            StatusCode::FORBIDDEN,
+            &format!(
+                "this server does not answer to the name {:?}; if it is yours (a reverse proxy, a \
+                 LAN name), start podium with --allow-origin http://NAME:PORT (https:// behind TLS)",
+                host
+            ),
+        ),
+        _ => next.run(request).await,
+    }
 }
 
 /// The gate of the reserved connections (`listen.rs`): a request bearing the moderator's token

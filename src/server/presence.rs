@@ -12,8 +12,9 @@ use serde::{Deserialize, Serialize};
 
 /// The longest screen name kept, in characters (longer names are cut).
 pub const MAX_NAME_CHARS: usize = 40;
-/// Kinds of screen a client may declare; anything else is recorded as unknown.
-const KINDS: [&str; 4] = ["page", "agenda", "terminal", "moderator"];
+/// Kinds of screen a client may declare; anything else is recorded as unknown. `moderator` is not
+/// one of them: a screen is the moderator only once it has shown the token ([`Seat::promote`]).
+const KINDS: [&str; 3] = ["page", "agenda", "terminal"];
 
 /// How a viewer introduces itself in the WebSocket URL: `/ws?name=Neha&kind=page`.
 #[derive(Debug, Default, Deserialize)]
@@ -28,7 +29,8 @@ pub struct Screen {
     pub id: u64,
     /// The name the screen gave (trimmed, control characters removed, at most 40 characters).
     pub name: Option<String>,
-    /// `page`, `agenda`, `terminal` or `moderator`; `None` when the client did not say.
+    /// `page`, `agenda`, `terminal`, or `moderator` once the socket has shown the token; `None`
+    /// when the client did not say (or claimed to be the moderator without the token).
     pub kind: Option<&'static str>,
     pub connected_at_ms: i64,
     /// The screen's own estimate of its round trip and of the server's clock minus its own, in ms;
@@ -106,6 +108,15 @@ impl Seat {
         if let Some(screen) = self.presence.lock().screens.get_mut(&self.id) {
             screen.rtt_ms = Some(rtt_ms);
             screen.offset_ms = Some(offset_ms);
+        }
+    }
+}
+
+impl Seat {
+    /// Lists the screen as the moderator's: the socket has shown the token.
+    pub fn promote(&self) {
+        if let Some(screen) = self.presence.lock().screens.get_mut(&self.id) {
+            screen.kind = Some("moderator");
         }
     }
 }

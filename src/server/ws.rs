@@ -129,25 +129,24 @@ async fn answer(
             seat.report(rtt_ms, offset_ms);
             return None;
         }
+        Ok(ClientMsg::Auth { token }) => {
+            // Spends the same per-connection budget as a command: guessing stays slow.
+            if !commands.take(Instant::now()) {
+                return Some(too_many_commands(viewer));
+            }
+            if !viewer.token.matches(&token) {
+                return Some(wrong_token(viewer));
+            }
+            seat.promote();
+            return None;
+        }
         Ok(ClientMsg::Command { token, command }) => {
             // Counted before the token is checked, so guessing is rate limited too.
             if !commands.take(Instant::now()) {
-                return Some(protocol::error_json(&format!(
-                    "too many commands: at most {} a second on one connection",
-                    viewer.limits.commands_per_second
-                )));
+                return Some(too_many_commands(viewer));
             }
             if !viewer.token.matches(&token) {
-                return Some(protocol::error_json(&match super::wrong_token(
-                    &viewer.attempts,
-                    viewer.peer,
-                ) {
-                    Verdict::Wrong => "wrong moderator token: viewers are read-only".into(),
-                    Verdict::Throttled { retry_after } => format!(
-                        "too many wrong tokens from your address: try again in {} s",
-                        retry_after.as_secs_f64().ceil().max(1.0)
-                    ),
-                }));
+                return Some(wrong_token(viewer));
             }
             match viewer.control.command(command).await {
                 Ok(Ok(published)) => protocol::applied_json(published.seq),
@@ -156,6 +155,24 @@ async fn answer(
             }
         }
         Err(why) => protocol::error_json(&why),
+    })
+}
+
+fn too_many_commands(viewer: &Viewer) -> axum::extract::ws::Utf8Bytes {
+    protocol::error_json(&format!(
+        "too many commands: at most {} a second on one connection",
+        viewer.limits.commands_per_second
+    ))
+}
+
+/// The answer to a wrong token, counted against the client's address.
+fn wrong_token(viewer: &Viewer) -> axum::extract::ws::Utf8Bytes {
+    protocol::error_json(&match super::wrong_token(&viewer.attempts, viewer.peer) {
+        Verdict::Wrong => "wrong moderator token: viewers are read-only".into(),
+        Verdict::Throttled { retry_after } => format!(
+            "too many wrong tokens from your address: try again in {} s",
+            retry_after.as_secs_f64().ceil().max(1.0)
+        ),
     })
 }
 

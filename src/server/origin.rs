@@ -1,0 +1,204 @@
+//! Who may talk to the server from a browser: the `Host` a request names (against DNS rebinding)
+//! and the `Origin` of a page opening the WebSocket (browsers let any page open a socket to any
+//! server, so without this check every site the speaker visits could read the live state).
+//!
+//! - **Host**, on every route: an IP address (a page at an IP address is that address's own
+//!   origin, so no rebinding is possible), `localhost` and `*.localhost`, the machine's own names,
+//!   and the hosts of `--allow-origin`. A rebinding page names its own domain: refused with `403`.
+//! - **Origin**, on `/ws`: none (not a browser: `podium follow`, OBS, scripts), the server's own
+//!   (the origin's `host:port` is the request's `Host`), or one given with `--allow-origin`;
+//!   anything else, `null` included unless allowed, is refused with `403`.
+//!
+//! **Invariant:** pure string checks, no I/O, except [`machine_names`], which the caller runs
+//! once at start-up.
+
+/// The policy, built once from the configuration.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Policy {
+    /// Normalised origins (`scheme://host[:port]`, or `null`).
+    origins: Vec<String>,
+    /// Lower-case host names.
+    hosts: Vec<String>,
+    tls: bool,
+}
+
+impl Policy {
+    pub(crate) fn new(origins: &[String], hosts: &[String], tls: bool) -> Policy {
+        let mut names: Vec<String> = hosts.iter().map(|h| h.to_ascii_lowercase()).collect();
+        names.extend(
+            origins
+                .iter()
+                .filter_map(|o| o.split_once("://"))
+                .map(|(_, authority)| host_of(authority).to_owned()),
+        );
+        Policy {
+            origins: origins.iter().map(|o| o.to_ascii_lowercase()).collect(),
+            hosts: names,
+            tls,
+        }
+    }
+
+    /// Whether a request naming `host` (the `Host` header, port and all) may be answered.
+    pub(crate) fn host_allowed(&self, host: &str) -> bool {
+        let name = host_of(host);
+        name.parse::<std::net::IpAddr>().is_ok()
+            || name == "localhost"
+            || name.ends_with(".localhost")
+            || self.hosts.iter().any(|h| *h == name)
+    }
+
+    /// Whether a page from `origin` may open the socket of a request naming `host`.
+    pub(crate) fn origin_allowed(&self, origin: &str, host: Option<&str>) -> bool {
+        let Ok(origin) = normalize(origin) else {
+            return false;
+        };
+        if self.origins.contains(&origin) {
+            return true;
+        }
+        // The scheme is not compared: a TLS front (a reverse proxy) may serve the page as https
+        // while this server is plain.
+        let (Some((_, authority)), Some(host)) = (origin.split_once("://"), host) else {
+            return false;
+        };
+        let host = host.to_ascii_lowercase();
+        let own_default = if self.tls { ":443" } else { ":80" };
+        let host = host.strip_suffix(own_default).unwrap_or(&host);
+        authority == host
+    }
+}
+
+/// `scheme://host[:port]` in lower case, without a default port, a path or a trailing slash; or
+/// `null`. The error says what to write.
+pub fn normalize(origin: &str) -> Result<String, String> {
+    let origin = origin.trim().to_ascii_lowercase();
+    if origin == "null" {
+        return Ok(origin);
+    }
+    let usage = || {
+        format!(
+            "{origin:?} is not a web origin; write scheme://host[:port], e.g. http://192.168.1.20:8080"
+        )
+    };
+    let (scheme, rest) = origin.split_once("://").ok_or_else(usage)?;
+    if !matches!(scheme, "http" | "https") {
+        return Err(usage());
+    }
+    let authority = rest.strip_suffix('/').unwrap_or(rest);
+    if authority.is_empty()
+        || authority.contains(['/', '?', '#', '@', ' '])
+        || host_of(authority).is_empty()
+    {
+        return Err(usage());
+    }
+    let default = if scheme == "https" { ":443" } else { ":80" };
+    let authority = authority.strip_suffix(default).unwrap_or(authority);
+    Ok(format!("{scheme}://{authority}"))
+}
+
+/// The host of `host[:port]` or `[v6]:port`, lower case, without a trailing dot.
+fn host_of(authority: &str) -> String {
+    let host = if let Some(rest) = authority.strip_prefix('[') {
+        rest.split(']').next().unwrap_or("")
+    } else {
+        match authority.rsplit_once(':') {
+            Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
+            _ => authority,
+        }
+    };
+    host.trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// The machine's own host names (`name` and `name.local`), for the `Host` check; empty if the
+/// name cannot be read.
+pub fn machine_names() -> Vec<String> {
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .unwrap_or_default();
+    let name = name.trim().to_ascii_lowercase();
+    if name.is_empty() || name == "localhost" {
+        return Vec::new();
+    }
+    let short = name.split('.').next().unwrap_or(&name).to_owned();
+    let mut names = vec![name.clone(), format!("{short}.local")];
+    if short != name {
+        names.push(short);
+    }
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_normalised_or_refused_with_an_example() {
+        assert_eq!(
+            normalize("HTTP://OBS.example:80/"),
+            Ok("http://obs.example".into())
+        );
+        assert_eq!(
+            normalize("https://a.example:8443"),
+            Ok("https://a.example:8443".into())
+        );
+        assert_eq!(normalize("https://[::1]:443"), Ok("https://[::1]".into()));
+        assert_eq!(normalize("null"), Ok("null".into()));
+        for bad in [
+            "obs.example",
+            "ftp://x",
+            "http://",
+            "http://x/path",
+            "http://u@x",
+        ] {
+            assert!(
+                normalize(bad).unwrap_err().contains("scheme://host"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn hosts_are_addresses_loopback_names_and_given_names() {
+        let policy = Policy::new(
+            &["https://podium.example.org".into()],
+            &["Studio".into()],
+            false,
+        );
+        for ok in [
+            "127.0.0.1:8080",
+            "[::1]:8080",
+            "192.168.1.20",
+            "localhost:8080",
+            "localhost.",
+            "app.localhost",
+            "studio:8080",
+            "podium.example.org",
+        ] {
+            assert!(policy.host_allowed(ok), "{ok}");
+        }
+        for bad in [
+            "evil.example",
+            "localhost.evil.example",
+            "127.0.0.1.evil.example:80",
+            "",
+        ] {
+            assert!(!policy.host_allowed(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_origin_is_the_servers_own_or_an_allowed_one() {
+        let policy = Policy::new(&["http://obs.example:9000".into()], &[], false);
+        let host = Some("127.0.0.1:8080");
+        assert!(policy.origin_allowed("http://127.0.0.1:8080", host));
+        assert!(policy.origin_allowed("http://obs.example:9000", host));
+        assert!(!policy.origin_allowed("http://localhost:8080", host));
+        assert!(!policy.origin_allowed("http://evil.example", host));
+        assert!(!policy.origin_allowed("null", host));
+        assert!(!policy.origin_allowed("http://127.0.0.1:8080", None));
+        // Default ports: a page at http://studio.lan is the server at Host studio.lan(:80).
+        assert!(policy.origin_allowed("http://studio.lan", Some("studio.lan")));
+        assert!(policy.origin_allowed("http://studio.lan", Some("studio.lan:80")));
+        // Behind a TLS proxy that keeps the Host: https page, plain server.
+        assert!(policy.origin_allowed("https://podium.example.org", Some("podium.example.org")));
+    }
+}

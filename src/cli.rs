@@ -82,7 +82,8 @@ pub enum PlanFormat {
 
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
-    /// A .csv with a header row (title, speaker, kind, duration, min, max, at, notes), or a .txt
+    /// A .csv (comma, semicolon or tab), .xlsx or .ods with a header row (title, speaker, kind,
+    /// duration, min, max, at, notes; also in French, German, Spanish; "Duration (min)"), or a .txt
     /// agenda with minute marks ("Introduction: organisers (8')") or time ranges ("10:15 - 13:00 …").
     pub file: PathBuf,
     /// Write the session here (refuses to overwrite); default: standard output.
@@ -100,6 +101,9 @@ pub struct ImportArgs {
     /// Which day of a multi-day agenda to import (1, 2, …).
     #[arg(long)]
     pub day: Option<usize>,
+    /// Which sheet of an .xlsx or .ods workbook to import, by name or number (default: the first).
+    #[arg(long)]
+    pub sheet: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -200,8 +200,16 @@ fn import(args: ImportArgs) -> anyhow::Result<()> {
         timezone: args.timezone,
         date: args.date,
         day: args.day,
+        sheet: args.sheet,
     };
     let session = podium::import::import_file(&args.file, &options)?;
+    for warning in &session.warnings {
+        let _ = writeln!(
+            std::io::stderr(),
+            "podium: warning: {}",
+            podium::term::printable(warning)
+        );
+    }
     match args.out {
         Some(out) => {
             let mut file = std::fs::OpenOptions::new()

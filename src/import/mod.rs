@@ -1,5 +1,5 @@
-//! Turning what organisers already have into a session file: a CSV exported from a spreadsheet
-//! ([`table`]) or a plain-text agenda ([`agenda`]). Both produce draft segments; this module writes
+//! Turning what organisers already have into a session file: a spreadsheet's CSV or a sheet of
+//! an `.xlsx`/`.ods` workbook ([`table`], [`sheet`]) or a plain-text agenda ([`agenda`]). Both produce draft segments; this module writes
 //! them as session TOML (with the `toml` crate) and validates the result with the loader, so an
 //! import never yields a file that `podium run` would refuse. Every refusal names the input's line:
 //! the parsers check what they can (lengths up to a day, without overflow), and whatever the
@@ -8,6 +8,7 @@
 //! escaped, so no name can add a line of its own.
 
 mod agenda;
+mod sheet;
 mod table;
 
 use std::path::{Path, PathBuf};
@@ -27,6 +28,8 @@ pub struct Options {
     pub date: Option<String>,
     /// 1-based day of a multi-day agenda.
     pub day: Option<usize>,
+    /// The sheet of a workbook to read, by name or 1-based number (default: the first).
+    pub sheet: Option<String>,
 }
 
 /// A session file, ready to write.
@@ -34,6 +37,8 @@ pub struct Options {
 pub struct Imported {
     pub text: String,
     pub segments: usize,
+    /// What was read but not used (columns, sheets): `FILE:LINE: …`, for standard error.
+    pub warnings: Vec<String>,
 }
 
 /// One input line that could not be imported.
@@ -58,7 +63,9 @@ pub enum ImportError {
         #[source]
         source: NotUtf8,
     },
-    #[error("{path}: cannot tell what this is: name a spreadsheet export .csv and an agenda .txt")]
+    #[error(
+        "{path}: cannot tell what this is: name a spreadsheet .csv, .tsv, .xlsx or .ods, and an agenda .txt"
+    )]
     UnknownFormat { path: PathBuf },
     #[error("{}", problems_text(path, problems))]
     Rows {
@@ -119,21 +126,43 @@ pub(crate) struct Parsed {
     pub end: Option<NaiveTime>,
 }
 
-/// Reads `path` (`.csv` or `.txt`) and returns the session file's text.
+/// Reads `path` (`.csv`, `.tsv`, `.xlsx`, `.ods` or `.txt`) and returns the session file's text.
 pub fn import_file(path: &Path, options: &Options) -> Result<Imported, ImportError> {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    if let Some("xlsx" | "xlsm" | "xls" | "xlsb" | "ods") = ext.as_deref() {
+        return import_workbook(path, options);
+    }
     let bytes = std::fs::read(path).map_err(|source| ImportError::Read {
         path: path.to_owned(),
         source,
     })?;
-    let text = show::utf8(&bytes).map_err(|source| ImportError::NotUtf8 {
-        path: path.to_owned(),
-        source,
-    })?;
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    // Excel's "Unicode Text" (tab-separated) is UTF-16 with a byte-order mark.
+    let wide = match bytes.strip_prefix(&[0xFF, 0xFE]) {
+        Some(rest) => {
+            let units: Vec<u16> = rest
+                .chunks_exact(2)
+                .map(|p| u16::from_le_bytes([p[0], p[1]]))
+                .collect();
+            Some(String::from_utf16(&units).map_err(|_| ImportError::Input {
+                path: path.to_owned(),
+                message: "the file starts as UTF-16 text but is not: save it as UTF-8".into(),
+            })?)
+        }
+        None => None,
+    };
+    let text = match &wide {
+        Some(text) => text.as_str(),
+        None => show::utf8(&bytes).map_err(|source| ImportError::NotUtf8 {
+            path: path.to_owned(),
+            source,
+        })?,
+    };
     match ext.as_deref() {
-        Some("csv") => import_csv(path, text, options),
+        Some("csv" | "tsv" | "tab") => import_csv(path, text, options),
+        // Excel saves a tab-separated sheet as .txt.
+        Some("txt") if table::is_tab_table(text) => import_csv(path, text, options),
         Some("txt" | "text" | "md") => import_text(path, text, options),
         _ => Err(ImportError::UnknownFormat {
             path: path.to_owned(),
@@ -143,11 +172,41 @@ pub fn import_file(path: &Path, options: &Options) -> Result<Imported, ImportErr
 
 /// Imports a spreadsheet's CSV; `path` is only used in messages.
 pub fn import_csv(path: &Path, text: &str, options: &Options) -> Result<Imported, ImportError> {
-    let parsed = table::parse(text).map_err(|problems| ImportError::Rows {
+    let (parsed, warnings) = table::parse(text).map_err(|problems| ImportError::Rows {
         path: path.to_owned(),
         problems,
     })?;
-    finish(path, parsed, options)
+    let mut imported = finish(path, parsed, options)?;
+    imported.warnings = warnings_text(path, &warnings);
+    Ok(imported)
+}
+
+/// Imports a sheet of an `.xlsx`, `.ods` (or `.xls`, `.xlsb`) workbook: the first, or
+/// `options.sheet`. Problems name the sheet's row, and the cell (`Programme!C4`).
+pub fn import_workbook(path: &Path, options: &Options) -> Result<Imported, ImportError> {
+    let (parsed, warnings) = sheet::parse(path, options.sheet.as_deref()).map_err(|e| match e {
+        sheet::SheetError::Rows(problems) => ImportError::Rows {
+            path: path.to_owned(),
+            problems,
+        },
+        sheet::SheetError::Input(message) => ImportError::Input {
+            path: path.to_owned(),
+            message,
+        },
+    })?;
+    let mut imported = finish(path, parsed, options)?;
+    imported.warnings = warnings_text(path, &warnings);
+    Ok(imported)
+}
+
+fn warnings_text(path: &Path, warnings: &[Problem]) -> Vec<String> {
+    warnings
+        .iter()
+        .map(|w| match w.line {
+            0 => format!("{}: {}", path.display(), w.message),
+            line => format!("{}:{line}: {}", path.display(), w.message),
+        })
+        .collect()
 }
 
 /// Imports a plain-text agenda; `path` is only used in messages.
@@ -221,7 +280,7 @@ fn finish(path: &Path, parsed: Parsed, options: &Options) -> Result<Imported, Im
     };
     if parsed.segments.is_empty() {
         return Err(input(
-            "no segments found: a CSV needs rows under its header; an agenda needs lines with \
+            "no segments found: a table needs rows under its header; an agenda needs lines with \
              minute marks (\"Introduction: organisers (8')\") or time ranges (\"10:15 - 13:00 Panel 1\")"
                 .into(),
         ));
@@ -295,6 +354,7 @@ fn finish(path: &Path, parsed: Parsed, options: &Options) -> Result<Imported, Im
     Ok(Imported {
         text,
         segments: count,
+        warnings: Vec::new(),
     })
 }
 
@@ -332,7 +392,8 @@ fn at_input_line(path: &Path, text: &str, lines: &[usize], e: LoadError) -> Impo
     }
 }
 
-/// Guesses a segment's kind from its title's words (documented in the README).
+/// Guesses a segment's kind from its title's words, English, French, German and Spanish
+/// (documented in the README).
 pub(crate) fn guess_kind(title: &str) -> Kind {
     let lower = title.to_lowercase();
     let words: Vec<&str> = lower
@@ -340,13 +401,57 @@ pub(crate) fn guess_kind(title: &str) -> Kind {
         .filter(|w| !w.is_empty())
         .collect();
     let has = |list: &[&str]| words.iter().any(|w| list.contains(w));
-    if has(&["q&a", "questions", "discussion"]) {
+    if has(&[
+        "q&a",
+        "questions",
+        "discussion",
+        "q&r",
+        "fragen",
+        "diskussion",
+        "preguntas",
+        "p&r",
+    ]) {
         Kind::Qa
-    } else if has(&["closing", "concluding", "farewell"]) {
+    } else if has(&[
+        "closing",
+        "concluding",
+        "farewell",
+        "clôture",
+        "cloture",
+        "schluss",
+        "schlusswort",
+        "abschluss",
+        "clausura",
+        "cierre",
+    ]) {
         Kind::Closing
-    } else if has(&["introduction", "welcome", "welcoming", "opening"]) {
+    } else if has(&[
+        "introduction",
+        "welcome",
+        "welcoming",
+        "opening",
+        "bienvenue",
+        "accueil",
+        "ouverture",
+        "begrüßung",
+        "begrüssung",
+        "eröffnung",
+        "bienvenida",
+        "apertura",
+    ]) {
         Kind::Intro
-    } else if has(&["break", "lunch", "coffee", "pause"]) {
+    } else if has(&[
+        "break",
+        "lunch",
+        "coffee",
+        "pause",
+        "déjeuner",
+        "kaffeepause",
+        "mittagspause",
+        "mittagessen",
+        "pausa",
+        "almuerzo",
+    ]) {
         Kind::Break
     } else {
         Kind::Talk
@@ -383,5 +488,9 @@ mod tests {
             Kind::Talk
         );
         assert_eq!(guess_kind("Breakthroughs in policy"), Kind::Talk);
+        assert_eq!(guess_kind("Ouverture de la séance"), Kind::Intro);
+        assert_eq!(guess_kind("Fragen und Diskussion"), Kind::Qa);
+        assert_eq!(guess_kind("Clôture"), Kind::Closing);
+        assert_eq!(guess_kind("Pausa para el café"), Kind::Break);
     }
 }

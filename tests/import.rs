@@ -421,3 +421,420 @@ fn issue_10_a_note_that_looks_like_toml_does_not_shift_the_line() {
     assert_eq!(found[0].0, 5, "{err}");
     assert!(found[0].1.contains("02:30 does not exist"), "{err}");
 }
+
+// Issue 15: spreadsheets as organisers really export them.
+
+/// An import, its session loaded, and its warnings.
+fn imported_warned(path: &Path, options: &Options) -> (Show, Vec<String>) {
+    let session = import_file(path, options).unwrap_or_else(|e| panic!("{e}"));
+    let show = load_str(Path::new("imported.toml"), &session.text)
+        .unwrap_or_else(|e| panic!("{e}\n{}", session.text));
+    (show, session.warnings)
+}
+
+const READS: &str = "podium reads title, speaker, kind, duration, min, max, at, notes";
+
+/// Excel in a French locale: "CSV UTF-8" with a BOM, semicolons, CRLF, French headers with a unit,
+/// a decimal comma, an empty row, and columns podium does not read (warned about, not refused).
+#[test]
+fn issue_15_a_french_excel_csv_with_semicolons_and_units() {
+    let path = Path::new("tests/agendas/programme_fr.csv");
+    let (show, warnings) = imported_warned(path, &Options::default());
+    assert_eq!(
+        outline(&show),
+        [
+            (
+                "Ouverture de la séance".into(),
+                Some("Organisateurs".into()),
+                "intro",
+                480
+            ),
+            (
+                "Normes internationales du travail".into(),
+                Some("Landuyt, Katerine; OIT".into()),
+                "talk",
+                1200
+            ),
+            ("Questions et réponses".into(), None, "qa", 1800),
+            (
+                "Clôture".into(),
+                Some("Organisateurs".into()),
+                "closing",
+                450
+            ),
+        ]
+    );
+    assert_eq!(
+        show.segments[0].at.map(|t| t.to_string()),
+        Some("14:00:00".into())
+    );
+    assert_eq!(show.segments[1].notes.as_deref(), Some("Mandat; normes"));
+    assert_eq!(
+        warnings,
+        [format!(
+            "tests/agendas/programme_fr.csv:1: columns \"N°\", \"Salle\" ignored: {READS}"
+        )]
+    );
+}
+
+/// Excel in a German locale, "Text (Tabstopp-getrennt)": a .txt of tab-separated cells.
+#[test]
+fn issue_15_a_tab_separated_german_sheet() {
+    let (show, warnings) = imported_warned(
+        Path::new("tests/agendas/programm_de.txt"),
+        &Options::default(),
+    );
+    assert_eq!(
+        outline(&show),
+        [
+            (
+                "Begrüßung".into(),
+                Some("Veranstalter".into()),
+                "intro",
+                300
+            ),
+            (
+                "Arbeitsmigration in Europa".into(),
+                Some("Dr. Anna Müller".into()),
+                "talk",
+                1500
+            ),
+            ("Fragen und Diskussion".into(), None, "qa", 900),
+            ("Kaffeepause".into(), None, "break", 600),
+            (
+                "Schlusswort".into(),
+                Some("Veranstalter".into()),
+                "closing",
+                300
+            ),
+        ]
+    );
+    let at: Vec<_> = show.segments.iter().map(|s| s.at).collect();
+    assert_eq!(at[1].map(|t| t.to_string()), Some("10:05:00".into()));
+    assert_eq!(
+        show.segments[1].notes.as_deref(),
+        Some("mit Folien; 12 Seiten")
+    );
+    assert!(warnings.is_empty(), "{warnings:?}");
+}
+
+/// The unit in a header says what a bare number means; `h:mm` and `mm:ss` read the two-part form.
+#[test]
+fn issue_15_units_in_headers_change_what_numbers_mean() {
+    let show = imported_csv(
+        "Title,Duration (s),Max (h:mm),Min [mm:ss]\nIntro,90,,1:00\nPanel,3600,1:30,45:00\n",
+    );
+    let lengths: Vec<_> = show
+        .segments
+        .iter()
+        .map(|s| {
+            (
+                s.duration.as_secs(),
+                s.min.map(|d| d.as_secs()),
+                s.max.map(|d| d.as_secs()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        lengths,
+        [(90, Some(60), None), (3600, Some(2700), Some(5400))]
+    );
+    let show = imported_csv("Título,Duración (horas)\nPanel,\"1,5\"\n");
+    assert_eq!(show.segments[0].duration.as_secs(), 5400);
+    let err = podium::import::import_csv(
+        Path::new("days.csv"),
+        "title,duration (days)\nPanel,1\n",
+        &Options::default(),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("days.csv:1: column \"duration (days)\": unknown unit \"days\""),
+        "{err}"
+    );
+}
+
+/// An organiser's real export was refused whole for one extra column; now the binary imports it
+/// and names what it left out on standard error.
+#[test]
+fn issue_15_extra_columns_are_ignored_with_a_warning_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("programme.csv");
+    std::fs::write(
+        &path,
+        "#,Title,Speaker,Duration,Room,Chair\n1,Welcome,Organisers,8,A,Smith\n2,Panel,,45,A,Smith\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_podium"))
+        .arg("import")
+        .arg(&path)
+        .output()
+        .expect("podium runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(
+        stderr.trim_end(),
+        format!(
+            "podium: warning: {}:1: columns \"#\", \"Room\", \"Chair\" ignored: {READS}",
+            path.display()
+        )
+    );
+    let show = load_str(Path::new("out.toml"), &String::from_utf8_lossy(&out.stdout)).unwrap();
+    assert_eq!(outline(&show).len(), 2);
+}
+
+/// `podium plan --format csv` imports back: the same titles, speakers, kinds, lengths, anchors and
+/// notes (its own columns are not warned about; its `8:00` is minutes and seconds).
+#[test]
+fn issue_15_a_planned_csv_imports_back() {
+    let dir = tempfile::tempdir().unwrap();
+    for session in [
+        "sessions/002_iml_session_four.toml",
+        "sessions/004_labour_mobility_day1.toml",
+        "sessions/000_ilo_roundtable_irregular_migration.toml",
+    ] {
+        let plan = Command::new(env!("CARGO_BIN_EXE_podium"))
+            .args(["plan", session, "--format", "csv", "--with-notes"])
+            .output()
+            .expect("podium runs");
+        assert!(
+            plan.status.success(),
+            "{}",
+            String::from_utf8_lossy(&plan.stderr)
+        );
+        let csv = dir.path().join("plan.csv");
+        std::fs::write(&csv, &plan.stdout).unwrap();
+        let (show, warnings) = imported_warned(&csv, &Options::default());
+        let bundled = load_file(Path::new(session)).unwrap();
+        assert_eq!(outline(&show), outline(&bundled), "{session}");
+        let rest = |s: &Show| -> Vec<_> {
+            s.segments
+                .iter()
+                .map(|g| (g.at, g.shortest(), g.max, g.notes.clone()))
+                .collect()
+        };
+        assert_eq!(rest(&show), rest(&bundled), "{session}");
+        assert!(warnings.is_empty(), "{session}: {warnings:?}");
+    }
+}
+
+/// A workbook as an organiser keeps it: a title row above the header, Excel times for the start
+/// and for a length, a number, a formula, an empty row, an extra column and a second sheet.
+#[test]
+fn issue_15_an_xlsx_workbook_imports_its_first_sheet() {
+    use rust_xlsxwriter::{Format, Formula, Workbook};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("programme.xlsx");
+    let mut book = Workbook::new();
+    let clock = Format::new().set_num_format("hh:mm");
+    let length = Format::new().set_num_format("[h]:mm:ss");
+    let sheet = book.add_worksheet();
+    sheet.set_name("Programme").unwrap();
+    sheet
+        .write_string(0, 0, "Session four — 4 December")
+        .unwrap();
+    for (col, name) in [
+        "Start",
+        "Title",
+        "Speaker",
+        "Duration (min)",
+        "Kind",
+        "Room",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string(2, col as u16, *name).unwrap();
+    }
+    sheet
+        .write_number_with_format(3, 0, 14.0 / 24.0, &clock)
+        .unwrap();
+    sheet.write_string(3, 1, "Welcome").unwrap();
+    sheet.write_string(3, 2, "Organisers").unwrap();
+    sheet.write_number(3, 3, 8).unwrap();
+    sheet.write_string(3, 4, "intro").unwrap();
+    sheet.write_string(3, 5, "A").unwrap();
+    sheet.write_string(4, 1, "ILO standards").unwrap();
+    sheet.write_string(4, 2, "Landuyt, Katerine").unwrap();
+    sheet
+        .write_number_with_format(4, 3, 20.0 / 1440.0, &length)
+        .unwrap();
+    // Row 6 is empty.
+    sheet.write_string(6, 1, "Questions and answers").unwrap();
+    sheet
+        .write_formula(6, 3, Formula::new("=10+20").set_result("30"))
+        .unwrap();
+    sheet.write_string(7, 1, "Closing remarks").unwrap();
+    sheet.write_number(7, 3, 7.5).unwrap();
+    book.add_worksheet().set_name("Speakers").unwrap();
+    book.save(&path).unwrap();
+
+    let (show, warnings) = imported_warned(&path, &Options::default());
+    assert_eq!(
+        outline(&show),
+        [
+            ("Welcome".into(), Some("Organisers".into()), "intro", 480),
+            (
+                "ILO standards".into(),
+                Some("Landuyt, Katerine".into()),
+                "talk",
+                1200
+            ),
+            ("Questions and answers".into(), None, "qa", 1800),
+            ("Closing remarks".into(), None, "closing", 450),
+        ]
+    );
+    assert_eq!(
+        show.segments[0].at.map(|t| t.to_string()),
+        Some("14:00:00".into())
+    );
+    let p = path.display();
+    assert_eq!(
+        warnings,
+        [
+            format!(
+                "{p}: read the first sheet, \"Programme\", of 2 (\"Programme\", \"Speakers\"): \
+                 choose another with --sheet"
+            ),
+            format!("{p}:3: column \"Room\" (Programme!F3) ignored: {READS}"),
+            format!("{p}:1: line 1 above the header (line 3) ignored"),
+        ]
+    );
+
+    // The second sheet, by name or number: its problems name its rows and cells.
+    let mut book = Workbook::new();
+    book.add_worksheet().set_name("Notes").unwrap();
+    let day = book.add_worksheet();
+    day.set_name("Day 2").unwrap();
+    for (col, name) in ["Title", "Duration"].iter().enumerate() {
+        day.write_string(0, col as u16, *name).unwrap();
+    }
+    day.write_string(1, 0, "Opening").unwrap();
+    day.write_number(1, 1, 10).unwrap();
+    day.write_string(3, 0, "Panel").unwrap();
+    day.write_string(3, 1, "an hour").unwrap();
+    day.write_number(4, 1, 5).unwrap();
+    let bad = dir.path().join("days.xlsx");
+    book.save(&bad).unwrap();
+    for choice in ["Day 2", "2", "day 2"] {
+        let options = Options {
+            sheet: Some(choice.into()),
+            ..Options::default()
+        };
+        let err = import_file(&bad, &options).unwrap_err();
+        assert_eq!(
+            problems(&err),
+            [
+                (
+                    4,
+                    "'Day 2'!B4: duration: \"an hour\" is not a length: write 8, 8m or 0:08:00"
+                        .to_owned()
+                ),
+                (
+                    5,
+                    "'Day 2'!A5: the title is empty: give the programme's wording".to_owned()
+                ),
+            ],
+            "{err}"
+        );
+        assert!(
+            err.to_string()
+                .contains(&format!("{}:4: 'Day 2'!B4: duration", bad.display()))
+        );
+    }
+    let options = Options {
+        sheet: Some("Day 3".into()),
+        ..Options::default()
+    };
+    let err = import_file(&bad, &options).unwrap_err();
+    assert!(
+        err.to_string()
+            .ends_with("--sheet \"Day 3\": no such sheet; the sheets are \"Notes\", \"Day 2\""),
+        "{err}"
+    );
+}
+
+/// An OpenDocument spreadsheet (LibreOffice, Google Sheets' .ods download), zipped here from the
+/// published format: Spanish headers, a time cell for the start and for a length, a float, a
+/// repeated empty row.
+#[test]
+fn issue_15_an_ods_spreadsheet_imports_with_spanish_headers() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("programa.ods");
+    let text = |t: &str| {
+        format!(
+            r#"<table:table-cell office:value-type="string"><text:p>{t}</text:p></table:table-cell>"#
+        )
+    };
+    let time = |iso: &str, shown: &str| {
+        format!(
+            r#"<table:table-cell office:value-type="time" office:time-value="{iso}"><text:p>{shown}</text:p></table:table-cell>"#
+        )
+    };
+    let float = |v: &str| {
+        format!(
+            r#"<table:table-cell office:value-type="float" office:value="{v}"><text:p>{v}</text:p></table:table-cell>"#
+        )
+    };
+    let empty = "<table:table-cell/>".to_owned();
+    let row = |cells: &[String]| format!("<table:table-row>{}</table:table-row>", cells.concat());
+    let rows = [
+        row(&[text("Hora"), text("Título"), text("Ponente"), text("Duración (minutos)"), text("Sala")]),
+        row(&[time("PT09H30M00S", "09:30"), text("Apertura"), text("Organizadores"), float("10"), text("B")]),
+        row(&[empty.clone(), text("Migración laboral"), text("Ana Pérez"), time("PT00H25M00S", "00:25:00"), empty.clone()]),
+        r#"<table:table-row table:number-rows-repeated="2"><table:table-cell table:number-columns-repeated="5"/></table:table-row>"#.to_owned(),
+        row(&[empty.clone(), text("Preguntas y respuestas"), empty.clone(), float("20"), empty.clone()]),
+        row(&[empty.clone(), text("Clausura"), empty.clone(), float("5"), empty.clone()]),
+    ];
+    let content = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="Programa">{}</table:table></office:spreadsheet></office:body></office:document-content>"#,
+        rows.concat()
+    );
+    let manifest = r#"<?xml version="1.0" encoding="UTF-8"?>
+<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (name, body) in [
+        ("mimetype", "application/vnd.oasis.opendocument.spreadsheet"),
+        ("META-INF/manifest.xml", manifest),
+        ("content.xml", content.as_str()),
+    ] {
+        zip.start_file(name, stored).unwrap();
+        std::io::Write::write_all(&mut zip, body.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap();
+
+    let (show, warnings) = imported_warned(&path, &Options::default());
+    assert_eq!(
+        outline(&show),
+        [
+            (
+                "Apertura".into(),
+                Some("Organizadores".into()),
+                "intro",
+                600
+            ),
+            (
+                "Migración laboral".into(),
+                Some("Ana Pérez".into()),
+                "talk",
+                1500
+            ),
+            ("Preguntas y respuestas".into(), None, "qa", 1200),
+            ("Clausura".into(), None, "closing", 300),
+        ]
+    );
+    assert_eq!(
+        show.segments[0].at.map(|t| t.to_string()),
+        Some("09:30:00".into())
+    );
+    assert_eq!(
+        warnings,
+        [format!(
+            "{}:1: column \"Sala\" (Programa!E1) ignored: {READS}",
+            path.display()
+        )]
+    );
+}

@@ -247,7 +247,8 @@ fn fold(text: &str) -> String {
             c if c.is_whitespace() || c == '_' || c == '-' => ' ',
             c => c,
         };
-        if !(c == ' ' && (out.is_empty() || out.ends_with(' '))) {
+        let repeated_space = c == ' ' && (out.is_empty() || out.ends_with(' '));
+        if !repeated_space {
             out.push(c);
         }
     }

@@ -121,14 +121,14 @@ pub fn describe_journal(notice: &JournalNotice) -> Alert {
         JournalNotice::Failing(health) => {
             let error = health.error.as_deref().unwrap_or("unknown error");
             let mut body = format!(
-                "cannot write {} ({}): {} lines kept in memory, written as soon as the disk takes \
+                "cannot write {} ({}): {} kept in memory, written as soon as the disk takes \
                  them; a crash now would lose them. Free space on that disk.",
                 printable(health.path.as_deref().unwrap_or("the journal")),
                 printable(error),
-                health.pending
+                lines(health.pending)
             );
             if health.dropped > 0 {
-                body.push_str(&format!(" {} lines already lost.", health.dropped));
+                body.push_str(&format!(" {} already lost.", lines(health.dropped)));
             }
             Alert {
                 summary: "JOURNAL NOT WRITTEN".to_owned(),
@@ -137,8 +137,17 @@ pub fn describe_journal(notice: &JournalNotice) -> Alert {
         }
         JournalNotice::Recovered { path, caught_up } => Alert {
             summary: "Journal writable again".to_owned(),
-            body: format!("{caught_up} lines caught up in {}", printable(path)),
+            body: format!("{} caught up in {}", lines(*caught_up), printable(path)),
         },
+    }
+}
+
+/// `1 line`, `3 lines`.
+fn lines(n: usize) -> String {
+    if n == 1 {
+        "1 line".to_owned()
+    } else {
+        format!("{n} lines")
     }
 }
 

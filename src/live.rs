@@ -219,11 +219,8 @@ pub async fn run(args: RunArgs) -> Result<(), RunError> {
     let journal_alerts =
         alerts::spawn_journal(&control, !args.no_notify, !interactive, shutdown.clone());
 
-    let host = if addr.ip().is_unspecified() {
-        format!("127.0.0.1:{}", addr.port())
-    } else {
-        addr.to_string()
-    };
+    // For a wildcard bind, the addresses speakers can use, loopback (this machine) last.
+    let hosts = server::origin::reachable(addr, &server::origin::machine_addresses());
     let speed = clock.speed();
     term::say(format_args!(
         "podium: {} — {} segments, {}{}{}",

@@ -492,3 +492,51 @@ async fn end_actions_hand_over_and_stop_in_show_time() {
         (&Value::from(2), &Value::from("paused"))
     );
 }
+
+/// Issue 10: `--bind 0.0.0.0` printed only `127.0.0.1` URLs, so the moderator had to find the
+/// machine's address. The speaker URLs now list the machine's reachable addresses, loopback last.
+#[tokio::test]
+async fn a_wildcard_bind_prints_the_machines_addresses_loopback_last() {
+    let others: Vec<std::net::IpAddr> = podium::server::origin::machine_addresses()
+        .into_iter()
+        .filter(|ip| ip.is_ipv4() && !ip.is_loopback())
+        .collect();
+    let mut proc = common::Process::start(&["run", common::SHORT, "--bind", "0.0.0.0:0"]).await;
+    let mut urls = vec![proc.base.clone()];
+    loop {
+        let line =
+            tokio::time::timeout(std::time::Duration::from_secs(10), proc.stdout.next_line())
+                .await
+                .expect("more output")
+                .expect("readable")
+                .expect("still running");
+        if line.starts_with("moderator:") {
+            assert!(line.contains("127.0.0.1"), "{line}");
+            break;
+        }
+        urls.push(
+            line.split_whitespace()
+                .next()
+                .unwrap_or("")
+                .trim_end_matches('/')
+                .to_owned(),
+        );
+    }
+    assert!(
+        urls.last().unwrap().starts_with("http://127.0.0.1:"),
+        "{urls:?}"
+    );
+    if let Some(ip) = others.first() {
+        assert!(
+            urls.iter().any(|u| u.starts_with(&format!("http://{ip}:"))),
+            "{ip} is not among {urls:?}"
+        );
+        assert!(
+            !urls[0].contains("127.0.0.1"),
+            "loopback comes last: {urls:?}"
+        );
+        // The first URL works, from this machine at least.
+        let (status, _) = proc.get("/api/state").await;
+        assert_eq!(status, 200);
+    }
+}

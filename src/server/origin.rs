@@ -9,8 +9,13 @@
 //!   (the origin's `host:port` is the request's `Host`), or one given with `--allow-origin`;
 //!   anything else, `null` included unless allowed, is refused with `403`.
 //!
-//! **Invariant:** pure string checks, no I/O, except [`machine_names`], which the caller runs
-//! once at start-up.
+//! Also here: the addresses to print for speakers ([`reachable`]), which must be names this
+//! policy accepts.
+//!
+//! **Invariant:** pure string checks, no I/O, except [`machine_names`] and
+//! [`machine_addresses`], which the caller runs once at start-up.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 /// The policy, built once from the configuration.
 #[derive(Debug, Clone, Default)]
@@ -108,6 +113,51 @@ fn host_of(authority: &str) -> String {
     host.trim_end_matches('.').to_ascii_lowercase()
 }
 
+/// The `host:port`s speakers can use to reach a server listening on `addr`: for a wildcard address
+/// (`0.0.0.0`, `[::]`), every address of the machine in `interfaces` that another machine can
+/// reach (not loopback, not link-local; an IPv6 wildcard takes IPv4 too), IPv4 first, and
+/// loopback last; otherwise `addr` itself.
+pub fn reachable(addr: SocketAddr, interfaces: &[IpAddr]) -> Vec<String> {
+    let ip = addr.ip();
+    if !ip.is_unspecified() {
+        return vec![addr.to_string()];
+    }
+    let usable = |candidate: &&IpAddr| match candidate {
+        IpAddr::V4(v4) => !v4.is_loopback() && !v4.is_link_local() && !v4.is_unspecified(),
+        IpAddr::V6(v6) => {
+            ip.is_ipv6()
+                && !v6.is_loopback()
+                && !v6.is_unspecified()
+                && !v6.is_unicast_link_local()
+                && v6.to_ipv4_mapped().is_none()
+        }
+    };
+    let mut found: Vec<IpAddr> = interfaces.iter().filter(usable).copied().collect();
+    found.sort_by_key(|a| (a.is_ipv6(), *a));
+    found.dedup();
+    let loopback = if ip.is_ipv6() {
+        IpAddr::V6(Ipv6Addr::LOCALHOST)
+    } else {
+        IpAddr::V4(Ipv4Addr::LOCALHOST)
+    };
+    found.push(loopback);
+    found
+        .into_iter()
+        .map(|a| SocketAddr::new(a, addr.port()).to_string())
+        .collect()
+}
+
+/// The machine's interface addresses (empty if they cannot be read).
+pub fn machine_addresses() -> Vec<IpAddr> {
+    match if_addrs::get_if_addrs() {
+        Ok(interfaces) => interfaces.into_iter().map(|i| i.ip()).collect(),
+        Err(e) => {
+            tracing::warn!("cannot list this machine's addresses: {e}");
+            Vec::new()
+        }
+    }
+}
+
 /// The machine's own host names (`name` and `name.local`), for the `Host` check; empty if the
 /// name cannot be read.
 pub fn machine_names() -> Vec<String> {
@@ -129,6 +179,39 @@ pub fn machine_names() -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_wildcard_lists_reachable_addresses_with_loopback_last() {
+        let ips: Vec<IpAddr> = [
+            "127.0.0.1",
+            "::1",
+            "fe80::1",
+            "192.168.1.20",
+            "fd00::2",
+            "10.0.0.5",
+        ]
+        .iter()
+        .map(|a| a.parse().unwrap())
+        .collect();
+        let any4: SocketAddr = "0.0.0.0:8080".parse().unwrap();
+        assert_eq!(
+            reachable(any4, &ips),
+            ["10.0.0.5:8080", "192.168.1.20:8080", "127.0.0.1:8080"]
+        );
+        let any6: SocketAddr = "[::]:8080".parse().unwrap();
+        assert_eq!(
+            reachable(any6, &ips),
+            [
+                "10.0.0.5:8080",
+                "192.168.1.20:8080",
+                "[fd00::2]:8080",
+                "[::1]:8080"
+            ]
+        );
+        assert_eq!(reachable(any4, &[]), ["127.0.0.1:8080"]);
+        let one: SocketAddr = "192.168.1.20:9000".parse().unwrap();
+        assert_eq!(reachable(one, &ips), ["192.168.1.20:9000"]);
+    }
 
     #[test]
     fn origins_are_normalised_or_refused_with_an_example() {

@@ -239,9 +239,20 @@ pub async fn run(args: RunArgs) -> Result<(), RunError> {
         term::printable(&journal_path.display().to_string())
     ));
     let scheme = if tls.is_some() { "https" } else { "http" };
-    term::say(format_args!("speaker view: {scheme}://{host}/"));
+    for (i, host) in hosts.iter().enumerate() {
+        let label = if i == 0 { "speaker view:" } else { "             " };
+        let note = if addr.ip().is_unspecified() && i + 1 == hosts.len() {
+            "  (this machine only)"
+        } else {
+            ""
+        };
+        term::say(format_args!("{label} {scheme}://{host}/{note}"));
+    }
+    // On a wildcard bind the moderator's own machine is the loopback one (listed last): the token
+    // then never crosses the network.
+    let own = hosts.last().map_or("127.0.0.1", String::as_str);
     term::say(format_args!(
-        "moderator:    {scheme}://{host}/control#token={}",
+        "moderator:    {scheme}://{own}/control#token={}",
         token.expose()
     ));
     if addr.ip().is_unspecified() {

@@ -257,7 +257,8 @@ pub async fn run(args: RunArgs) -> Result<(), RunError> {
     ));
     if addr.ip().is_unspecified() {
         term::say(format_args!(
-            "listening on every interface: speakers use this machine's address, port {}",
+            "listening on every interface (port {}): speakers use an address above that their \
+             network reaches",
             addr.port()
         ));
     }

@@ -525,7 +525,10 @@ fn status_line(control: &Handle, columns: usize) -> Line {
     // Flags: states the moderator must not miss.
     if !control.journal_health().ok {
         after.plain("  ");
-        after.styled("[JOURNAL NOT WRITTEN]", ContentStyle::new().white().on_red().bold());
+        after.styled(
+            "[JOURNAL NOT WRITTEN]",
+            ContentStyle::new().white().on_red().bold(),
+        );
     }
     if snap.blackout {
         after.plain("  [blackout]");

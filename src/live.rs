@@ -240,7 +240,11 @@ pub async fn run(args: RunArgs) -> Result<(), RunError> {
     ));
     let scheme = if tls.is_some() { "https" } else { "http" };
     for (i, host) in hosts.iter().enumerate() {
-        let label = if i == 0 { "speaker view:" } else { "             " };
+        let label = if i == 0 {
+            "speaker view:"
+        } else {
+            "             "
+        };
         let note = if addr.ip().is_unspecified() && i + 1 == hosts.len() {
             "  (this machine only)"
         } else {

@@ -49,7 +49,7 @@ impl Policy {
         name.parse::<std::net::IpAddr>().is_ok()
             || name == "localhost"
             || name.ends_with(".localhost")
-            || self.hosts.iter().any(|h| *h == name)
+            || self.hosts.contains(&name)
     }
 
     /// Whether a page from `origin` may open the socket of a request naming `host`.

@@ -14,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
         Ok(ClientMsg::Sync { rtt_ms, offset_ms }) => {
             assert!(rtt_ms.is_finite() && offset_ms.is_finite())
         }
-        Ok(ClientMsg::Command { .. }) => {}
+        Ok(ClientMsg::Command { .. } | ClientMsg::Auth { .. }) => {}
         Err(why) => assert!(!why.is_empty()),
     }
 });

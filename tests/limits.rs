@@ -54,7 +54,7 @@ async fn next_or_close(client: &mut Client) -> Result<Value, u16> {
 async fn slot_free(addr: std::net::SocketAddr) -> bool {
     let mut probe = TcpStream::connect(addr).await.unwrap();
     probe
-        .write_all(b"GET /api/state HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .write_all(b"GET /api/state HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
         .await
         .unwrap();
     let mut answer = String::new();
@@ -134,7 +134,7 @@ async fn a_connection_that_never_finishes_its_upgrade_is_closed() {
     let mut silent = TcpStream::connect(server.addr).await.unwrap();
     let mut partial = TcpStream::connect(server.addr).await.unwrap();
     partial
-        .write_all(b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n")
+        .write_all(b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n")
         .await
         .unwrap();
     let mut viewer = server.ws().await;
@@ -165,7 +165,7 @@ async fn connections_past_the_maximum_get_a_clean_503_until_a_slot_frees() {
 
     let mut third = TcpStream::connect(server.addr).await.unwrap();
     third
-        .write_all(b"GET /api/state HTTP/1.1\r\nHost: x\r\n\r\n")
+        .write_all(b"GET /api/state HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         .await
         .unwrap();
     let mut answer = String::new();

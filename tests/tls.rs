@@ -110,7 +110,7 @@ async fn serves_https_and_wss_with_the_given_certificate() {
     // Plain HTTP on the TLS port gets nothing useful.
     let mut plain = TcpStream::connect(&addr).await.unwrap();
     plain
-        .write_all(b"GET /api/state HTTP/1.1\r\nHost: x\r\n\r\n")
+        .write_all(b"GET /api/state HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         .await
         .unwrap();
     let mut buf = Vec::new();

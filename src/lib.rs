@@ -2,9 +2,10 @@
 //! over WebSockets to speaker pages.
 //!
 //! Crate map (see ARCHITECTURE.md):
-//! - [`show`]: the run-of-show model, TOML loading and validation, the planned timetable.
+//! - [`show`]: the run-of-show model, TOML loading and validation, the planned timetable
+//!   (pure, in `podium-core`; reading the file here).
 //! - [`import`]: CSV and plain-text agendas into session files.
-//! - [`engine`]: the pure timing state machine (no clock, no I/O).
+//! - [`engine`]: the pure timing state machine (no clock, no I/O; in `podium-core`).
 //! - [`clock`]: the only reader of time; show time, speed, Unix milliseconds.
 //! - [`controller`]: the one task that owns the engine and publishes serialized states.
 //! - [`live`]: one live run: journal, listener, wiring, shutdown, report.
@@ -22,7 +23,6 @@ pub mod cli;
 pub mod clock;
 pub mod console;
 pub mod controller;
-pub mod engine;
 pub mod follow;
 pub mod import;
 pub mod journal;
@@ -32,3 +32,6 @@ pub mod report;
 pub mod server;
 pub mod show;
 pub mod term;
+
+/// The pure timing state machine, from `podium-core`.
+pub use podium_core::engine;

@@ -11,25 +11,9 @@
 //! has gone away (closed pipe, hung-up terminal): output is a courtesy there, never a reason to
 //! stop the show.
 
-use std::borrow::Cow;
 use std::io::Write;
 
-/// `text` without control characters: C0 (including ESC, CR, LF, TAB), DEL and C1. A newline or
-/// tab becomes a space so words stay apart; everything else that is a control is dropped.
-pub fn printable(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
-        return Cow::Borrowed(text);
-    }
-    Cow::Owned(
-        text.chars()
-            .filter_map(|c| match c {
-                '\n' | '\t' | '\r' => Some(' '),
-                c if c.is_control() => None,
-                c => Some(c),
-            })
-            .collect(),
-    )
-}
+pub use podium_core::text::printable;
 
 /// Prints `line` and a newline to stdout; a failed write (the pipe or terminal is gone) is
 /// ignored, never a panic.

@@ -16,7 +16,7 @@
 //! nothing in `runs/`, and two podiums started in the same millisecond cannot collide). Timing
 //! is by polling with generous deadlines, never by fixed sleeps: at `--speed 60` each phase of the
 //! 2-minute "Opening" segment lasts about a real second, which a 50 ms poll sees comfortably.
-mod common;
+use crate::common;
 
 use std::time::Instant;
 

@@ -1,7 +1,7 @@
 //! The `podium` binary as a user runs it: exit codes, `check` and `plan` output, a headless `run`
 //! that shuts down cleanly on SIGTERM and SIGINT, alerts without a notification service.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 use std::time::{Duration, Instant};

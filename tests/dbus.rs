@@ -2,7 +2,7 @@
 //! `org.freedesktop.Notifications` served on it with zbus, and the real podium binary pointed at
 //! it, driven through warning, overtime and over-max.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -6,7 +6,7 @@
 //! `podium report` reads the journal. Skips, saying why, where a tmpfs cannot be mounted (not
 //! root); CI runs as root.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

@@ -4,7 +4,7 @@
 //! message only shows only the message, a clean server stop freezes the countdown and says so,
 //! and nothing from the wire reaches the terminal as an escape sequence.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! the show changed, tolerant of a torn last line; reports and comparisons checked against
 //! scripted runs with known timings.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

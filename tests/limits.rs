@@ -1,7 +1,7 @@
 //! Slow, stalled and hostile clients against the real server on a loopback port: each limit is
 //! crossed once, and the session and the other clients must not notice.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -2,7 +2,7 @@
 //! name and the clock-sync estimate they report; viewers never receive the list, and
 //! `GET /api/presence` needs the moderator token.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

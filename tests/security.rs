@@ -2,7 +2,7 @@
 //! not lock the moderator out, token guessing is throttled and reported, foreign origins and hosts
 //! are refused, and a viewer that stops reading is dropped within the send timeout.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! The real server on a loopback port with real tokio-tungstenite clients: state arrives, commands
 //! apply and reach every client, the token is enforced, bad input is refused without harm.
 
-mod common;
+use crate::common;
 
 use common::{TOKEN, TestServer};
 use futures_util::SinkExt;

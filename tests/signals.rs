@@ -1,7 +1,7 @@
 //! Signals and vanished output for a headless `podium run` (the real binary): a hangup never ends
 //! the show, a closed stdout never panics it, escape sequences in a show never reach the output.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

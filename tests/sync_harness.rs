@@ -33,8 +33,7 @@
 //! `PODIUM_SYNC_NETNS_WITHOUT_NETEM=1` checks the namespace plumbing on a kernel without netem
 //! (the second page then crosses an undelayed veth, and the report says so).
 
-mod common;
-#[path = "sync/slow_link.rs"]
+use crate::common;
 mod slow_link;
 
 use std::net::SocketAddr;

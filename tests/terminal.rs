@@ -4,7 +4,7 @@
 //! show is interpreted by the terminal, closing the terminal does not end the show, and a tty left
 //! raw by a killed run is cooked again.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,7 +1,7 @@
 //! The real binary serving HTTPS/WSS with a certificate the test generates (rcgen), and the
 //! warning for plain HTTP beyond loopback.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -9,8 +9,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::Instant;
 
+use super::env_flag;
 use crate::common::browser::Netns;
-use crate::env_flag;
 
 /// A namespace with netem on both ends of its veth; removed on drop.
 pub struct NetemLink {

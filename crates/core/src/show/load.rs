@@ -71,19 +71,17 @@ struct RawSegment {
     on_end: Option<Spanned<String>>,
 }
 
-/// Reads and validates a session file.
-pub fn load_file(path: &Path) -> Result<Show, LoadError> {
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
-    let text = utf8(&bytes).map_err(|bad| LoadError::Invalid {
+/// Validates the bytes of a session file read from `path` (named in every error): the caller
+/// reads the file, so this crate does no I/O. `default_zone` is the zone of a file that names
+/// none (the app passes the machine's).
+pub fn parse_bytes(path: &Path, bytes: &[u8], default_zone: Tz) -> Result<Show, LoadError> {
+    let text = utf8(bytes).map_err(|bad| LoadError::Invalid {
         path: path.to_owned(),
         line: bad.line,
         col: bad.col,
         message: bad.to_string(),
     })?;
-    load_str(path, text)
+    parse(path, text, default_zone)
 }
 
 /// Where a file stops being UTF-8: the first invalid byte, its line and column (1-based; the
@@ -111,8 +109,9 @@ pub fn utf8(bytes: &[u8]) -> Result<&str, NotUtf8> {
     })
 }
 
-/// Validates session text; `path` is only used in messages and kept in the `Show`.
-pub fn load_str(path: &Path, text: &str) -> Result<Show, LoadError> {
+/// Validates session text; `path` is only used in messages and kept in the `Show`;
+/// `default_zone` is the zone of a file that names none.
+pub fn parse(path: &Path, text: &str, default_zone: Tz) -> Result<Show, LoadError> {
     let fail = |span: Range<usize>, message: String| {
         let (line, col) = line_col(text, span.start);
         LoadError::Invalid {
@@ -138,7 +137,7 @@ pub fn load_str(path: &Path, text: &str) -> Result<Show, LoadError> {
 
     let timezone = match &raw.timezone {
         Some(tz) => parse_zone(tz.get_ref()).map_err(|why| fail(tz.span(), why))?,
-        None => machine_zone(),
+        None => default_zone,
     };
     let start = match &raw.start {
         Some(s) => Some(parse_start(s.get_ref(), timezone).map_err(|why| fail(s.span(), why))?),
@@ -361,7 +360,7 @@ fn parse_end(text: &str, tz: Tz) -> Result<End, String> {
 }
 
 /// `"15:00"` or `"15:00:30"`.
-pub(crate) fn parse_time_of_day(text: &str) -> Option<NaiveTime> {
+pub fn parse_time_of_day(text: &str) -> Option<NaiveTime> {
     let text = text.trim();
     NaiveTime::parse_from_str(text, "%H:%M")
         .or_else(|_| NaiveTime::parse_from_str(text, "%H:%M:%S"))
@@ -455,14 +454,6 @@ pub fn parse_start(text: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
             "start {text:?} does not exist in {tz} (the clocks skip it): pick a time outside the change"
         )),
     }
-}
-
-/// The machine's own zone, or UTC when it cannot be told.
-pub(crate) fn machine_zone() -> Tz {
-    iana_time_zone::get_timezone()
-        .ok()
-        .and_then(|name| name.parse().ok())
-        .unwrap_or(Tz::UTC)
 }
 
 /// The span of a segment's `[[segment]]` header. toml's span of an array-of-tables entry starts at

@@ -3,7 +3,7 @@
 //! practical limit). Prints a table, then one JSON object as the last line.
 //!
 //! ```sh
-//! cargo build --release && cargo run --release --bin podium-bench -- --clients 1000
+//! cargo build --release --workspace && cargo run --release -p podium-bench -- --clients 1000
 //! ```
 //!
 //! Targets live here, never in timed tests.

@@ -16,8 +16,8 @@ use chrono::{DateTime, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 pub use export::{ExportError, Format, Notes, csv_text, render, render_with};
-pub(crate) use load::parse_time_of_day;
-pub use load::{LoadError, load_file, load_str, parse_start};
+pub use load::parse_time_of_day;
+pub use load::{LoadError, parse, parse_bytes, parse_start};
 pub use load::{NotUtf8, utf8};
 pub use plan::{Anchor, PlanRow, Timetable};
 pub use zone::{caution as zone_caution, parse_zone};

@@ -6,7 +6,7 @@
 //! the moderator's and appear only with [`Notes::Include`] (`--with-notes`, for the organiser's own
 //! copy): as the ICS description's last paragraph, a JSON `notes` field, a CSV `notes` column, or
 //! indented lines under each row of the text table. The show's text is data, never markup: the
-//! text table goes through [`crate::term::printable`], ICS text is escaped per RFC 5545 (no
+//! text table goes through [`crate::text::printable`], ICS text is escaped per RFC 5545 (no
 //! control character but tab and newline survives), and a CSV text cell a spreadsheet would run
 //! as a formula is defused by [`csv_text`].
 

@@ -11,7 +11,7 @@ use chrono_tz::Tz;
 
 use super::zone::clock_with_label;
 use super::{Show, format_hms};
-use crate::term::printable;
+use crate::text::printable;
 
 /// One planned segment.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,0 +1,10 @@
+//! podium's pure core: the run-of-show and the timing engine. No tokio, no clock, no sockets, no
+//! files: everything here takes its input (text, instants) as arguments, so the compiler keeps it
+//! pure (this crate does not depend on tokio) and every rule is testable with explicit data.
+//!
+//! - [`show`]: the run-of-show model, TOML parsing and validation, the planned timetable, exports.
+//! - [`engine`]: the timing state machine (deadlines stored, remaining time derived).
+//! - [`text`]: text made safe for a terminal.
+pub mod engine;
+pub mod show;
+pub mod text;

@@ -1,0 +1,26 @@
+//! podium's integration tests: one test binary (one link), one module per area. Each module
+//! starts what it needs itself: servers on loopback port 0, the real binary, Chromium, D-Bus, tmux.
+//! Shared support (servers, WebSocket clients, the browser driver) lives in [`common`].
+
+mod common;
+
+mod browser;
+mod cli;
+mod dbus;
+mod disk_full;
+mod engine_props;
+mod follow;
+mod import;
+mod journal;
+mod js;
+mod limits;
+mod loader;
+mod plan;
+mod presence;
+mod readme;
+mod security;
+mod server;
+mod signals;
+mod sync_harness;
+mod terminal;
+mod tls;

@@ -4,7 +4,9 @@
 //!
 //! - [`show`]: the run-of-show model, TOML parsing and validation, the planned timetable, exports.
 //! - [`engine`]: the timing state machine (deadlines stored, remaining time derived).
+//! - [`display`]: the countdown's display rules (digits, phase, words, next change, offsets).
 //! - [`text`]: text made safe for a terminal.
+pub mod display;
 pub mod engine;
 pub mod show;
 pub mod text;

@@ -6,11 +6,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::RecvError;
 use tokio_util::sync::CancellationToken;
 
-use crate::controller::{Handle, JournalNotice};
 use crate::engine::{Change, Event};
+use crate::journal::JournalNotice;
 use crate::show::{Show, format_hms};
 use crate::term::printable;
 
@@ -76,43 +77,90 @@ fn describe_fit(show: &Show, changes: &[Change], short_ms: i64) -> Alert {
     Alert { summary, body }
 }
 
-/// Sends a desktop notification for every alert until `shutdown`. With `log`, alerts also go to
-/// the log (headless runs, where no terminal shows them).
+/// How a forwarded alert is logged in a headless run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Level {
+    Warn,
+    Error,
+}
+
+/// Where alerts go besides the terminal console (which prints its own).
+#[derive(Debug, Clone, Copy)]
+pub struct Outlets {
+    /// Desktop notifications (D-Bus).
+    pub desktop: bool,
+    /// The log: headless runs, where no terminal shows alerts.
+    pub log: bool,
+}
+
+/// Sends a desktop notification (and with `outlets.log` a log line) for every engine event that
+/// deserves an alert, until `shutdown` or the sender is gone.
 pub fn spawn(
-    control: &Handle,
-    desktop: bool,
-    log: bool,
+    show: Arc<Show>,
+    events: broadcast::Receiver<Event>,
+    outlets: Outlets,
     shutdown: CancellationToken,
 ) -> tokio::task::JoinHandle<()> {
-    let show = control.show().clone();
-    let mut events = control.events();
-    tokio::spawn(async move {
-        let mut notifier = Notifier {
-            enabled: desktop,
-            warned: false,
+    let describe_event =
+        |show: &Show, event: &Event| describe(show, event).map(|a| (Level::Warn, a));
+    tokio::spawn(forward(show, events, describe_event, outlets, shutdown))
+}
+
+/// Tells the moderator about journal trouble (repeated by the controller while it lasts) and its
+/// end: a desktop notification, and with `outlets.log` the log (the terminal console prints them
+/// itself).
+pub fn spawn_journal(
+    show: Arc<Show>,
+    notices: broadcast::Receiver<JournalNotice>,
+    outlets: Outlets,
+    shutdown: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
+    let describe_notice = |_: &Show, notice: &JournalNotice| {
+        let level = match notice {
+            JournalNotice::Failing(_) => Level::Error,
+            JournalNotice::Recovered { .. } => Level::Warn,
         };
-        loop {
-            let event = tokio::select! {
-                _ = shutdown.cancelled() => break,
-                event = events.recv() => event,
-            };
-            let event = match event {
-                Ok(event) => event,
+        Some((level, describe_journal(notice)))
+    };
+    tokio::spawn(forward(show, notices, describe_notice, outlets, shutdown))
+}
+
+/// The one alert loop: each message `describe`d into an alert goes to the log and the desktop;
+/// a lagging receiver skips what it missed; a notification never outlives `shutdown`.
+async fn forward<T: Clone>(
+    show: Arc<Show>,
+    mut messages: broadcast::Receiver<T>,
+    describe: impl Fn(&Show, &T) -> Option<(Level, Alert)>,
+    outlets: Outlets,
+    shutdown: CancellationToken,
+) {
+    let mut notifier = Notifier {
+        enabled: outlets.desktop,
+        warned: false,
+    };
+    loop {
+        let message = tokio::select! {
+            _ = shutdown.cancelled() => break,
+            message = messages.recv() => match message {
+                Ok(message) => message,
                 Err(RecvError::Lagged(_)) => continue,
                 Err(RecvError::Closed) => break,
-            };
-            let Some(alert) = describe(&show, &event) else {
-                continue;
-            };
-            if log {
-                tracing::warn!("{}: {}", alert.summary, alert.body);
-            }
-            tokio::select! {
-                _ = shutdown.cancelled() => break,
-                _ = notifier.notify(&show, alert) => {}
+            },
+        };
+        let Some((level, alert)) = describe(&show, &message) else {
+            continue;
+        };
+        if outlets.log {
+            match level {
+                Level::Warn => tracing::warn!("{}: {}", alert.summary, alert.body),
+                Level::Error => tracing::error!("{}: {}", alert.summary, alert.body),
             }
         }
-    })
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = notifier.notify(&show, alert) => {}
+        }
+    }
 }
 
 /// The alert for journal trouble or its end.
@@ -149,50 +197,6 @@ fn lines(n: usize) -> String {
     } else {
         format!("{n} lines")
     }
-}
-
-/// Tells the moderator about journal trouble (repeated by the controller while it lasts) and its
-/// end: a desktop notification, and with `log` the log (headless runs; the terminal console
-/// prints them itself).
-pub fn spawn_journal(
-    control: &Handle,
-    desktop: bool,
-    log: bool,
-    shutdown: CancellationToken,
-) -> tokio::task::JoinHandle<()> {
-    let show = control.show().clone();
-    let mut notices = control.journal_notices();
-    tokio::spawn(async move {
-        let mut notifier = Notifier {
-            enabled: desktop,
-            warned: false,
-        };
-        loop {
-            let notice = tokio::select! {
-                _ = shutdown.cancelled() => break,
-                notice = notices.recv() => match notice {
-                    Ok(notice) => notice,
-                    Err(RecvError::Lagged(_)) => continue,
-                    Err(RecvError::Closed) => break,
-                },
-            };
-            let alert = describe_journal(&notice);
-            if log {
-                match notice {
-                    JournalNotice::Failing(_) => {
-                        tracing::error!("{}: {}", alert.summary, alert.body)
-                    }
-                    JournalNotice::Recovered { .. } => {
-                        tracing::warn!("{}: {}", alert.summary, alert.body)
-                    }
-                }
-            }
-            tokio::select! {
-                _ = shutdown.cancelled() => break,
-                _ = notifier.notify(&show, alert) => {}
-            }
-        }
-    })
 }
 
 struct Notifier {

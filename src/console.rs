@@ -22,9 +22,10 @@ use tokio_util::sync::CancellationToken;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::alerts;
-use crate::controller::{Handle, JournalNotice};
+use crate::controller::Handle;
 use crate::engine::{Command, Event, Phase};
 use crate::journal;
+use crate::journal::JournalNotice;
 use crate::protocol::MAX_MESSAGE_CHARS;
 use crate::report::Report;
 use crate::term::printable;

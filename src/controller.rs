@@ -14,30 +14,32 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use crate::alerts;
 use crate::clock::Clock;
 use crate::engine::{Command, Engine, Event, Refused, ShowTime, Snapshot};
-use crate::journal::{self, Journal, Line};
-use crate::protocol::{self, JournalHealth, Published, ShowInfo};
+use crate::journal::{self, Journal, JournalNotice, Line};
+use crate::protocol::{self, JournalHealth, ShowInfo};
 use crate::show::Show;
 
 /// Clients hear from the server at least this often, even when nothing changes.
 pub const HEARTBEAT: Duration = Duration::from_secs(1);
 
+/// A published state: the snapshot it was made from and its serialized form (the same bytes
+/// for every client, wrapped once in the socket's text type).
+#[derive(Debug)]
+pub struct Published {
+    pub seq: u64,
+    pub snapshot: Snapshot,
+    pub json: Utf8Bytes,
+}
+
 /// While the journal cannot be written, the moderator is told again this often.
 pub const JOURNAL_ALERT_EVERY: Duration = Duration::from_secs(30);
-
-/// News about the journal for the moderator (terminal, desktop).
-#[derive(Debug, Clone, PartialEq)]
-pub enum JournalNotice {
-    /// Writes fail; sent at once and again every [`JOURNAL_ALERT_EVERY`] while they do.
-    Failing(JournalHealth),
-    /// A write succeeded again: `caught_up` waiting lines are now on disk.
-    Recovered { path: String, caught_up: usize },
-}
 
 enum Request {
     Command(Command, oneshot::Sender<Result<Arc<Published>, Refused>>),
@@ -191,7 +193,7 @@ pub fn spawn_with(
     let snapshot = engine.snapshot(clock.now());
     let first = Arc::new(Published {
         seq: 1,
-        json: protocol::state_json(&show, &clock, rehearsal, 1, &snapshot),
+        json: protocol::state_json(&show, &clock, rehearsal, 1, &snapshot).into(),
         snapshot,
     });
     let (state, state_rx) = watch::channel(first);
@@ -376,7 +378,7 @@ impl Controller {
                 let _ = reply.send(Arc::new(Published {
                     seq: self.seq,
                     snapshot,
-                    json,
+                    json: json.into(),
                 }));
             }
             Request::ShowInfo(reply) => {
@@ -385,7 +387,12 @@ impl Controller {
                     &self.clock,
                     self.engine.records(),
                     &self.engine.replan(self.clock.now()),
-                    self.engine.last_fit(),
+                    self.engine.last_fit().map(|event| protocol::FitSummary {
+                        event,
+                        summary: alerts::describe(&self.show, event)
+                            .map(|a| format!("{} — {}", a.summary, a.body))
+                            .unwrap_or_default(),
+                    }),
                 ));
             }
         }
@@ -401,7 +408,7 @@ impl Controller {
         let published = Arc::new(Published {
             seq: self.seq,
             snapshot,
-            json,
+            json: json.into(),
         });
         self.state.send_replace(published.clone());
         self.last_publish = Instant::now();

@@ -22,6 +22,15 @@ use crate::engine::{Command, Engine, Event, ShowTime, Target};
 use crate::protocol;
 use crate::show::{Show, format_hms};
 
+/// News about the journal for the moderator (terminal, desktop).
+#[derive(Debug, Clone, PartialEq)]
+pub enum JournalNotice {
+    /// Writes fail; sent at once and again every `JOURNAL_ALERT_EVERY` (the controller's) while they do.
+    Failing(protocol::JournalHealth),
+    /// A write succeeded again: `caught_up` waiting lines are now on disk.
+    Recovered { path: String, caught_up: usize },
+}
+
 /// Journal format version, in the header.
 const VERSION: u32 = 1;
 
@@ -423,7 +432,7 @@ impl Header {
     /// guessable one (a hand-edited or old journal) would let anyone take over the show.
     pub fn check_token(&self, journal: &Path) -> Result<(), JournalError> {
         let chars = self.token.chars().count();
-        if chars >= crate::server::MIN_TOKEN_CHARS {
+        if chars >= protocol::MIN_TOKEN_CHARS {
             return Ok(());
         }
         Err(JournalError::Damaged {
@@ -432,7 +441,7 @@ impl Header {
             why: format!(
                 "its moderator token has {chars} characters, fewer than the {} a resumed run \
                  needs to be safe from guessing",
-                crate::server::MIN_TOKEN_CHARS
+                protocol::MIN_TOKEN_CHARS
             ),
         })
     }

@@ -215,9 +215,22 @@ pub async fn run(args: RunArgs) -> Result<(), RunError> {
             "the terminal was left in raw mode (by a run killed with SIGKILL?): restored it"
         );
     }
-    let alerts_task = alerts::spawn(&control, !args.no_notify, !interactive, shutdown.clone());
-    let journal_alerts =
-        alerts::spawn_journal(&control, !args.no_notify, !interactive, shutdown.clone());
+    let outlets = alerts::Outlets {
+        desktop: !args.no_notify,
+        log: !interactive,
+    };
+    let alerts_task = alerts::spawn(
+        control.show().clone(),
+        control.events(),
+        outlets,
+        shutdown.clone(),
+    );
+    let journal_alerts = alerts::spawn_journal(
+        control.show().clone(),
+        control.journal_notices(),
+        outlets,
+        shutdown.clone(),
+    );
 
     // For a wildcard bind, the addresses speakers can use, loopback (this machine) last.
     let hosts = server::origin::reachable(addr, &server::origin::machine_addresses());

@@ -48,11 +48,8 @@ use crate::protocol;
 use presence::{Introduction, Presence};
 use throttle::{Attempts, Verdict};
 
-/// The shortest token `--token` accepts. Sixteen characters are 64 bits even when drawn only from
-/// hex digits: at the 20,000 guesses a second measured against an unthrottled server, finding one
-/// would take some 15 million years on average, whatever the throttle does. Eight characters, the
-/// old minimum, could be a date or a word, found in minutes. The generated token is 128 bits.
-pub const MIN_TOKEN_CHARS: usize = 16;
+/// The shortest moderator token (see [`protocol::MIN_TOKEN_CHARS`]).
+pub use crate::protocol::MIN_TOKEN_CHARS;
 
 /// How often wrong tokens are summarised in the log (one line per source).
 const FAILED_REPORT_EVERY: Duration = Duration::from_secs(60);

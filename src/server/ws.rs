@@ -108,7 +108,7 @@ pub(super) async fn serve_socket(socket: WebSocket, viewer: Viewer, seat: Seat) 
                         break;
                     }
                 };
-                if send(&mut tx, Message::Text(reply), send_timeout).await.is_err() {
+                if send(&mut tx, Message::Text(reply.into()), send_timeout).await.is_err() {
                     break;
                 }
             }
@@ -117,12 +117,7 @@ pub(super) async fn serve_socket(socket: WebSocket, viewer: Viewer, seat: Seat) 
 }
 
 /// The reply to one text message, if it has one (a `sync` report has none).
-async fn answer(
-    viewer: &Viewer,
-    seat: &Seat,
-    commands: &mut Bucket,
-    text: &str,
-) -> Option<axum::extract::ws::Utf8Bytes> {
+async fn answer(viewer: &Viewer, seat: &Seat, commands: &mut Bucket, text: &str) -> Option<String> {
     Some(match protocol::parse_client_msg(text) {
         Ok(ClientMsg::Ping { id, client_ms }) => protocol::pong_json(id, client_ms, unix_now_ms()),
         Ok(ClientMsg::Sync { rtt_ms, offset_ms }) => {
@@ -158,7 +153,7 @@ async fn answer(
     })
 }
 
-fn too_many_commands(viewer: &Viewer) -> axum::extract::ws::Utf8Bytes {
+fn too_many_commands(viewer: &Viewer) -> String {
     protocol::error_json(&format!(
         "too many commands: at most {} a second on one connection",
         viewer.limits.commands_per_second
@@ -166,7 +161,7 @@ fn too_many_commands(viewer: &Viewer) -> axum::extract::ws::Utf8Bytes {
 }
 
 /// The answer to a wrong token, counted against the client's address.
-fn wrong_token(viewer: &Viewer) -> axum::extract::ws::Utf8Bytes {
+fn wrong_token(viewer: &Viewer) -> String {
     protocol::error_json(&match super::wrong_token(&viewer.attempts, viewer.peer) {
         Verdict::Wrong => "wrong moderator token: viewers are read-only".into(),
         Verdict::Throttled { retry_after } => format!(
@@ -202,7 +197,7 @@ async fn say_goodbye<S>(tx: &mut S, send_timeout: Duration)
 where
     S: SinkExt<Message> + Unpin,
 {
-    let bye = Message::Text(protocol::bye_json("server shutting down"));
+    let bye = Message::Text(protocol::bye_json("server shutting down").into());
     let _ = send(tx, bye, send_timeout).await;
     let close = CloseFrame {
         code: close_code::AWAY,

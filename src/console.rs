@@ -29,59 +29,17 @@ use crate::journal::JournalNotice;
 use crate::protocol::MAX_MESSAGE_CHARS;
 use crate::report::Report;
 use crate::term::printable;
+use podium_core::display::{self, Countdown, Shown};
 
 const KEYS: &str = "space start/pause · n next · p previous · +/- 1 min · f fit to the end · m message · \
                     b blackout · o message only · q quit";
 
-/// `5:00`, `0:00`, `+1:20`: the same rounding as the speaker page (docs/protocol.md).
-pub fn format_countdown(remaining_ms: i64) -> String {
-    let (sign, secs) = if remaining_ms > 0 {
-        ("", (remaining_ms + 999) / 1000)
-    } else if remaining_ms > -1000 {
-        ("", 0)
-    } else {
-        ("+", -remaining_ms / 1000)
-    };
-    if secs >= 3600 {
-        format!(
-            "{sign}{}:{:02}:{:02}",
-            secs / 3600,
-            secs / 60 % 60,
-            secs % 60
-        )
-    } else {
-        format!("{sign}{}:{:02}", secs / 60, secs % 60)
-    }
-}
-
-/// `3:20 behind`, `1:05 ahead`, `on time`.
-pub fn format_offset(offset_ms: i64) -> String {
-    let secs = offset_ms.abs() / 1000;
-    if secs == 0 {
-        return "on time".into();
-    }
-    let word = if offset_ms > 0 { "behind" } else { "ahead" };
-    format!("{}:{:02} {word}", secs / 60, secs % 60)
-}
-
 /// The phase as the status line names it: `running`, `paused`; a pause in overtime keeps saying
 /// how far over, `paused — over by 1:20` (like the page and `podium follow`; issue 10).
-pub fn phase_text(phase: Phase, remaining_ms: i64) -> String {
-    if matches!(phase, Phase::Paused) && remaining_ms <= -1000 {
-        let over = format_countdown(remaining_ms);
-        format!("paused — over by {}", over.trim_start_matches('+'))
-    } else {
-        phase.as_str().to_owned()
-    }
-}
-
-/// `ends 2:00 early`, `ends 3:20 late`, `ends on time` (against the session's `end`).
-pub fn format_slack(slack_ms: i64) -> String {
-    let secs = slack_ms.abs() / 1000;
-    match secs {
-        0 => "ends on time".into(),
-        _ if slack_ms > 0 => format!("ends {}:{:02} early", secs / 60, secs % 60),
-        _ => format!("ends {}:{:02} late", secs / 60, secs % 60),
+fn phase_text(shown: &Shown) -> String {
+    match shown.words.strip_prefix("Paused — ") {
+        Some(over) if shown.phase == Phase::Paused => format!("paused — {over}"),
+        _ => shown.phase.as_str().to_owned(),
     }
 }
 
@@ -502,8 +460,9 @@ fn status_line(control: &Handle, columns: usize) -> Line {
     let show = control.show();
     let seg = &show.segments[snap.index];
     let now = control.clock().now();
-    let remaining = snap.deadline.map_or(snap.remaining_ms, |d| d.0 - now.0);
-    let phase = snap.phase;
+    // Show time throughout: the snapshot's deadline and `now` are both on the show's clock.
+    let shown = Countdown::of(snap, seg).at(now.0 as f64);
+    let phase = shown.phase;
     let clock_style = match phase {
         Phase::Warning => ContentStyle::new().black().on_yellow().bold(),
         Phase::Overtime | Phase::OverMax | Phase::Stopped => {
@@ -514,14 +473,14 @@ fn status_line(control: &Handle, columns: usize) -> Line {
 
     let mut after = Line::default();
     after.plain("  ");
-    after.styled(format_countdown(remaining), clock_style);
+    after.styled(shown.digits.clone(), clock_style);
     after.plain(format!(
         "  {}  {}",
-        phase_text(phase, remaining),
-        format_offset(snap.schedule_offset_at(now))
+        phase_text(&shown),
+        display::offset_words(snap.schedule_offset_at(now) as f64)
     ));
     if let Some(slack) = snap.slack_ms {
-        after.plain(format!("  {}", format_slack(slack)));
+        after.plain(format!("  {}", display::slack_words(slack as f64)));
     }
     // Flags: states the moderator must not miss.
     if !control.journal_health().ok {
@@ -594,32 +553,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn countdown_follows_the_display_rules() {
-        assert_eq!(format_countdown(300_000), "5:00");
-        assert_eq!(format_countdown(299_001), "5:00");
-        assert_eq!(format_countdown(299_000), "4:59");
-        assert_eq!(format_countdown(1), "0:01");
-        assert_eq!(format_countdown(0), "0:00");
-        assert_eq!(format_countdown(-999), "0:00");
-        assert_eq!(format_countdown(-1000), "+0:01");
-        assert_eq!(format_countdown(-80_500), "+1:20");
-        assert_eq!(format_countdown(3_600_000), "1:00:00");
-    }
-
-    #[test]
     fn a_pause_in_overtime_says_how_far_over() {
-        assert_eq!(phase_text(Phase::Paused, -80_500), "paused — over by 1:20");
-        assert_eq!(phase_text(Phase::Paused, -1_000), "paused — over by 0:01");
-        assert_eq!(phase_text(Phase::Paused, -999), "paused");
-        assert_eq!(phase_text(Phase::Paused, 42_000), "paused");
-        assert_eq!(phase_text(Phase::Overtime, -80_500), "overtime");
+        let paused = |remaining_ms: f64| Shown {
+            remaining_ms,
+            digits: display::digits(remaining_ms),
+            phase: Phase::Paused,
+            words: display::phase_words(Phase::Paused, remaining_ms),
+            next_change_in_ms: None,
+        };
+        assert_eq!(phase_text(&paused(-80_500.0)), "paused — over by 1:20");
+        assert_eq!(phase_text(&paused(-1_000.0)), "paused — over by 0:01");
+        assert_eq!(phase_text(&paused(-999.0)), "paused");
+        assert_eq!(phase_text(&paused(42_000.0)), "paused");
+        let overtime = Shown {
+            phase: Phase::Overtime,
+            words: display::phase_words(Phase::Overtime, -80_500.0),
+            ..paused(-80_500.0)
+        };
+        assert_eq!(phase_text(&overtime), "overtime");
     }
 
+    /// Issue 11: the status line rounds the schedule offset like the pages (1.6 s behind is
+    /// "0:02 behind", where it used to floor to "0:01"), and says hours as h:mm:ss ("1:01:40",
+    /// where it used to say "61:40"); the slack alike.
     #[test]
-    fn offsets_read_naturally() {
-        assert_eq!(format_offset(200_000), "3:20 behind");
-        assert_eq!(format_offset(-65_000), "1:05 ahead");
-        assert_eq!(format_offset(400), "on time");
+    fn offsets_round_like_the_pages_and_say_hours() {
+        assert_eq!(display::offset_words(1_600.0), "0:02 behind");
+        assert_eq!(display::offset_words(-1_500.0), "0:02 ahead");
+        assert_eq!(display::offset_words(3_700_000.0), "1:01:40 behind");
+        assert_eq!(display::offset_words(400.0), "on time");
+        assert_eq!(display::slack_words(-1_600.0), "ends 0:02 late");
+        assert_eq!(display::slack_words(3_700_000.0), "ends 1:01:40 early");
+        assert_eq!(display::slack_words(120_000.0), "ends 2:00 early");
     }
 
     #[test]
@@ -677,12 +642,5 @@ mod tests {
         assert!(reflows(env(&[("TERM_PROGRAM", "iTerm.app")])));
         assert!(!reflows(env(&[("TERM_PROGRAM", "xterm")])));
         assert!(!reflows(env(&[])));
-    }
-
-    #[test]
-    fn slack_reads_naturally() {
-        assert_eq!(format_slack(120_000), "ends 2:00 early");
-        assert_eq!(format_slack(-200_000), "ends 3:20 late");
-        assert_eq!(format_slack(-400), "ends on time");
     }
 }

@@ -4,14 +4,14 @@
 //! `--speed 9.6` reports the lengths the real show would have had.
 
 use std::fmt::Write as _;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::engine::{Command, Engine, Phase, ShowTime};
 use crate::journal::{Line, Recorded, wall};
-use crate::show::{Kind, OnEnd, Show, format_hms};
+use crate::show::{Kind, OnEnd, Show};
+use podium_core::display;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -568,27 +568,40 @@ fn pauses_cell(r: &Row) -> String {
     }
 }
 
-/// A length rounded to the nearest second, as `signed` does, so figures agree.
+/// A length to the nearest second, halves up, as every view says it (`podium_core::display`).
 fn len(ms: i64) -> String {
-    format_hms(Duration::from_secs((ms.unsigned_abs() + 500) / 1000))
+    display::clock(display::whole_seconds(ms as f64))
 }
 
+/// An overrun to the nearest second with its sign: `+1:05`, `−0:30`, `±0:00`.
 fn signed(ms: i64) -> String {
-    // Round to whole seconds for people; the JSON keeps milliseconds.
-    let s = (ms as f64 / 1000.0).round() as i64;
-    let sign = if s > 0 {
-        "+"
-    } else if s < 0 {
-        "−"
-    } else {
-        "±"
+    // Rounded for people; the JSON keeps milliseconds.
+    let seconds = display::whole_seconds(ms as f64);
+    let sign = match seconds {
+        0 => "±",
+        _ if ms > 0 => "+",
+        _ => "−",
     };
-    format!(
-        "{sign}{}",
-        format_hms(Duration::from_secs(s.unsigned_abs()))
-    )
+    format!("{sign}{}", display::clock(seconds))
 }
 
 fn secs(ms: i64) -> String {
     format!("{:.1}", ms as f64 / 1000.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Lengths and overruns are rounded as every view rounds them (`podium_core::display`).
+    #[test]
+    fn lengths_and_overruns_are_said_to_the_nearest_second() {
+        assert_eq!(len(3_700_000), "1:01:40");
+        assert_eq!(len(1_500), "0:02");
+        assert_eq!(len(1_499), "0:01");
+        assert_eq!(signed(1_600), "+0:02");
+        assert_eq!(signed(-1_500), "−0:02");
+        assert_eq!(signed(400), "±0:00");
+        assert_eq!(signed(-3_700_400), "−1:01:40");
+    }
 }

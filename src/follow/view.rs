@@ -1,144 +1,44 @@
-//! What `podium follow` shows: the display rules of docs/protocol.md in Rust (the twins of
-//! `web/display.js`, sharing the rounding with the moderator's terminal through
-//! [`console::format_countdown`]), and the screen itself: one line per change without a terminal,
-//! or a full-screen view with big digits and phase colours when there is room.
+//! What `podium follow` shows: the wire state read through the display rules of
+//! [`podium_core::display`] (the ones the moderator's terminal and the report use, and the twin
+//! of `web/display.js`), and the screen itself: one line per change without a terminal, or a
+//! full-screen view with big digits and phase colours when there is room.
 //!
-//! The rule functions are pure; only [`draw`] writes to the terminal. Every string from the wire
-//! goes through [`term::printable`] when a [`Frame`] is built, so a hostile server's escape
-//! sequences are never printed.
+//! Only [`draw`] writes to the terminal. Every string from the wire goes through
+//! [`term::printable`] when a [`Frame`] is built, so a hostile server's escape sequences are never
+//! printed.
 
 use std::io::Write;
 
 use crossterm::style::{Attribute, Color, Print, ResetColor, SetAttribute, SetForegroundColor};
 use crossterm::{cursor, queue, terminal};
+use podium_core::display::{self, Countdown};
+use podium_core::show::OnEnd;
 
-use crate::console::format_countdown;
 use crate::protocol::StateIn;
 use crate::term;
 
-/// True when the countdown moves on its own (the digits change without a new message).
-pub fn is_ticking(state: &StateIn) -> bool {
-    matches!(
-        state.phase.as_str(),
-        "running" | "warning" | "overtime" | "over-max"
-    ) && state.ends_at_ms.is_some()
-}
-
-/// True when the segment ends at zero (`on_end` "stop" or "next") instead of counting up.
-fn ends_at_zero(state: &StateIn) -> bool {
-    matches!(state.segment.on_end.as_deref(), Some("stop" | "next"))
-}
-
-/// Remaining show time (ms) at `server_now_ms`: from `ends_at_ms` while ticking, else as sent. A
-/// segment that ends at zero never goes below it (the server's next state says what follows).
-pub fn remaining_at(state: &StateIn, server_now_ms: f64) -> f64 {
-    match state.ends_at_ms {
-        Some(ends_at) if is_ticking(state) => {
-            let r = (ends_at - server_now_ms) * state.speed;
-            if ends_at_zero(state) { r.max(0.0) } else { r }
-        }
-        _ => state.remaining_ms,
-    }
-}
-
-/// The digits for `remaining_ms`: `5:00` … `0:01`, `0:00` once, `+0:01` … (docs/protocol.md).
-pub fn digits(remaining_ms: f64) -> String {
-    // Rounding up to whole ms keeps every boundary (all at multiples of 1000) where it is.
-    format_countdown(remaining_ms.ceil() as i64)
-}
-
-/// "2 minutes", "1 minute".
-fn minutes(n: i64) -> String {
-    if n == 1 {
-        "1 minute".into()
-    } else {
-        format!("{n} minutes")
-    }
-}
-
-/// The phase in words, the twin of `phaseWords` in `web/display.js` (both tested against
-/// `tests/js/phase_words.json`): "2 minutes left", "Time's up", "Over by 1:20", and a pause in
-/// overtime keeps saying how far over: "Paused — over by 1:20". Running needs none.
-pub fn phase_words(phase: &str, remaining_ms: f64) -> String {
-    let over = || digits(remaining_ms).trim_start_matches('+').to_owned();
-    match phase {
-        "ready" => "Ready".into(),
-        "paused" if remaining_ms <= -1000.0 => format!("Paused — over by {}", over()),
-        "paused" => "Paused".into(),
-        "warning" => {
-            let seconds = (remaining_ms / 1000.0).ceil() as i64;
-            if seconds >= 60 {
-                format!("{} left", minutes(seconds / 60))
-            } else if seconds > 0 {
-                "Less than a minute left".into()
-            } else {
-                "Time's up".into()
-            }
-        }
-        "overtime" if remaining_ms > -1000.0 => "Time's up".into(),
-        "overtime" => format!("Over by {}", over()),
-        "over-max" => format!("Past the limit · over by {}", over()),
-        "stopped" => "Time's up".into(),
-        _ => String::new(),
-    }
-}
-
-/// Remaining time at which the segment passes its hard limit, if it has one.
-fn over_max_at(state: &StateIn) -> Option<f64> {
-    state
-        .segment
-        .max_ms
-        .map(|max| state.segment.duration_ms - max)
-}
-
-/// The phase to show for `remaining_ms`: derived locally while ticking, so the colour flips with
-/// the digits; the server's word otherwise (and for over-max, which only it knows for sure).
-pub fn phase_at(state: &StateIn, remaining_ms: f64) -> &str {
-    if !is_ticking(state) {
-        return &state.phase;
-    }
-    if ends_at_zero(state) && remaining_ms <= 0.0 {
-        return if state.segment.on_end.as_deref() == Some("stop") {
-            "stopped"
-        } else {
-            "warning"
-        };
-    }
-    if state.phase == "over-max" || over_max_at(state).is_some_and(|limit| remaining_ms <= limit) {
-        "over-max"
-    } else if remaining_ms <= 0.0 {
-        "overtime"
-    } else if state
-        .segment
-        .warn_ms
-        .is_some_and(|warn| remaining_ms <= warn)
-    {
-        "warning"
-    } else {
-        "running"
-    }
+/// The state's countdown, or `None` for a phase this build does not know (shown as sent).
+pub fn countdown(state: &StateIn) -> Option<Countdown> {
+    Some(Countdown {
+        phase: display::parse_phase(&state.phase)?,
+        remaining_ms: state.remaining_ms,
+        ends_at_ms: state.ends_at_ms,
+        speed: state.speed,
+        duration_ms: state.segment.duration_ms,
+        max_ms: state.segment.max_ms,
+        warn_ms: state.segment.warn_ms,
+        on_end: match state.segment.on_end.as_deref() {
+            Some("stop") => OnEnd::Stop,
+            Some("next") => OnEnd::Next,
+            _ => OnEnd::Overtime,
+        },
+    })
 }
 
 /// Real ms from `server_now_ms` until the digits or the phase next change; `None` when nothing
 /// changes before the next message.
 pub fn ms_until_next_change(state: &StateIn, server_now_ms: f64) -> Option<f64> {
-    if !is_ticking(state) {
-        return None;
-    }
-    let r = remaining_at(state, server_now_ms);
-    if ends_at_zero(state) && r <= 0.0 {
-        return None; // the server's stop or hand-over comes next
-    }
-    let mut next = 1000.0 * ((r / 1000.0).ceil() - 1.0);
-    for threshold in [state.segment.warn_ms, Some(0.0), over_max_at(state)]
-        .into_iter()
-        .flatten()
-    {
-        if threshold < r && threshold > next {
-            next = threshold;
-        }
-    }
-    Some((r - next) / state.speed)
+    countdown(state)?.next_change_in(server_now_ms)
 }
 
 /// Everything on screen at one moment.
@@ -146,7 +46,7 @@ pub fn ms_until_next_change(state: &StateIn, server_now_ms: f64) -> Option<f64> 
 pub struct Frame {
     pub digits: String,
     pub phase: String,
-    /// The phase in words ([`phase_words`]).
+    /// The phase in words ([`display::phase_words`]).
     pub words: String,
     pub position: String,
     pub title: String,
@@ -165,16 +65,21 @@ impl Frame {
     /// The frame for `state` at `server_now_ms`. The state's text is made printable here.
     pub fn of(state: &StateIn, server_now_ms: f64, status: &str) -> Frame {
         let clean = |text: &str| term::printable(text).into_owned();
-        let r = remaining_at(state, server_now_ms);
-        let phase = clean(phase_at(state, r));
+        let (digits, phase, words) = match countdown(state) {
+            Some(countdown) => {
+                let shown = countdown.at(server_now_ms);
+                (shown.digits, shown.phase.as_str().to_owned(), shown.words)
+            }
+            None => (
+                display::digits(state.remaining_ms),
+                clean(&state.phase),
+                String::new(),
+            ),
+        };
         let finished = phase == "finished";
         Frame {
-            digits: if finished {
-                "Finished".into()
-            } else {
-                digits(r)
-            },
-            words: phase_words(&phase, r),
+            digits: if finished { "Finished".into() } else { digits },
+            words,
             position: format!("{}/{}", state.index + 1, state.segments),
             title: clean(if finished {
                 &state.title
@@ -481,28 +386,67 @@ mod tests {
         }
     }
 
+    /// The wire state, read the way `podium follow` reads it, shows what the shared table says
+    /// (`tests/cases/display.json`, also read by the page's tests and by `podium_core::display`).
     #[test]
-    fn the_rules_match_the_page() {
-        let s = running(300_000.0);
-        assert_eq!(digits(remaining_at(&s, NOW)), "5:00");
-        assert_eq!(digits(remaining_at(&s, NOW + 999.5)), "5:00");
-        assert_eq!(digits(remaining_at(&s, NOW + 1_000.0)), "4:59");
-        assert_eq!(digits(0.5), "0:01");
-        assert_eq!(digits(0.0), "0:00");
-        assert_eq!(digits(-999.9), "0:00");
-        assert_eq!(digits(-1_000.0), "+0:01");
-        assert_eq!(digits(-1_999.5), "+0:01");
-        assert_eq!(phase_at(&s, 120_001.0), "running");
-        assert_eq!(phase_at(&s, 120_000.0), "warning");
-        assert_eq!(phase_at(&s, 0.0), "overtime");
-        assert_eq!(phase_at(&s, -120_000.0), "over-max");
-        let mut paused = running(0.0);
-        paused.phase = "paused".into();
-        paused.ends_at_ms = None;
-        paused.remaining_ms = 154_321.0;
-        assert_eq!(digits(remaining_at(&paused, NOW + 9e6)), "2:35");
-        assert_eq!(phase_at(&paused, 154_321.0), "paused");
-        assert_eq!(ms_until_next_change(&paused, NOW), None);
+    fn the_wire_state_follows_the_shared_table() {
+        let table: serde_json::Value =
+            serde_json::from_str(include_str!("../../tests/cases/display.json"))
+                .expect("the shared table is JSON");
+        let cases = table["countdown"].as_array().expect("countdown cases");
+        assert!(cases.len() >= 60);
+        for case in cases {
+            let name = case["name"].as_str().expect("name");
+            let mut wire = serde_json::json!({
+                "type": "state", "seq": 1, "server_time_ms": 0, "title": "Show", "index": 0,
+                "segments": 2, "next": null, "message": ""
+            });
+            for (key, value) in case["state"].as_object().expect("state") {
+                wire[key] = value.clone();
+            }
+            wire["segment"]["title"] = "Talk".into();
+            wire["segment"]["speaker"] = serde_json::Value::Null;
+            let state: StateIn = serde_json::from_value(wire).expect("a wire state");
+            let now = case["now_ms"].as_f64().expect("now_ms");
+            let frame = Frame::of(&state, now, "");
+            let want = case["digits"].as_str().expect("digits");
+            let want = if case["phase"] == "finished" {
+                "Finished"
+            } else {
+                want
+            };
+            assert_eq!(frame.digits, want, "{name}");
+            assert_eq!(
+                frame.phase,
+                case["phase"].as_str().expect("phase"),
+                "{name}"
+            );
+            assert_eq!(
+                frame.words,
+                case["words"].as_str().expect("words"),
+                "{name}"
+            );
+            match (
+                ms_until_next_change(&state, now),
+                case["next_change_in_ms"].as_f64(),
+            ) {
+                (Some(got), Some(want)) => assert!((got - want).abs() < 1e-9, "{name}: {got}"),
+                (got, want) => assert_eq!(got, want, "{name}"),
+            }
+        }
+    }
+
+    /// A phase from a newer server is shown as sent, with the remaining time as sent.
+    #[test]
+    fn an_unknown_phase_is_shown_as_sent() {
+        let mut s = running(65_000.0);
+        s.phase = "intermission\x1b[2J".into();
+        let f = Frame::of(&s, NOW + 10_000.0, "");
+        assert_eq!(
+            (f.digits.as_str(), f.phase.as_str()),
+            ("1:05", "intermission[2J")
+        );
+        assert_eq!(ms_until_next_change(&s, NOW), None);
     }
 
     #[test]
@@ -531,24 +475,6 @@ mod tests {
     }
 
     #[test]
-    fn a_segment_that_ends_at_zero_holds_there() {
-        let mut s = running(2_000.0);
-        s.segment.on_end = Some("stop".into());
-        assert_eq!(remaining_at(&s, NOW + 5_000.0), 0.0);
-        assert_eq!(digits(remaining_at(&s, NOW + 5_000.0)), "0:00");
-        assert_eq!(phase_at(&s, 0.0), "stopped");
-        assert_eq!(ms_until_next_change(&s, NOW + 2_500.0), None);
-        s.segment.on_end = Some("next".into());
-        assert_eq!(
-            phase_at(&s, 0.0),
-            "warning",
-            "held at zero until the next segment"
-        );
-        s.segment.on_end = Some("overtime".into());
-        assert_eq!(phase_at(&s, -1.0), "overtime");
-    }
-
-    #[test]
     fn a_frame_reads_as_one_line() {
         let mut s = running(65_000.0);
         s.message = "Wrap up".into();
@@ -562,24 +488,6 @@ mod tests {
             f.line(),
             "[1/3] Show  Finished  finished  ✉ Wrap up  (reconnecting…)"
         );
-    }
-
-    #[test]
-    fn phase_words_match_the_page_table() {
-        let table: serde_json::Value =
-            serde_json::from_str(include_str!("../../tests/js/phase_words.json"))
-                .expect("the shared table is JSON");
-        let cases = table["cases"].as_array().expect("cases");
-        assert!(cases.len() > 10);
-        for case in cases {
-            let phase = case["phase"].as_str().expect("phase");
-            let remaining = case["remaining_ms"].as_f64().expect("remaining_ms");
-            assert_eq!(
-                phase_words(phase, remaining),
-                case["words"].as_str().expect("words"),
-                "{case}"
-            );
-        }
     }
 
     /// Issue 10: a pause in overtime keeps the "over by" wording, in the line and on screen.

@@ -7,6 +7,7 @@ import {
   formatOffset,
   formatRemaining,
   formatWallClock,
+  nextRedrawIn,
   phaseAt,
   remainingAt,
 } from './display.js';
@@ -122,7 +123,9 @@ function render() {
   // The server's own figure, as on the moderator's page (against the file's lengths).
   $('offset').textContent =
     state.show_started_at_ms == null ? '' : `(${formatOffset(state.schedule_offset_ms)})`;
-  renderTimer = setTimeout(render, 1000 - (now % 1000) + 10);
+  // Its digits flip with every other page's; its clock and projected times need a beat too.
+  const wait = nextRedrawIn(state, now, 1000);
+  if (Number.isFinite(wait)) renderTimer = setTimeout(render, wait);
 }
 
 connection.start();

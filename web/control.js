@@ -7,7 +7,7 @@ import {
   formatOffset,
   formatRemaining,
   formatWallClock,
-  msUntilNextChange,
+  nextRedrawIn,
   phaseAt,
   remainingAt,
 } from './display.js';
@@ -311,8 +311,8 @@ function render() {
   }
   markCurrentRow();
 
-  const wait = msUntilNextChange(state, now);
-  if (Number.isFinite(wait)) renderTimer = setTimeout(render, Math.ceil(wait));
+  const wait = nextRedrawIn(state, now);
+  if (Number.isFinite(wait)) renderTimer = setTimeout(render, wait);
 }
 
 /** `2:00 to spare (end 17:00)`, `3:20 late (end 17:00)`; `–` without an end in the session. */

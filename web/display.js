@@ -1,5 +1,6 @@
 // display.js — what the pages show, as pure functions of the server's state and a clock.
-// Owns the display rules of docs/protocol.md (digits, local phase, next change, offsets).
+// Owns the display rules of docs/protocol.md (digits, local phase, next change, offsets), the
+// twin of podium_core::display in Rust: both are tested against tests/cases/display.json.
 // Invariant: no DOM, no timers, no I/O; the same inputs always give the same text.
 
 /** Phases in which the countdown moves on its own. */
@@ -51,7 +52,7 @@ export function remainingAt(state, serverNowMs) {
 
 /** Remaining time (ms) at which the segment passes its hard limit, or null without one. */
 function overMaxAt(segment) {
-  // The state does not carry adjustments, so this measures the limit from the planned length.
+  // `duration_ms` and `max_ms` both carry the moderator's adjustments: their difference does not.
   return segment.max_ms == null ? null : segment.duration_ms - segment.max_ms;
 }
 
@@ -62,7 +63,7 @@ function overMaxAt(segment) {
  * already says over-max is believed, since only it knows the segment's adjusted length.
  */
 export function phaseAt(state, remainingMs) {
-  if (!TICKING.has(state.phase)) return state.phase;
+  if (!isTicking(state)) return state.phase;
   if (endsAtZero(state) && remainingMs <= 0) {
     return state.segment.on_end === 'stop' ? 'stopped' : 'warning';
   }
@@ -90,7 +91,38 @@ export function msUntilNextChange(state, serverNowMs) {
   return (r - next) / (state.speed ?? 1);
 }
 
-/** The schedule offset as words: positive is behind plan, negative ahead. */
+/**
+ * Everything a page shows of the countdown at `serverNowMs`: `{remaining, digits, phase, words,
+ * nextChangeInMs}` (the case table's fields; a page may show "Finished" in place of the digits).
+ */
+export function countdownAt(state, serverNowMs) {
+  const remaining = remainingAt(state, serverNowMs);
+  const phase = phaseAt(state, remaining);
+  return {
+    remaining,
+    digits: formatRemaining(remaining),
+    phase,
+    words: phaseWords(phase, remaining),
+    nextChangeInMs: msUntilNextChange(state, serverNowMs),
+  };
+}
+
+/**
+ * How long a page waits before it redraws on its own, in whole real ms (rounded up: a timer fires
+ * early on a fraction): until the digits or the phase next change. Every page schedules its
+ * redraws with this, so their digits flip together. A page that also shows the time of day
+ * (`beatMs` 1000: the agenda's clock and projected times) redraws at the next whole beat of the
+ * server's clock too, if that comes first; else Infinity: nothing to do until the next state.
+ */
+export function nextRedrawIn(state, serverNowMs, beatMs = Infinity) {
+  const beat = Number.isFinite(beatMs) ? beatMs - (((serverNowMs % beatMs) + beatMs) % beatMs) : Infinity;
+  return Math.ceil(Math.min(msUntilNextChange(state, serverNowMs), beat));
+}
+
+/**
+ * The schedule offset as words: positive is behind plan, negative ahead; to the nearest second,
+ * halves up either way ("0:02 behind" for 1.5 s), "on time" under half a second.
+ */
 export function formatOffset(ms) {
   const seconds = Math.round(Math.abs(ms) / 1000);
   if (seconds === 0) return 'on time';
@@ -117,7 +149,7 @@ function minutes(n) {
  * The phase in words, for a speaker who cannot tell the colours apart (or a greyscale monitor):
  * "2 minutes left", "Time's up", "Over by 1:20", "Paused — over by 1:20". Running needs none (the
  * calm default: only the digits); the moving phases derive theirs from `remainingMs`, like the
- * digits. Cases: tests/js/phase_words.json, shared with `podium follow`.
+ * digits. Cases: tests/cases/display.json ("words"), shared with Rust.
  */
 export function phaseWords(phase, remainingMs) {
   const over = () => formatRemaining(remainingMs).replace(/^\+/, '');

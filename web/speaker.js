@@ -1,8 +1,9 @@
-// speaker.js — the speaker page: renders every state that arrives, and re-renders on its own only
-// when the digits or the phase next change (at the server's second boundaries).
+// speaker.js — the speaker page (and the overlay): renders every state that arrives, and re-renders
+// on its own only when the digits or the phase next change (display.js `nextRedrawIn`, the rule
+// every page follows).
 import { Connection } from './connection.js';
 import { Cues } from './cues.js';
-import { formatRemaining, msUntilNextChange, phaseAt, phaseWords, remainingAt } from './display.js';
+import { countdownAt, nextRedrawIn } from './display.js';
 
 const $ = (id) => document.getElementById(id);
 const view = {
@@ -69,15 +70,14 @@ function setOptional(node, text) {
 function render() {
   clearTimeout(renderTimer);
   const now = connection.serverNow();
-  const remaining = remainingAt(state, now);
-  const phase = phaseAt(state, remaining);
+  const { digits: countdown, phase, words } = countdownAt(state, now);
   const finished = phase === 'finished';
-  const digits = finished ? 'Finished' : formatRemaining(remaining);
+  const digits = finished ? 'Finished' : countdown;
 
   document.body.dataset.phase = phase;
   setText(view.remaining, digits);
   view.remaining.dataset.size = finished ? 'word' : String(digits.length);
-  setOptional(view.label, phaseWords(phase, remaining));
+  setOptional(view.label, words);
   document.body.dataset.screen = state.blackout ? 'blackout' : state.focus ? 'focus' : 'normal';
   cues.update(state, phase);
   setText(view.title, finished ? state.title : (state.segment?.title ?? ''));
@@ -90,8 +90,8 @@ function render() {
   view.rehearsal.hidden = !state.rehearsal;
   document.title = state.title ? `${state.title} — Podium` : 'Podium';
 
-  const wait = msUntilNextChange(state, now);
-  if (Number.isFinite(wait)) renderTimer = setTimeout(render, Math.ceil(wait));
+  const wait = nextRedrawIn(state, now);
+  if (Number.isFinite(wait)) renderTimer = setTimeout(render, wait);
 }
 
 function nextLine({ title, speaker }) {

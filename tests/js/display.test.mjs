@@ -1,4 +1,6 @@
 // Unit tests for web/display.js, the pages' display rules. Run: node --test tests/js/
+// The rules themselves are the shared case table tests/cases/display.json, which the Rust tests
+// (podium_core::display, podium follow) read too; the tests here add what a table cannot say.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
@@ -8,14 +10,94 @@ import {
   formatRemaining,
   formatWallClock,
   agendaRows,
+  countdownAt,
   cueFor,
   msUntilNextChange,
+  nextRedrawIn,
   phaseWords,
   phaseAt,
   remainingAt,
 } from '../../web/display.js';
 
 const NOW = 1_732_435_200_000;
+const TABLE = JSON.parse(readFileSync(new URL('../cases/display.json', import.meta.url), 'utf8'));
+
+// ---- The shared table -----------------------------------------------------------------------
+
+test('the countdown follows the shared table (tests/cases/display.json)', () => {
+  assert.ok(TABLE.countdown.length >= 60, `${TABLE.countdown.length} cases`);
+  for (const c of TABLE.countdown) {
+    const shown = countdownAt(c.state, c.now_ms);
+    assert.equal(shown.digits, c.digits, c.name);
+    assert.equal(shown.phase, c.phase, c.name);
+    assert.equal(shown.words, c.words, c.name);
+    if (c.next_change_in_ms == null) {
+      assert.equal(shown.nextChangeInMs, Infinity, c.name);
+    } else {
+      assert.ok(Math.abs(shown.nextChangeInMs - c.next_change_in_ms) < 1e-9, `${c.name}: ${shown.nextChangeInMs}`);
+    }
+  }
+});
+
+test('phase words, offsets and lengths follow the shared table', () => {
+  for (const { phase, remaining_ms: remaining, words } of TABLE.words) {
+    assert.equal(phaseWords(phase, remaining), words, `${phase} at ${remaining} ms`);
+  }
+  for (const { ms, words } of TABLE.offsets) assert.equal(formatOffset(ms), words, `offset ${ms}`);
+  for (const { ms, text } of TABLE.durations) assert.equal(formatDuration(ms), text, `length ${ms}`);
+});
+
+// ---- One redraw rule for every page ---------------------------------------------------------
+
+/** The instants at which a page redrawing after `delay(state, now)` ms first shows each text. */
+function flips(s, from, until, delay) {
+  const seen = [];
+  for (let now = from; now <= until; now += delay(s, now)) {
+    const { digits, phase } = countdownAt(s, now);
+    if (seen.at(-1)?.[1] !== `${digits} ${phase}`) seen.push([now, `${digits} ${phase}`]);
+  }
+  return seen;
+}
+
+test("the agenda's digits flip with the speaker page's: both redraw by nextRedrawIn", () => {
+  // Boundaries 337 ms past the server's whole seconds, a warning between them, through zero.
+  for (const speed of [1, 60]) {
+    const s = state({ speed, ends_at_ms: NOW + 30_337 / speed }, { warn_ms: 22_500, duration_ms: 30_000 });
+    const [from, until] = [NOW + 1_234.5 / speed, NOW + 40_000 / speed];
+    const speaker = flips(s, from, until, (st, now) => nextRedrawIn(st, now));
+    const agenda = flips(s, from, until, (st, now) => nextRedrawIn(st, now, 1000));
+    assert.deepEqual(agenda, speaker, `speed ${speed}`);
+    assert.ok(speaker.length > 35, `${speaker.length} flips`);
+    // Each one within a millisecond of its boundary (timers are given whole ms, rounded up).
+    for (const [at, text] of speaker.slice(1)) {
+      const before = countdownAt(s, at - 1);
+      assert.notEqual(`${before.digits} ${before.phase}`, text, `speed ${speed}: ${text} late at ${at}`);
+    }
+  }
+});
+
+test('nextRedrawIn: the next change in whole ms, or the next beat of the server clock', () => {
+  const s = state({ ends_at_ms: NOW + 300_000 });
+  assert.equal(nextRedrawIn(s, NOW + 250.5), 750); // 749.5 rounded up
+  assert.equal(nextRedrawIn(s, NOW + 250.5, 1000), 750);
+  const paused = state({ phase: 'paused', ends_at_ms: null, remaining_ms: 42_000 });
+  assert.equal(nextRedrawIn(paused, NOW + 250.5), Infinity, 'nothing changes until the next state');
+  assert.equal(nextRedrawIn(paused, NOW + 250.5, 1000), 750, 'the agenda keeps its clock going');
+  assert.equal(nextRedrawIn(paused, NOW, 1000), 1000);
+  // The change comes first when it is sooner than the beat.
+  const soon = state({ ends_at_ms: NOW + 300_100 });
+  assert.equal(nextRedrawIn(soon, NOW + 900, 1000), 100);
+});
+
+test('every page schedules its redraws with nextRedrawIn (speaker and overlay, agenda, control)', () => {
+  for (const page of ['speaker.js', 'agenda.js', 'control.js']) {
+    const source = readFileSync(new URL(`../../web/${page}`, import.meta.url), 'utf8');
+    const timers = source.match(/renderTimer = setTimeout\([^;]*/g) ?? [];
+    assert.ok(timers.length >= 1, `${page} schedules render`);
+    for (const timer of timers) assert.match(timer, /^renderTimer = setTimeout\(render, wait\)$/, page);
+    assert.match(source, /const wait = nextRedrawIn\(state, now(, \d+)?\);/, page);
+  }
+});
 
 /** A state as the server sends it, running a 5:00 segment (2:00 warning) unless overridden. */
 function state(overrides = {}, segment = {}) {
@@ -30,96 +112,6 @@ function state(overrides = {}, segment = {}) {
   };
 }
 
-test('formatRemaining shows ceil seconds while time remains', () => {
-  assert.equal(formatRemaining(300_000), '5:00');
-  assert.equal(formatRemaining(299_001), '5:00');
-  assert.equal(formatRemaining(299_000), '4:59');
-  assert.equal(formatRemaining(60_000), '1:00');
-  assert.equal(formatRemaining(59_999), '1:00');
-  assert.equal(formatRemaining(10_500), '0:11');
-  assert.equal(formatRemaining(1), '0:01');
-  assert.equal(formatRemaining(0.5), '0:01');
-});
-
-test('formatRemaining shows 0:00 for one second, then counts up', () => {
-  assert.equal(formatRemaining(0), '0:00');
-  assert.equal(formatRemaining(-0), '0:00');
-  assert.equal(formatRemaining(-999), '0:00');
-  assert.equal(formatRemaining(-999.9), '0:00');
-  assert.equal(formatRemaining(-1000), '+0:01');
-  assert.equal(formatRemaining(-1999), '+0:01');
-  assert.equal(formatRemaining(-2000), '+0:02');
-  assert.equal(formatRemaining(-65_000), '+1:05');
-});
-
-test('formatRemaining switches to h:mm:ss from one hour on', () => {
-  assert.equal(formatRemaining(3_600_000), '1:00:00');
-  assert.equal(formatRemaining(3_599_001), '1:00:00');
-  assert.equal(formatRemaining(3_599_000), '59:59');
-  assert.equal(formatRemaining(5_400_000), '1:30:00');
-  assert.equal(formatRemaining(36_005_000), '10:00:05');
-  assert.equal(formatRemaining(-3_600_000), '+1:00:00');
-  assert.equal(formatRemaining(-3_661_999), '+1:01:01');
-});
-
-test('remainingAt derives running time from ends_at_ms and speed', () => {
-  const s = state({ remaining_ms: 300_000, ends_at_ms: NOW + 300_000 });
-  assert.equal(remainingAt(s, NOW), 300_000);
-  assert.equal(remainingAt(s, NOW + 1_000), 299_000);
-  assert.equal(remainingAt(s, NOW + 301_000), -1_000);
-
-  // At speed 60 one real second is a minute of show time.
-  const fast = state({ speed: 60, ends_at_ms: NOW + 5_000 });
-  assert.equal(remainingAt(fast, NOW), 300_000);
-  assert.equal(remainingAt(fast, NOW + 1_000), 240_000);
-  assert.equal(formatRemaining(remainingAt(fast, NOW + 1_000)), '4:00');
-  assert.equal(remainingAt(fast, NOW + 6_000), -60_000);
-});
-
-test('remainingAt uses remaining_ms when the segment is not running', () => {
-  for (const phase of ['ready', 'paused', 'finished']) {
-    const s = state({ phase, remaining_ms: 42_000, ends_at_ms: null });
-    assert.equal(remainingAt(s, NOW + 10_000), 42_000, phase);
-  }
-  // A running phase without a deadline is shown as sent.
-  assert.equal(remainingAt(state({ ends_at_ms: null, remaining_ms: 7_000 }), NOW), 7_000);
-});
-
-test('phaseAt flips on the frame the digits reach each threshold', () => {
-  const s = state({}, { warn_ms: 120_000, max_ms: 420_000 }); // hard limit at 2:00 over
-  assert.equal(phaseAt(s, 120_001), 'running'); // shows 2:01
-  assert.equal(phaseAt(s, 120_000), 'warning'); // shows 2:00
-  assert.equal(phaseAt(s, 1), 'warning'); // shows 0:01
-  assert.equal(phaseAt(s, 0), 'overtime'); // shows 0:00
-  assert.equal(phaseAt(s, -1_000), 'overtime');
-  assert.equal(phaseAt(s, -119_001), 'overtime'); // shows +1:59
-  assert.equal(phaseAt(s, -120_000), 'over-max'); // shows +2:00
-  assert.equal(phaseAt(s, -500_000), 'over-max');
-});
-
-test('phaseAt without a hard limit never reaches over-max', () => {
-  const s = state({}, { max_ms: null });
-  assert.equal(phaseAt(s, -86_400_000), 'overtime');
-});
-
-test('phaseAt derives from the digits whatever phase the server last sent while running', () => {
-  const s = state({ phase: 'warning' });
-  assert.equal(phaseAt(s, 200_000), 'running');
-  assert.equal(phaseAt(state({ phase: 'running' }), -5_000), 'overtime');
-});
-
-test('phaseAt believes a server that says over-max', () => {
-  // Only the server knows the adjusted length that the limit is measured from.
-  const s = state({ phase: 'over-max' }, { max_ms: 600_000 });
-  assert.equal(phaseAt(s, -10_000), 'over-max');
-});
-
-test('phaseAt keeps the server phase when nothing runs', () => {
-  for (const phase of ['ready', 'paused', 'finished']) {
-    assert.equal(phaseAt(state({ phase, ends_at_ms: null }), -500_000), phase);
-  }
-});
-
 /** Renders the way the pages do: sleeps until the next change, rounded up to whole ms. */
 function renderTimes(s, from, until) {
   const shown = [];
@@ -129,19 +121,6 @@ function renderTimes(s, from, until) {
   }
   return shown;
 }
-
-test('msUntilNextChange lands on second boundaries', () => {
-  const s = state({ ends_at_ms: NOW + 300_000 });
-  assert.equal(msUntilNextChange(s, NOW), 1_000);
-  assert.equal(msUntilNextChange(s, NOW + 999), 1);
-  assert.equal(msUntilNextChange(s, NOW + 1_000), 1_000);
-  assert.equal(msUntilNextChange(s, NOW + 1_250), 750);
-  // Through zero and into overtime: "0:01" → "0:00" → "+0:01", one second each.
-  assert.equal(msUntilNextChange(s, NOW + 299_500), 500);
-  assert.equal(msUntilNextChange(s, NOW + 300_000), 1_000);
-  assert.equal(msUntilNextChange(s, NOW + 300_400), 600);
-  assert.equal(msUntilNextChange(s, NOW + 301_000), 1_000);
-});
 
 test('a page rendering on msUntilNextChange shows every second once, in step with the server', () => {
   const s = state({ ends_at_ms: NOW + 3_000 }, { warn_ms: 2_000, duration_ms: 3_000, max_ms: 4_000 });
@@ -163,34 +142,6 @@ test('msUntilNextChange scales with speed', () => {
   assert.deepEqual(shown, ['5:00', '4:59', '4:58', '4:57', '4:56', '4:55', '4:54']);
 });
 
-test('msUntilNextChange stops at a threshold that falls between seconds', () => {
-  const s = state({ ends_at_ms: NOW + 30_000 }, { warn_ms: 22_500 });
-  assert.equal(msUntilNextChange(s, NOW + 7_000), 500); // 23 000 left: warning at 22 500
-  assert.equal(msUntilNextChange(s, NOW + 7_500), 500); // then the digits at 22 000
-});
-
-test('msUntilNextChange is Infinity when nothing runs', () => {
-  for (const phase of ['ready', 'paused', 'finished']) {
-    assert.equal(msUntilNextChange(state({ phase, ends_at_ms: null }), NOW), Infinity);
-  }
-});
-
-test('formatOffset says how far behind or ahead, to the second', () => {
-  assert.equal(formatOffset(200_000), '3:20 behind');
-  assert.equal(formatOffset(-65_000), '1:05 ahead');
-  assert.equal(formatOffset(0), 'on time');
-  assert.equal(formatOffset(400), 'on time');
-  assert.equal(formatOffset(-400), 'on time');
-  assert.equal(formatOffset(3_725_000), '1:02:05 behind');
-});
-
-test('formatDuration rounds lengths to the second', () => {
-  assert.equal(formatDuration(480_000), '8:00');
-  assert.equal(formatDuration(490_400), '8:10');
-  assert.equal(formatDuration(4_500_000), '1:15:00');
-  assert.equal(formatDuration(0), '0:00');
-});
-
 test('formatWallClock shows 24-hour time in the show time zone', () => {
   const t = Date.parse('2021-06-10T14:05:09+02:00');
   assert.equal(formatWallClock(t, 'Europe/Zurich'), '14:05');
@@ -200,28 +151,6 @@ test('formatWallClock shows 24-hour time in the show time zone', () => {
 });
 
 // ---- Issue 7: end actions, phase words, chimes, the agenda --------------------------------------
-
-test('a segment that stops at zero shows 0:00 and "stopped" locally, never overtime', () => {
-  const s = state({}, { on_end: 'stop' });
-  assert.equal(remainingAt(s, NOW + 300_000), 0);
-  assert.equal(remainingAt(s, NOW + 305_000), 0);
-  assert.equal(phaseAt(s, 0), 'stopped');
-  assert.equal(phaseAt(s, 1), 'warning');
-  assert.equal(msUntilNextChange(s, NOW + 301_000), Infinity);
-  const linked = state({}, { on_end: 'next' });
-  assert.equal(formatRemaining(remainingAt(linked, NOW + 302_000)), '0:00');
-  assert.equal(phaseAt(linked, 0), 'warning', 'held at zero until the next segment arrives');
-  // The default counts up as before.
-  assert.equal(phaseAt(state({}, { on_end: 'overtime' }), -1), 'overtime');
-});
-
-test('phaseWords says every attention phase in words (the table shared with podium follow)', () => {
-  const table = JSON.parse(readFileSync(new URL('./phase_words.json', import.meta.url), 'utf8'));
-  assert.ok(table.cases.length > 10);
-  for (const { phase, remaining_ms: remaining, words } of table.cases) {
-    assert.equal(phaseWords(phase, remaining), words, `${phase} at ${remaining} ms`);
-  }
-});
 
 test('cueFor chimes at the warning, at zero and past the limit, once each', () => {
   const at = (phase, index = 1) => ({ phase, index });
@@ -291,19 +220,6 @@ test('agendaRows projects what is left from the current countdown', () => {
 
 // ---- The display rules of docs/protocol.md, one test each ----------------------------------
 
-test('rule: a 5:00 segment shows 5:00 at its start, never 4:59 first', () => {
-  const s = state({ ends_at_ms: NOW + 300_000 });
-  assert.equal(formatRemaining(remainingAt(s, NOW)), '5:00');
-  assert.equal(formatRemaining(remainingAt(s, NOW + 1)), '5:00');
-  assert.equal(formatRemaining(remainingAt(s, NOW + 999)), '5:00');
-  assert.equal(formatRemaining(remainingAt(s, NOW + 1_000)), '4:59');
-  // The ready state before the start shows the full length too.
-  const ready = state({ phase: 'ready', ends_at_ms: null, remaining_ms: 300_000 });
-  assert.equal(formatRemaining(remainingAt(ready, NOW)), '5:00');
-  // The first scheduled change is a full second after the start.
-  assert.equal(msUntilNextChange(s, NOW), 1_000);
-});
-
 test('rule: zero is shown once, for one second, then overtime starts at +0:01', () => {
   const s = state({ ends_at_ms: NOW + 2_000 }, { warn_ms: 1_000, duration_ms: 2_000 });
   const texts = renderTimes(s, NOW + 10, NOW + 5_000).map(([, text]) => text);
@@ -327,31 +243,4 @@ test('rule: a countdown rendered at every boundary never shows a second twice or
   for (let i = 1; i < seconds.length; i += 1) assert.equal(seconds[i], seconds[i - 1] - 1, `${seconds}`);
   assert.equal(seconds[0], 30);
   assert.equal(seconds.at(-1), -10);
-});
-
-test('rule: pause shows exactly the paused value, whatever the screen clock says', () => {
-  const paused = state({ phase: 'paused', ends_at_ms: null, remaining_ms: 154_321 });
-  for (const now of [NOW - 86_400_000, NOW, NOW + 3_600_000]) {
-    assert.equal(remainingAt(paused, now), 154_321);
-    assert.equal(formatRemaining(remainingAt(paused, now)), '2:35');
-    assert.equal(phaseAt(paused, remainingAt(paused, now)), 'paused');
-    assert.equal(msUntilNextChange(paused, now), Infinity);
-  }
-  // Paused in overtime shows the overtime value, as sent.
-  const late = state({ phase: 'paused', ends_at_ms: null, remaining_ms: -61_500 });
-  assert.equal(formatRemaining(remainingAt(late, NOW)), '+1:01');
-});
-
-test('rule: an adjustment jumps at once to the new value', () => {
-  // 2:10 shown; the moderator adds a minute: the next state's ends_at_ms is 60 s later.
-  const before = state({ ends_at_ms: NOW + 130_000 });
-  const after = state({ ends_at_ms: NOW + 190_000 }, { duration_ms: 360_000 });
-  assert.equal(formatRemaining(remainingAt(before, NOW + 500)), '2:10');
-  assert.equal(formatRemaining(remainingAt(after, NOW + 500)), '3:10');
-  // The next change is still on the server's second boundary (500 ms away), not a second later.
-  assert.equal(msUntilNextChange(after, NOW + 500), 500);
-  // Taking time into overtime shows the overtime at once.
-  const cut = state({ ends_at_ms: NOW - 5_000 });
-  assert.equal(formatRemaining(remainingAt(cut, NOW + 500)), '+0:05');
-  assert.equal(phaseAt(cut, remainingAt(cut, NOW + 500)), 'overtime');
 });

@@ -3,10 +3,9 @@
 // It hands each message to its callbacks and keeps no show logic of its own.
 //
 // Clock sync (docs/protocol.md): a burst of pings on every new socket, then one every few seconds;
-// the offset of the lowest-round-trip sample of this socket wins (a fast round trip bounds the
-// error of its offset by half of it). A new socket may take another path, so its samples replace
-// the old ones as soon as the first pong arrives. The estimate never runs backwards by a small
-// correction, so a countdown never shows a second twice.
+// what the pongs say goes to clocksync.js (`ClockSync`, pure, shared rules with `podium follow`),
+// which keeps the estimate of the server's clock.
+import { ClockSync } from './clocksync.js';
 
 const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 10_000;
@@ -14,9 +13,6 @@ const DEAD_AFTER_MS = 5_000; // the server sends state at least every second
 const PING_BURST = 8;
 const PING_BURST_GAP_MS = 60;
 const PING_EVERY_MS = 5_000;
-const SAMPLES_KEPT = 16;
-/** A backward correction larger than this is a different clock, not noise: it is applied. */
-const MAX_HOLD_MS = 1_000;
 
 /** Local wall-clock time from the monotonic clock, so it never jumps with system time changes. */
 const localNow = () => performance.timeOrigin + performance.now();
@@ -31,15 +27,6 @@ export function socketUrl(loc = location, { name = '', kind = '' } = {}) {
   if (kind) query.set('kind', kind);
   const search = query.size > 0 ? `?${query}` : '';
   return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/ws${search}`;
-}
-
-/**
- * The clock offset (server − local, ms) and round trip of the best of `samples`: the offset of
- * the lowest-RTT sample, or null without samples.
- */
-export function bestSample(samples) {
-  if (samples.length === 0) return null;
-  return samples.reduce((best, s) => (s.rtt < best.rtt ? s : best));
 }
 
 export class Connection {
@@ -57,11 +44,8 @@ export class Connection {
     this.backoffMs = BACKOFF_MIN_MS;
     this.timers = { watchdog: 0, ping: 0, reconnect: 0 };
     this.stopped = false;
-    this.samples = []; // {rtt, offset} of this socket's latest pongs
-    this.samplesFresh = false; // false until the current socket's first pong
-    this.fallbackOffset = null; // from server_time_ms, until a pong arrives
+    this.sync = new ClockSync();
     this.pingId = 0;
-    this.lastServerNow = -Infinity;
   }
 
   /** Opens the socket; from then on the connection keeps itself alive. */
@@ -79,32 +63,22 @@ export class Connection {
   }
 
   /**
-   * The current time on the server's clock, in Unix ms. Never less than a previous answer unless
-   * the estimate moved back by more than MAX_HOLD_MS (then it follows the new clock).
+   * The current time on the server's clock, in Unix ms. Never runs back by a small correction
+   * (`ClockSync.serverNow`).
    */
   serverNow() {
-    const estimate = localNow() + this.#offset();
-    if (estimate < this.lastServerNow && this.lastServerNow - estimate <= MAX_HOLD_MS) {
-      return this.lastServerNow;
-    }
-    this.lastServerNow = estimate;
-    return estimate;
+    return this.sync.serverNow(localNow());
   }
 
   /** The current estimate: `{offset, rtt}` in ms (rtt null before the first pong). */
   estimate() {
-    const best = bestSample(this.samples);
-    return best ?? { offset: this.fallbackOffset ?? 0, rtt: null };
-  }
-
-  #offset() {
-    return this.estimate().offset;
+    return this.sync.estimate();
   }
 
   #connect() {
     const socket = new WebSocket(socketUrl(location, this.identity));
     this.socket = socket;
-    this.samplesFresh = false;
+    this.sync.newSocket();
     this.#armWatchdog(); // also bounds a connection attempt that hangs
     socket.onopen = () => {
       this.callbacks.onStatus('connected');
@@ -126,11 +100,11 @@ export class Connection {
     switch (msg.type) {
       case 'state':
         this.backoffMs = BACKOFF_MIN_MS; // the connection works end to end
-        if (this.samples.length === 0) this.fallbackOffset = msg.server_time_ms - localNow();
+        this.sync.onState(msg.server_time_ms, localNow());
         this.callbacks.onState(msg);
         break;
       case 'pong':
-        this.#sample(msg);
+        this.sync.onPong(msg.client_ms, msg.server_ms, localNow());
         break;
       case 'bye':
         this.callbacks.onBye(String(msg.reason ?? ''));
@@ -141,19 +115,6 @@ export class Connection {
     }
   }
 
-  /** Records one clock sample: offset = server_ms - (client_ms + rtt / 2). */
-  #sample({ client_ms: sent, server_ms: server }) {
-    const received = localNow();
-    if (!Number.isFinite(sent) || !Number.isFinite(server) || sent > received) return;
-    if (!this.samplesFresh) {
-      this.samples = []; // the first pong of a new socket: re-estimate on this path
-      this.samplesFresh = true;
-    }
-    const rtt = received - sent;
-    this.samples.push({ rtt, offset: server - (sent + rtt / 2) });
-    if (this.samples.length > SAMPLES_KEPT) this.samples.shift();
-  }
-
   /** Sends ping number `n` of this socket: a quick burst first, then a slow beat. */
   #ping(n) {
     const socket = this.socket;
@@ -161,7 +122,7 @@ export class Connection {
     socket.send(JSON.stringify({ type: 'ping', id: ++this.pingId, client_ms: localNow() }));
     // After each ping (never before: a ping must not queue behind another frame), tell the server
     // the estimate so far, for the moderator's presence list.
-    const best = bestSample(this.samples);
+    const best = this.sync.best();
     if (best && n > 0) {
       socket.send(JSON.stringify({ type: 'sync', rtt_ms: best.rtt, offset_ms: best.offset }));
     }

@@ -1,7 +1,8 @@
-//! Clock sync for `podium follow`, the same estimator as the speaker page (docs/protocol.md):
-//! samples from ping/pong, the offset of the lowest-round-trip sample of the current socket, a
-//! fallback from `server_time_ms` before the first pong, and a server-time estimate that never
-//! runs backwards by a small correction. Pure: times come in as arguments.
+//! Clock sync for `podium follow`, the same estimator as the pages' `web/clocksync.js`
+//! (docs/protocol.md): samples from ping/pong, the offset of the lowest-round-trip sample of the
+//! current socket, a fallback from `server_time_ms` before the first pong, and a server-time
+//! estimate that never runs backwards by a small correction. Both are tested against the same
+//! scenarios, `tests/cases/sync.json`. Pure: times come in as arguments.
 
 use std::collections::VecDeque;
 
@@ -92,69 +93,50 @@ impl ClockSync {
 mod tests {
     use super::*;
 
+    /// The scenarios shared with `tests/js/clocksync.test.mjs` (the page's estimator).
     #[test]
-    fn the_lowest_round_trip_wins() {
-        let mut sync = ClockSync::default();
-        sync.new_socket();
-        // Local clock 40 ms behind the server; one-way delays 75 / 75, then 75 / 135.
-        sync.on_pong(1_000.0, 1_115.0, 1_150.0);
-        sync.on_pong(2_000.0, 2_115.0, 2_210.0);
-        assert_eq!(
-            sync.best(),
-            Some(Sample {
-                rtt_ms: 150.0,
-                offset_ms: 40.0
-            })
-        );
-        assert_eq!(sync.offset_ms(), 40.0);
-        assert_eq!(sync.server_now(3_000.0), 3_040.0);
-    }
-
-    #[test]
-    fn the_fallback_serves_until_the_first_pong() {
-        let mut sync = ClockSync::default();
-        assert_eq!(sync.offset_ms(), 0.0);
-        sync.on_state(10_100.0, 10_000.0);
-        assert_eq!(sync.offset_ms(), 100.0);
-        sync.new_socket();
-        sync.on_pong(10_000.0, 10_030.0, 10_020.0);
-        assert_eq!(sync.offset_ms(), 20.0);
-        // Once samples exist, states no longer move the estimate.
-        sync.on_state(99_999.0, 10_000.0);
-        assert_eq!(sync.offset_ms(), 20.0);
-    }
-
-    #[test]
-    fn a_new_socket_reestimates_on_its_first_pong() {
-        let mut sync = ClockSync::default();
-        sync.new_socket();
-        sync.on_pong(0.0, 5.0, 10.0); // rtt 10, offset 0
-        sync.new_socket();
-        assert_eq!(sync.offset_ms(), 0.0, "old samples serve until a new pong");
-        sync.on_pong(100.0, 300.0, 400.0); // rtt 300 on the new path, offset 50
-        assert_eq!(
-            sync.offset_ms(),
-            50.0,
-            "the slow new path replaces the fast old one"
-        );
-    }
-
-    #[test]
-    fn server_time_holds_still_rather_than_running_back() {
-        let mut sync = ClockSync::default();
-        sync.on_state(1_100.0, 1_000.0);
-        assert_eq!(sync.server_now(1_000.0), 1_100.0);
-        sync.new_socket();
-        sync.on_pong(1_000.0, 1_030.0, 1_010.0); // offset 25: 75 ms back
-        assert_eq!(sync.server_now(1_001.0), 1_100.0, "held");
-        assert_eq!(sync.server_now(1_080.0), 1_105.0, "caught up");
-        // A jump of more than a second is followed.
-        sync.new_socket();
-        sync.on_pong(2_000.0, 0.0, 2_000.0);
-        assert_eq!(sync.server_now(2_000.0), 0.0);
-        // Garbage is ignored.
-        sync.on_pong(f64::NAN, 1.0, 1.0);
-        sync.on_pong(5_000.0, 1.0, 1.0);
-        assert_eq!(sync.best().map(|s| s.rtt_ms), Some(0.0));
+    fn the_estimator_follows_the_shared_scenarios() {
+        let table: serde_json::Value =
+            serde_json::from_str(include_str!("../../tests/cases/sync.json"))
+                .expect("the shared table is JSON");
+        let scenarios = table["scenarios"].as_array().expect("scenarios");
+        assert!(scenarios.len() >= 8);
+        // null in the table stands for a value that is not a finite number.
+        let num = |v: &serde_json::Value| v.as_f64().unwrap_or(f64::NAN);
+        for scenario in scenarios {
+            let name = scenario["name"].as_str().expect("name");
+            let mut sync = ClockSync::default();
+            for (i, step) in scenario["steps"]
+                .as_array()
+                .expect("steps")
+                .iter()
+                .enumerate()
+            {
+                let at = format!("{name}, step {}", i + 1);
+                match step["do"].as_str().expect("do") {
+                    "socket" => sync.new_socket(),
+                    "state" => sync.on_state(num(&step["server_time_ms"]), num(&step["local_ms"])),
+                    "pong" => sync.on_pong(
+                        num(&step["client_ms"]),
+                        num(&step["server_ms"]),
+                        num(&step["local_ms"]),
+                    ),
+                    "estimate" => {
+                        assert_eq!(sync.offset_ms(), num(&step["offset_ms"]), "{at}");
+                        assert_eq!(
+                            sync.best().map(|s| s.rtt_ms),
+                            step["rtt_ms"].as_f64(),
+                            "{at}"
+                        );
+                    }
+                    "server_now" => assert_eq!(
+                        sync.server_now(num(&step["local_ms"])),
+                        num(&step["expect_ms"]),
+                        "{at}"
+                    ),
+                    other => panic!("{at}: unknown step {other}"),
+                }
+            }
+        }
     }
 }

@@ -33,6 +33,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("../../web/connection.js"),
     ),
     (
+        "clocksync.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/clocksync.js"),
+    ),
+    (
         "agenda.css",
         "text/css; charset=utf-8",
         include_str!("../../web/agenda.css"),
@@ -81,4 +86,33 @@ pub fn asset(name: &str) -> Option<(&'static str, &'static str)> {
         .iter()
         .find(|(n, _, _)| *n == name)
         .map(|(_, kind, body)| (*kind, *body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every file a page links (`/assets/x.css`) and every module a page or a module imports
+    /// (`from './x.js'`) is served, so a page never fails on a missing import; and every script
+    /// and style sheet in `web/` is served.
+    #[test]
+    fn every_imported_module_is_served() {
+        let pages = [SPEAKER_HTML, CONTROL_HTML, AGENDA_HTML];
+        let scripts = ASSETS.iter().filter(|(name, _, _)| name.ends_with(".js"));
+        for text in pages.into_iter().chain(scripts.map(|(_, _, body)| *body)) {
+            let linked = text.split("\"/assets/").skip(1);
+            for link in linked.chain(text.split("from './").skip(1)) {
+                let name = link.split(['\'', '"']).next().unwrap_or_default();
+                assert!(asset(name).is_some(), "{name} is imported but not served");
+            }
+        }
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/web");
+        for entry in std::fs::read_dir(dir).expect("web/ is readable") {
+            let name = entry.expect("a directory entry").file_name();
+            let name = name.to_string_lossy();
+            if name.ends_with(".js") || name.ends_with(".css") {
+                assert!(asset(&name).is_some(), "web/{name} is not served");
+            }
+        }
+    }
 }

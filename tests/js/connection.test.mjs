@@ -1,7 +1,8 @@
-// Unit tests for the pure parts of web/connection.js (URL, sample choice). Run: node --test tests/js/
+// Unit tests for web/connection.js (URL; clock sync through the socket, whose estimator,
+// web/clocksync.js, has its own tests). Run: node --test tests/js/
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Connection, bestSample, socketUrl } from '../../web/connection.js';
+import { Connection, socketUrl } from '../../web/connection.js';
 
 test('socketUrl follows the page: host, port, ws or wss', () => {
   assert.equal(socketUrl({ protocol: 'http:', host: '127.0.0.1:8080' }), 'ws://127.0.0.1:8080/ws');
@@ -13,16 +14,6 @@ test('socketUrl passes the screen name and kind on, encoded', () => {
   assert.equal(socketUrl(loc, { name: 'Neha', kind: 'page' }), 'ws://h:1/ws?name=Neha&kind=page');
   assert.equal(socketUrl(loc, { name: 'Anna & Bo' }), 'ws://h:1/ws?name=Anna+%26+Bo');
   assert.equal(socketUrl(loc, { name: '' }), 'ws://h:1/ws');
-});
-
-test('bestSample keeps the offset of the lowest round trip', () => {
-  assert.equal(bestSample([]), null);
-  const samples = [
-    { rtt: 180, offset: 40 }, // delayed on the way back: its offset is off by ~half the excess
-    { rtt: 152, offset: 3 },
-    { rtt: 210, offset: -25 },
-  ];
-  assert.deepEqual(bestSample(samples), { rtt: 152, offset: 3 });
 });
 
 // ---- The Connection's clock sync, against a fake WebSocket ----------------------------------

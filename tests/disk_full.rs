@@ -13,7 +13,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::browser::{Browser, Scratch, browser_available};
-use common::{Client, Process, SHORT, TOKEN};
+use common::tmux::Tmux;
+use common::{Client, Process, SHORT, TOKEN, post_command};
 use nix::sys::signal::Signal;
 use serde_json::Value;
 
@@ -79,18 +80,6 @@ fn assert_whole(path: &Path) -> Vec<Value> {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l:?}")))
         .collect()
-}
-
-async fn post(base: &str, body: &str) -> Value {
-    let resp = reqwest::Client::new()
-        .post(format!("{base}/api/command"))
-        .bearer_auth(TOKEN)
-        .body(body.to_owned())
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(resp.status(), 200, "{body}: the show goes on");
-    resp.json().await.expect("json")
 }
 
 async fn journal_health(base: &str) -> Value {
@@ -163,7 +152,7 @@ async fn a_full_disk_loses_nothing_a_viewer_saw() {
     let mut proc = Process::start(&["run", SHORT, "--journal", journal.to_str().unwrap()]).await;
     let stderr = collect_stderr(&mut proc);
     let mut viewer = Client::connect(&proc.ws_url()).await;
-    post(&proc.base, r#"{"cmd":"start"}"#).await;
+    post_command(&proc.base, r#"{"cmd":"start"}"#).await;
     assert_eq!(journal_health(&proc.base).await["ok"], true);
 
     // The disk fills. Messages go on being accepted until the journal's last page is used up
@@ -172,7 +161,7 @@ async fn a_full_disk_loses_nothing_a_viewer_saw() {
     let text = "m".repeat(200);
     let mut failing = false;
     for i in 0..200 {
-        post(
+        post_command(
             &proc.base,
             &format!(r#"{{"cmd":"message","text":"{i} {text}"}}"#),
         )
@@ -192,7 +181,7 @@ async fn a_full_disk_loses_nothing_a_viewer_saw() {
         r#"{"cmd":"pause"}"#,
         r#"{"cmd":"resume"}"#,
     ] {
-        last = post(&proc.base, body).await;
+        last = post_command(&proc.base, body).await;
         assert_whole(&journal);
     }
     let health = journal_health(&proc.base).await;
@@ -342,22 +331,19 @@ async fn the_terminal_flags_a_full_disk_until_space_returns() {
             return;
         }
     };
-    let tmux = TmuxPane::start(&format!(
-        "exec {} run {SHORT} --bind 127.0.0.1:0 --token {TOKEN} --no-notify --journal {}",
-        env!("CARGO_BIN_EXE_podium"),
-        fs.path().join("run.jsonl").display()
-    ));
-    let row = tmux.wait_for("the URLs", |screen| {
-        screen
-            .iter()
-            .find_map(|r| r.split("speaker view: ").nth(1).map(str::to_owned))
+    let tmux = Tmux::start(160, 30, |_| {
+        format!(
+            "exec {} run {SHORT} --bind 127.0.0.1:0 --token {TOKEN} --no-notify --journal {}",
+            env!("CARGO_BIN_EXE_podium"),
+            fs.path().join("run.jsonl").display()
+        )
     });
-    let base = row.trim().trim_end_matches('/').to_owned();
-    post(&base, r#"{"cmd":"start"}"#).await;
+    let base = tmux.base_url();
+    post_command(&base, r#"{"cmd":"start"}"#).await;
     let filler = fill(fs.path());
     let text = "m".repeat(200);
     for i in 0..200 {
-        post(
+        post_command(
             &base,
             &format!(r#"{{"cmd":"message","text":"{i} {text}"}}"#),
         )
@@ -366,7 +352,7 @@ async fn the_terminal_flags_a_full_disk_until_space_returns() {
             break;
         }
     }
-    let screen = tmux.wait_for("the flag and the alert", |screen| {
+    let (screen, _) = tmux.wait_until("the flag and the alert", |screen| {
         let status = screen.last()?;
         (status.contains("[JOURNAL NOT WRITTEN]")
             && screen
@@ -380,7 +366,7 @@ async fn the_terminal_flags_a_full_disk_until_space_returns() {
         screen.join("\n")
     );
     std::fs::remove_file(&filler).unwrap();
-    tmux.wait_for("the recovery", |screen| {
+    tmux.wait_until("the recovery", |screen| {
         let status = screen.last()?;
         (!status.contains("[JOURNAL NOT WRITTEN]")
             && screen
@@ -388,75 +374,4 @@ async fn the_terminal_flags_a_full_disk_until_space_returns() {
                 .any(|r| r.contains("Journal writable again — ") && r.contains("caught up in")))
         .then_some(())
     });
-}
-
-/// A private tmux server with one 160×30 pane running `sh -c SCRIPT`; killed on drop.
-struct TmuxPane {
-    socket: String,
-}
-
-impl TmuxPane {
-    fn start(script: &str) -> TmuxPane {
-        let pane = TmuxPane {
-            socket: format!("podium-disk-full-{}", std::process::id()),
-        };
-        pane.run(&[
-            "new-session",
-            "-d",
-            "-s",
-            "show",
-            "-x",
-            "160",
-            "-y",
-            "30",
-            "sh",
-            "-c",
-            script,
-        ]);
-        pane
-    }
-
-    fn run(&self, args: &[&str]) -> String {
-        let out = std::process::Command::new("tmux")
-            .args(["-L", &self.socket])
-            .args(args)
-            .output()
-            .expect("tmux runs (.ci/run installs it)");
-        assert!(
-            out.status.success(),
-            "tmux {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Waits (up to 30 s) until `found` finds something on the screen (rows, trailing blank rows
-    /// dropped).
-    fn wait_for<T>(&self, what: &str, found: impl Fn(&[String]) -> Option<T>) -> T {
-        let deadline = std::time::Instant::now() + Duration::from_secs(30);
-        loop {
-            let text = self.run(&["capture-pane", "-p", "-J", "-t", "show"]);
-            let mut rows: Vec<String> = text.lines().map(|l| l.trim_end().to_owned()).collect();
-            while rows.last().is_some_and(|r| r.is_empty()) {
-                rows.pop();
-            }
-            if let Some(it) = found(&rows) {
-                return it;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "{what} never appeared:\n{}",
-                rows.join("\n")
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for TmuxPane {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
-    }
 }

@@ -7,7 +7,7 @@ use crate::common;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::{Client, Process, TOKEN};
+use common::{Client, Process, TOKEN, post_command};
 use nix::sys::signal::Signal;
 use podium::engine::{Command, ShowTime};
 use podium::journal::{self, Header, Journal, Line};
@@ -16,18 +16,6 @@ use podium::show;
 use serde_json::Value;
 
 const SHORT: &str = "tests/sessions/short.toml";
-
-async fn post(base: &str, body: &str) -> Value {
-    let resp = reqwest::Client::new()
-        .post(format!("{base}/api/command"))
-        .bearer_auth(TOKEN)
-        .body(body.to_owned())
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(resp.status(), 200, "{body}");
-    resp.json().await.expect("json")
-}
 
 async fn state(base: &str) -> Value {
     reqwest::get(format!("{base}/api/state"))
@@ -74,7 +62,7 @@ async fn every_command_is_on_disk_before_viewers_see_its_state() {
         (r#"{"cmd":"adjust","seconds":30}"#, "adjust"),
         (r#"{"cmd":"next"}"#, "next"),
     ] {
-        let seq = post(&proc.base, body).await["seq"].clone();
+        let seq = post_command(&proc.base, body).await["seq"].clone();
         // The moment a viewer has the new state, the line is already in the file.
         viewer.state_where(|s| s["seq"] == seq).await;
         let lines = journal_lines(&path);
@@ -110,8 +98,8 @@ async fn resume_after_sigkill_carries_on_where_it_was() {
         &bind,
     ])
     .await;
-    post(&first.base, r#"{"cmd":"start"}"#).await;
-    let running = post(&first.base, r#"{"cmd":"next"}"#).await;
+    post_command(&first.base, r#"{"cmd":"start"}"#).await;
+    let running = post_command(&first.base, r#"{"cmd":"next"}"#).await;
     assert_eq!(running["index"], 1);
     let ends_at = running["ends_at_ms"].as_i64().unwrap();
     let mut viewer = Client::connect(&first.ws_url()).await;
@@ -146,7 +134,7 @@ async fn resume_after_sigkill_carries_on_where_it_was() {
     );
     assert!((resumed["ends_at_ms"].as_i64().unwrap() - ends_at).abs() < 1000);
     // The same token still works, and the viewer, reconnecting, sees the same segment.
-    post(&second.base, r#"{"cmd":"message","text":"still here"}"#).await;
+    post_command(&second.base, r#"{"cmd":"message","text":"still here"}"#).await;
     let mut again = None;
     for _ in 0..50 {
         if let Ok((ws, _)) = tokio_tungstenite::connect_async(second.ws_url()).await {
@@ -179,7 +167,7 @@ async fn resume_is_refused_when_the_show_changed() {
         path.to_str().unwrap(),
     ])
     .await;
-    post(&proc.base, r#"{"cmd":"start"}"#).await;
+    post_command(&proc.base, r#"{"cmd":"start"}"#).await;
     proc.signal(Signal::SIGKILL);
     proc.child.wait().await.unwrap();
     let text = std::fs::read_to_string(&show)
@@ -209,7 +197,7 @@ async fn a_torn_last_line_is_ignored_and_cut_off() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("run.jsonl");
     let mut proc = Process::start(&["run", SHORT, "--journal", path.to_str().unwrap()]).await;
-    post(&proc.base, r#"{"cmd":"start"}"#).await;
+    post_command(&proc.base, r#"{"cmd":"start"}"#).await;
     proc.signal(Signal::SIGKILL);
     proc.child.wait().await.unwrap();
     // A power cut mid-write leaves half a line.
@@ -661,8 +649,8 @@ async fn a_plain_resume_picks_the_run_that_ran_not_a_newer_empty_journal() {
         &bind,
     ])
     .await;
-    post(&first.base, r#"{"cmd":"start"}"#).await;
-    let ran = post(&first.base, r#"{"cmd":"next"}"#).await;
+    post_command(&first.base, r#"{"cmd":"start"}"#).await;
+    let ran = post_command(&first.base, r#"{"cmd":"next"}"#).await;
     first.signal(Signal::SIGKILL);
     first.child.wait().await.unwrap();
     // Two newer journals that never started: a header only, and a header with a torn line.
@@ -725,7 +713,7 @@ async fn a_plain_resume_picks_the_run_that_ran_not_a_newer_empty_journal() {
     assert_eq!(resumed["index"], 1);
     assert_eq!(resumed["phase"], "running");
     assert_eq!(resumed["ends_at_ms"], ran["ends_at_ms"]);
-    post(&base, r#"{"cmd":"message","text":"same token"}"#).await;
+    post_command(&base, r#"{"cmd":"message","text":"same token"}"#).await;
     assert_eq!(std::fs::read(&stray).unwrap(), stray_before, "left alone");
 }
 

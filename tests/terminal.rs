@@ -6,154 +6,13 @@
 
 use crate::common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::TOKEN;
+use common::post_command;
+use common::tmux::Tmux;
 use unicode_width::UnicodeWidthStr;
-
-/// A private tmux server (its own socket) running one window; killed on drop.
-struct Tmux {
-    socket: String,
-    dir: tempfile::TempDir,
-}
-
-impl Tmux {
-    /// Starts `sh -c SCRIPT` in a detached window of `width`×`height`; `script` is made from the
-    /// test's own temporary directory.
-    fn start(width: u16, height: u16, script: impl FnOnce(&Path) -> String) -> Tmux {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let script = script(dir.path());
-        let socket = format!(
-            "podium-test-{}-{}",
-            std::process::id(),
-            dir.path().file_name().unwrap().to_string_lossy()
-        );
-        // Set before anything runs: a deep scrollback, and escape sequences that tmux obeys when
-        // they reach it (OSC 52 makes a paste buffer, OSC 2 retitles the pane).
-        let config = dir.path().join("tmux.conf");
-        std::fs::write(
-            &config,
-            "set -g history-limit 5000\nset -g set-clipboard on\nset -g allow-rename on\n",
-        )
-        .expect("tmux.conf written");
-        let config = config.display().to_string();
-        let tmux = Tmux { socket, dir };
-        let (w, h) = (width.to_string(), height.to_string());
-        tmux.run(&[
-            "-f",
-            &config,
-            "new-session",
-            "-d",
-            "-s",
-            "show",
-            "-x",
-            &w,
-            "-y",
-            &h,
-            "sh",
-            "-c",
-            &script,
-        ]);
-        tmux
-    }
-
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux runs (Debian package `tmux`; .ci/run installs it)");
-        assert!(
-            out.status.success(),
-            "tmux {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    /// The visible screen, one string per row, wrapped rows joined (`-J`).
-    fn screen(&self) -> Vec<String> {
-        lines(&self.run(&["capture-pane", "-p", "-J", "-t", "show"]))
-    }
-
-    /// The whole scrollback and screen, wrapped rows joined.
-    fn history(&self) -> Vec<String> {
-        lines(&self.run(&["capture-pane", "-p", "-J", "-S", "-", "-t", "show"]))
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "show"];
-        args.extend_from_slice(keys);
-        self.run(&args);
-    }
-
-    /// Waits (up to 20 s) for a screen row containing `text`; returns the row.
-    fn wait_for(&self, text: &str) -> String {
-        self.wait_until(text, |screen| {
-            screen.iter().find(|r| r.contains(text)).cloned()
-        })
-        .0
-    }
-
-    /// Waits (up to 20 s) until `found` finds something on the screen; returns it and the screen.
-    fn wait_until<T>(
-        &self,
-        what: &str,
-        found: impl Fn(&[String]) -> Option<T>,
-    ) -> (T, Vec<String>) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let screen = self.screen();
-            if let Some(it) = found(&screen) {
-                return (it, screen);
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{what:?} never appeared:\n{}",
-                screen.join("\n")
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    /// The base URL podium printed (`speaker view: http://…/`).
-    fn base_url(&self) -> String {
-        let row = self.wait_for("speaker view: ");
-        let url = row.split("speaker view: ").nth(1).expect("a URL");
-        url.trim().trim_end_matches('/').to_owned()
-    }
-
-    /// The pid of the pane's first process (the `sh` running the script).
-    fn pane_pid(&self) -> i32 {
-        self.run(&["list-panes", "-t", "show", "-F", "#{pane_pid}"])
-            .trim()
-            .parse()
-            .expect("a pid")
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
-    }
-}
-
-fn lines(text: &str) -> Vec<String> {
-    let mut rows: Vec<String> = text.lines().map(|l| l.trim_end().to_owned()).collect();
-    while rows.last().is_some_and(|r| r.is_empty()) {
-        rows.pop();
-    }
-    rows
-}
 
 /// A show whose first segment has a long title and speaker, warns after a minute of ten (two
 /// seconds at speed 30) and lasts 20 s at that speed.
@@ -186,18 +45,6 @@ fn podium_command(dir: &Path, session: &str, extra: &str) -> String {
     )
 }
 
-async fn command(base: &str, body: &str) -> serde_json::Value {
-    let resp = reqwest::Client::new()
-        .post(format!("{base}/api/command"))
-        .bearer_auth(TOKEN)
-        .body(body.to_owned())
-        .send()
-        .await
-        .expect("podium answers POST /api/command");
-    assert_eq!(resp.status().as_u16(), 200, "{body}");
-    resp.json().await.expect("JSON answer")
-}
-
 fn status_rows(rows: &[String]) -> Vec<&String> {
     rows.iter().filter(|r| r.contains("[1/2]")).collect()
 }
@@ -210,9 +57,9 @@ async fn the_status_line_fits_80_columns_and_never_floods() {
         format!("exec {}", podium_command(dir, LONG_SHOW, "--speed 30"))
     });
     let base = tmux.base_url();
-    command(&base, r#"{"cmd":"start"}"#).await;
+    post_command(&base, r#"{"cmd":"start"}"#).await;
     let alert = tmux.wait_for("9:00 left");
-    command(
+    post_command(
         &base,
         &serde_json::json!({"cmd": "message", "text": LONG_MESSAGE}).to_string(),
     )
@@ -253,8 +100,8 @@ async fn the_status_line_follows_a_resize() {
         format!("exec {}", podium_command(dir, LONG_SHOW, "--speed 30"))
     });
     let base = tmux.base_url();
-    command(&base, r#"{"cmd":"start"}"#).await;
-    command(
+    post_command(&base, r#"{"cmd":"start"}"#).await;
+    post_command(
         &base,
         &serde_json::json!({"cmd": "message", "text": LONG_MESSAGE}).to_string(),
     )
@@ -294,7 +141,7 @@ async fn escape_sequences_in_a_show_never_reach_the_terminal() {
         format!("exec {}", podium_command(dir, hostile, "--speed 30"))
     });
     let base = tmux.base_url();
-    command(&base, r#"{"cmd":"start"}"#).await;
+    post_command(&base, r#"{"cmd":"start"}"#).await;
     let alert = tmux.wait_for("9:00 left");
     assert!(alert.contains("Chair"), "{alert}");
     let screen = tmux.screen();
@@ -327,11 +174,11 @@ async fn closing_the_terminal_leaves_the_show_running() {
     let base = tmux.base_url();
     let sh = tmux.pane_pid();
     let podium = child_of(sh);
-    command(&base, r#"{"cmd":"start"}"#).await;
+    post_command(&base, r#"{"cmd":"start"}"#).await;
     tmux.run(&["kill-session", "-t", "show"]);
     tokio::time::sleep(Duration::from_secs(1)).await;
 
-    let state = command(&base, r#"{"cmd":"next"}"#).await;
+    let state = post_command(&base, r#"{"cmd":"next"}"#).await;
     assert_eq!(state["index"], 1, "{state}");
     let status = reqwest::get(format!("{base}/api/state"))
         .await

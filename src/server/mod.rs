@@ -27,7 +27,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, Request, State, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, Path, Query, Request, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
@@ -42,7 +42,6 @@ use tower_http::set_header::SetResponseHeaderLayer;
 pub use tls::{TlsError, acceptor as tls_acceptor};
 pub use tokio_rustls::TlsAcceptor;
 
-use crate::clock::unix_now_ms;
 use crate::controller::Handle;
 use crate::protocol;
 use presence::{Introduction, Presence};
@@ -248,7 +247,6 @@ fn router(app: App, allow_framing: bool) -> Router {
         .route("/api/command", post(command))
         .route("/api/presence", get(presence_list))
         .route("/ws", get(socket))
-        .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn_with_state(app.clone(), known_host))
         .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(header::REFERRER_POLICY, "no-referrer"))
@@ -418,7 +416,8 @@ async fn socket(
         .max_frame_size(limits.max_message)
         .on_upgrade(move |socket| async move {
             let _alive = tracker.token();
-            let seat = presence.join(intro, unix_now_ms() as i64);
+            let clock = viewer.control.clock();
+            let seat = presence.join(intro, clock.unix_ms(clock.now()));
             ws::serve_socket(socket, viewer, seat).await;
         })
 }
@@ -490,7 +489,7 @@ fn authorize(app: &App, peer: SocketAddr, headers: &HeaderMap) -> Result<(), Box
         .map(str::trim);
     match presented {
         Some(p) if app.token.matches(p) => Ok(()),
-        Some(_) => match wrong_token(&app.attempts, peer) {
+        Some(_) => match wrong_token(&app.control, &app.attempts, peer) {
             Verdict::Wrong => Err(Box::new(error(
                 StatusCode::UNAUTHORIZED,
                 "wrong moderator token",
@@ -516,9 +515,13 @@ fn authorize(app: &App, peer: SocketAddr, headers: &HeaderMap) -> Result<(), Box
 
 /// Records a wrong token from `peer`, logging a source's first at once (later ones are summarised
 /// every minute).
-fn wrong_token(attempts: &Attempts, peer: SocketAddr) -> Verdict {
-    let (verdict, first) =
-        attempts.fail(peer.ip(), tokio::time::Instant::now(), unix_now_ms() as i64);
+fn wrong_token(control: &Handle, attempts: &Attempts, peer: SocketAddr) -> Verdict {
+    let clock = control.clock();
+    let (verdict, first) = attempts.fail(
+        peer.ip(),
+        tokio::time::Instant::now(),
+        clock.unix_ms(clock.now()),
+    );
     if first {
         tracing::warn!(
             "wrong moderator token from {}; more from there are summarised every minute",

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod tmux;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -153,9 +154,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         }
     }
 
-    /// The next message of type `kind`, skipping others.
+    /// The next message of type `kind`, skipping others (fails after 30 s without one: an idle
+    /// server's `alive` frames are never silence).
     pub async fn next_of(&mut self, kind: &str) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
         loop {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no {kind} message within 30 s"
+            );
             let v = self.next_json().await;
             if v["type"] == kind {
                 return v;
@@ -163,13 +170,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
         }
     }
 
-    /// Waits (up to 5 s of silence) for a state satisfying `pred`.
+    /// Waits (up to 5 s of silence, 30 s in all) for a state satisfying `pred`.
     pub async fn state_where(&mut self, pred: impl Fn(&Value) -> bool) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
         loop {
             let v = self.next_of("state").await;
             if pred(&v) {
                 return v;
             }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no state as awaited within 30 s; the last: {v}"
+            );
         }
     }
 
@@ -334,4 +346,18 @@ impl Process {
             .expect("podium exits within 10 s of SIGTERM")
             .expect("podium's exit status is readable")
     }
+}
+
+/// POSTs a moderator command (with [`TOKEN`]) to the podium at `base` (`http://host:port`) and
+/// returns its JSON answer; the command must apply (200).
+pub async fn post_command(base: &str, body: &str) -> Value {
+    let resp = reqwest::Client::new()
+        .post(format!("{base}/api/command"))
+        .bearer_auth(TOKEN)
+        .body(body.to_owned())
+        .send()
+        .await
+        .expect("podium answers POST /api/command");
+    assert_eq!(resp.status().as_u16(), 200, "{body}: the command applies");
+    resp.json().await.expect("a JSON answer")
 }

@@ -2,9 +2,14 @@
 //! shutdown come in; each change of state is serialized once and published on a `watch` channel
 //! (latest state wins), and engine events go out on a broadcast channel for alerts.
 //!
+//! Every [`HEARTBEAT`] it also refreshes the stored state's clock without telling anyone, so a
+//! viewer that connects gets a state of this second; subscribers are woken only when what a
+//! screen shows has changed (see [`Controller::publish`]). Liveness is the sockets' business
+//! (`server::ws`), not a republished state.
+//!
 //! It also keeps the journal: each change is recorded before it is published. When the disk
 //! refuses (full), the show goes on: the state is published anyway, the lines wait in the
-//! journal's queue and are retried on every change and every heartbeat, and the moderator hears
+//! journal's queue and are retried on every change and every [`HEARTBEAT`], and the moderator hears
 //! about it every [`JOURNAL_ALERT_EVERY`] ([`Handle::journal_notices`], [`Handle::journal_health`])
 //! until the lines are written.
 //!
@@ -26,7 +31,9 @@ use crate::journal::{self, Journal, JournalNotice, Line};
 use crate::protocol::{self, JournalHealth, ShowInfo};
 use crate::show::Show;
 
-/// Clients hear from the server at least this often, even when nothing changes.
+/// The controller wakes at least this often, even when nothing changes: to refresh the stored
+/// state's clock, to publish what moves with time (the schedule offset while paused or in
+/// overtime), and to retry a refusing journal.
 pub const HEARTBEAT: Duration = Duration::from_secs(1);
 
 /// A published state: the snapshot it was made from and its serialized form (the same bytes
@@ -76,7 +83,7 @@ impl Handle {
         rx.await.map_err(|_| Stopped)
     }
 
-    /// The state at this instant (not the last heartbeat's).
+    /// The state at this instant (not the last stored one's, up to a heartbeat old).
     pub async fn fresh(&self) -> Result<Arc<Published>, Stopped> {
         let (reply, rx) = oneshot::channel();
         self.tx
@@ -95,7 +102,8 @@ impl Handle {
         rx.await.map_err(|_| Stopped)
     }
 
-    /// Follows published states: the latest one wins.
+    /// Follows published states: the latest one wins. `changed()` fires when what a screen shows
+    /// changed; `borrow()` gives a state at most a [`HEARTBEAT`] old.
     pub fn subscribe(&self) -> watch::Receiver<Arc<Published>> {
         self.state.clone()
     }
@@ -150,7 +158,7 @@ struct Controller {
     seq: u64,
     state: watch::Sender<Arc<Published>>,
     events: broadcast::Sender<Event>,
-    last_publish: Instant,
+    last_refresh: Instant,
 }
 
 /// A journal that cannot be written: since when, and when the moderator was last told.
@@ -224,7 +232,7 @@ pub fn spawn_with(
         seq: 1,
         state,
         events,
-        last_publish: Instant::now(),
+        last_refresh: Instant::now(),
     };
     let task = tokio::spawn(controller.run(rx, shutdown));
     (handle, task)
@@ -236,7 +244,7 @@ impl Controller {
         self.flush_journal();
         loop {
             let now = self.clock.now();
-            let heartbeat = self.last_publish + HEARTBEAT;
+            let heartbeat = self.last_refresh + HEARTBEAT;
             let wake = match self.engine.next_change(now) {
                 Some(at) => Instant::from_std(self.clock.instant_of(at)).min(heartbeat),
                 None => heartbeat,
@@ -398,7 +406,10 @@ impl Controller {
         }
     }
 
-    /// Serializes once and publishes; `changed` bumps `seq` (a heartbeat keeps it).
+    /// Serializes once and stores the state; `changed` (a command, an engine event) bumps `seq`.
+    /// Subscribers are woken for a change, and on a heartbeat only if a screen would show the
+    /// new snapshot differently (same `seq`); otherwise the stored state is refreshed silently,
+    /// so a viewer connecting later still gets this second's `server_time_ms`.
     fn publish(&mut self, changed: bool, snapshot: Snapshot) -> Arc<Published> {
         if changed {
             self.seq += 1;
@@ -410,8 +421,13 @@ impl Controller {
             snapshot,
             json: json.into(),
         });
-        self.state.send_replace(published.clone());
-        self.last_publish = Instant::now();
+        let fresh = published.clone();
+        self.state.send_if_modified(|stored| {
+            let notify = changed || shows_differently(&stored.snapshot, &fresh.snapshot);
+            *stored = fresh;
+            notify
+        });
+        self.last_refresh = Instant::now();
         published
     }
 
@@ -423,9 +439,61 @@ impl Controller {
     }
 }
 
+/// Whether a screen would show `new` differently from `old`: anything but the instant, and,
+/// while the segment runs, its remaining time (screens derive that from the deadline). What
+/// moves with the clock while paused or in overtime (the schedule offset, the projected end,
+/// the slack) does count.
+fn shows_differently(old: &Snapshot, new: &Snapshot) -> bool {
+    let running = old.deadline.is_some() && old.deadline == new.deadline;
+    let same_clock = Snapshot {
+        at: old.at,
+        remaining_ms: if running {
+            old.remaining_ms
+        } else {
+            new.remaining_ms
+        },
+        ..new.clone()
+    };
+    same_clock != *old
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn talk() -> Arc<Show> {
+        Arc::new(
+            crate::show::load_str(
+                std::path::Path::new("t.toml"),
+                "[[segment]]\ntitle = \"Talk\"\nduration = \"1h\"\n",
+            )
+            .expect("a valid show"),
+        )
+    }
+
+    /// Issue 11: a heartbeat wakes viewers only when a screen would show something new. Ready
+    /// and running (before overtime) nothing moves but the clock; paused, the schedule offset
+    /// grows with it, so the moderator's figure must still reach the screens.
+    #[test]
+    fn only_what_a_screen_shows_wakes_the_viewers() {
+        let t = |s: i64| ShowTime(s * 1000);
+        let mut engine = Engine::new(&talk());
+        let quiet = |e: &Engine, a, b| !shows_differently(&e.snapshot(t(a)), &e.snapshot(t(b)));
+        assert!(quiet(&engine, 0, 1), "ready");
+        engine.apply(Command::Start, t(5)).expect("starts");
+        assert!(quiet(&engine, 6, 7), "running");
+        assert!(quiet(&engine, 5, 3000), "running, an hour apart");
+        engine.apply(Command::Pause, t(10)).expect("pauses");
+        assert!(!quiet(&engine, 11, 12), "paused: the offset moves");
+        let mut other = engine.clone();
+        other
+            .apply(Command::Message("hi".into()), t(12))
+            .expect("a message");
+        assert!(shows_differently(
+            &engine.snapshot(t(12)),
+            &other.snapshot(t(12))
+        ));
+    }
 
     /// A disk that refuses every write (`/dev/full`): the show goes on, and the moderator hears
     /// about it at once and again every 30 s, with the lines waiting counted.

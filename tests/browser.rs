@@ -309,6 +309,52 @@ async fn speaker_page_follows_the_countdown_and_notices_the_server_stop() {
     browser.close().await;
 }
 
+/// Issue 11: a server that goes silent without closing anything (SIGSTOP: the socket stays open,
+/// nothing arrives, no `bye`) is noticed within 3 s by the missing `alive` frames — pages cannot
+/// see WebSocket pings — and shown as a lost connection; once it runs again the page reconnects.
+#[tokio::test]
+async fn the_speaker_page_notices_a_silent_server_within_seconds_and_recovers() {
+    use nix::sys::signal::Signal;
+    if !browser_available() {
+        return;
+    }
+    let scratch = Scratch::new("silent");
+    let server = podium(&scratch, "1").await;
+    let browser = Browser::start(&scratch).await;
+    browser.goto(&format!("{}/", server.base)).await;
+    browser
+        .speaker_until("the connected ready page", |s| {
+            s.status == "connected" && s.digits == "2:00"
+        })
+        .await;
+    // Past the first ping burst, so only the idle traffic is left.
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+
+    server.signal(Signal::SIGSTOP);
+    let stopped = Instant::now();
+    let seen = browser
+        .speaker_until("the lost connection", |s| s.status == "reconnecting")
+        .await;
+    let noticed = stopped.elapsed();
+    server.signal(Signal::SIGCONT);
+    eprintln!("a silent server noticed after {noticed:?}");
+    assert!(seen.status_visible, "the status pill shows: {seen:#?}");
+    assert!(seen.status_text.contains("reconnecting"), "{seen:#?}");
+    // The rule is 3 s after the last frame; the bound leaves room for a loaded machine.
+    assert!(
+        noticed <= std::time::Duration::from_secs(6),
+        "noticed only after {noticed:?}"
+    );
+    browser.screenshot("speaker-silent-server.png").await;
+
+    let seen = browser
+        .speaker_until("the page connected again", |s| s.status == "connected")
+        .await;
+    assert!(!seen.status_visible, "{seen:#?}");
+    assert_eq!(seen.digits, "2:00");
+    browser.close().await;
+}
+
 // ---- The moderator page --------------------------------------------------------------------------
 
 #[tokio::test]

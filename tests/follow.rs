@@ -305,3 +305,41 @@ duration = "1m"
     );
     assert!(text.contains("Chair"), "{text}");
 }
+
+/// Issue 11: a server that goes silent without closing anything (SIGSTOP: the socket stays open,
+/// no frame comes, no `bye`) is noticed within 3 s by the missing `alive` frames and said as a
+/// lost connection; once the server runs again the follower reconnects by itself.
+#[tokio::test]
+async fn follow_notices_a_silent_server_within_seconds_and_recovers() {
+    use nix::sys::signal::Signal;
+    let server = Process::start(&["run", SHOW, "--speed", "1"]).await;
+    let mut follower = Follower::start(&format!("{}/", server.base), "Silent");
+    follower
+        .until("the ready line", |l| l.ends_with("ready"))
+        .await;
+    // Past the first ping burst, so only the idle traffic is left.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    server.signal(Signal::SIGSTOP);
+    let stopped = std::time::Instant::now();
+    let lost = follower
+        .until("the lost connection", |l| l.contains("went silent"))
+        .await;
+    let noticed = stopped.elapsed();
+    server.signal(Signal::SIGCONT);
+    eprintln!("a silent server noticed after {noticed:?}: {lost}");
+    assert!(lost.contains("reconnecting"), "{:#?}", follower.seen);
+    // The rule is 3 s after the last frame; the bound leaves room for a loaded machine.
+    assert!(
+        noticed <= Duration::from_secs(6),
+        "noticed only after {noticed:?}: {:#?}",
+        follower.seen
+    );
+
+    // Back: the ready line with no status after it.
+    follower
+        .until("the state again", |l| {
+            l == "[1/3] Opening — Chair  2:00  ready"
+        })
+        .await;
+}

@@ -229,15 +229,113 @@ async fn pings_are_answered_for_clock_sync() {
     assert!((wall - server_ms).abs() < 2_000.0);
 }
 
+/// What one viewer received over a window of real time, counted on the real socket: every frame
+/// the server sent (text, pings, close) with its WebSocket header, and the JSON texts.
+struct Heard {
+    bytes: usize,
+    seconds: f64,
+    texts: Vec<Value>,
+}
+
+impl Heard {
+    fn per_second(&self) -> f64 {
+        self.bytes as f64 / self.seconds
+    }
+
+    fn of_type(&self, kind: &str) -> usize {
+        self.texts.iter().filter(|t| t["type"] == kind).count()
+    }
+}
+
+async fn listen(viewer: &mut common::Client, window: std::time::Duration) -> Heard {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let started = tokio::time::Instant::now();
+    let end = started + window;
+    let mut heard = Heard {
+        bytes: 0,
+        seconds: window.as_secs_f64(),
+        texts: Vec::new(),
+    };
+    while let Ok(frame) = tokio::time::timeout_at(end, viewer.ws.next()).await {
+        let frame = frame.expect("socket open").expect("no socket error");
+        let payload = match &frame {
+            Message::Text(text) => {
+                heard
+                    .texts
+                    .push(serde_json::from_str(text).expect("valid JSON"));
+                text.len()
+            }
+            Message::Ping(p) | Message::Pong(p) | Message::Binary(p) => p.len(),
+            Message::Close(_) | Message::Frame(_) => 2,
+        };
+        // Server frames are unmasked: a 2-byte header up to 125 bytes of payload, 4 up to 64 KiB.
+        heard.bytes += payload + if payload <= 125 { 2 } else { 4 };
+    }
+    heard
+}
+
+/// Issue 11: a heartbeat is not a state. Over idle seconds (ready, then running between phase
+/// changes) a viewer gets no repeated state, only tiny `alive` frames, well under 40 bytes a
+/// second on the wire; a viewer that connects later still gets a state of this second.
 #[tokio::test]
-async fn heartbeats_keep_coming_while_nothing_changes() {
+async fn an_idle_viewer_gets_tiny_alive_frames_not_repeated_states() {
+    let window = std::time::Duration::from_millis(3_500);
     let server = TestServer::start(SHOW, 1.0).await;
     let mut viewer = server.ws().await;
     let first = viewer.next_of("state").await;
-    let second = viewer.next_of("state").await;
-    let third = viewer.next_of("state").await;
-    assert_eq!(first["seq"], third["seq"], "heartbeats do not bump seq");
-    assert!(third["server_time_ms"].as_i64() > second["server_time_ms"].as_i64());
+    assert_eq!(first["phase"], "ready");
+
+    let ready = listen(&mut viewer, window).await;
+    assert_eq!(
+        ready.of_type("state"),
+        0,
+        "no state while nothing changes: {:?}",
+        ready.texts
+    );
+    assert!(
+        ready.of_type("alive") >= 2,
+        "alive at least every second: {:?}",
+        ready.texts
+    );
+    assert!(
+        ready
+            .texts
+            .iter()
+            .all(|t| *t == serde_json::json!({"type": "alive"})),
+        "{:?}",
+        ready.texts
+    );
+    assert!(
+        ready.per_second() <= 40.0,
+        "{} B/s idle while ready",
+        ready.per_second()
+    );
+
+    // Running: the start's state, then (the opening warns only after a minute) nothing but alive.
+    server.command(r#"{"cmd":"start"}"#).await;
+    let started = viewer.next_of("state").await;
+    assert_eq!(started["phase"], "running");
+    let running = listen(&mut viewer, window).await;
+    assert_eq!(running.of_type("state"), 0, "{:?}", running.texts);
+    assert!(running.of_type("alive") >= 2, "{:?}", running.texts);
+    assert!(
+        running.per_second() <= 40.0,
+        "{} B/s idle while running",
+        running.per_second()
+    );
+
+    // A latecomer's first state is of this second, not of the last change (7 s ago): it is
+    // what a page's clock estimate starts from before its first pong.
+    let mut late = server.ws().await;
+    let state = late.next_of("state").await;
+    assert_eq!(state["seq"], started["seq"], "nothing changed");
+    let wall = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_millis() as f64;
+    let age = wall - state["server_time_ms"].as_f64().expect("server_time_ms");
+    assert!(age < 3_000.0, "a state {age} ms old on connect");
 }
 
 /// At --speed 60 the 2-minute opening warns after one second, runs out after two and passes its

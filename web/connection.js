@@ -9,7 +9,10 @@ import { ClockSync } from './clocksync.js';
 
 const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 10_000;
-const DEAD_AFTER_MS = 5_000; // the server sends state at least every second
+// The server sends a text frame at least every second (a state, or {"type":"alive"} when nothing
+// changed; pages cannot see WebSocket pings): silence this long means the server or the link is
+// dead, noticed within 3 s (issue 11).
+export const DEAD_AFTER_MS = 3_000;
 const PING_BURST = 8;
 const PING_BURST_GAP_MS = 60;
 const PING_EVERY_MS = 5_000;
@@ -32,7 +35,8 @@ export function socketUrl(loc = location, { name = '', kind = '' } = {}) {
 export class Connection {
   /**
    * @param {object} callbacks
-   * @param {(state: object) => void} callbacks.onState every state message, heartbeats included
+   * @param {(state: object) => void} callbacks.onState every state message (on connect and on
+   *   change; an idle server sends only `alive`, which just re-arms the watchdog)
    * @param {(status: 'connecting'|'connected'|'reconnecting') => void} [callbacks.onStatus]
    * @param {(reason: string) => void} [callbacks.onBye] the server is shutting down
    * @param {{name?: string, kind?: string}} [identity] how the moderator sees this screen

@@ -28,8 +28,9 @@ use view::Frame;
 
 const BACKOFF_MIN: Duration = Duration::from_millis(500);
 const BACKOFF_MAX: Duration = Duration::from_secs(10);
-/// The server sends state at least every second; silence this long means the link is dead.
-const DEAD_AFTER: Duration = Duration::from_secs(5);
+/// The server sends a text frame at least every second (a state, or `alive` when nothing
+/// changed); silence this long means the server or the link is dead (issue 11: noticed within 3 s).
+const DEAD_AFTER: Duration = Duration::from_secs(3);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const PING_BURST: u32 = 8;
 const PING_BURST_GAP: Duration = Duration::from_millis(60);
@@ -224,6 +225,8 @@ where
                                 "clock sample"
                             );
                         }
+                        // Proof of life only: `dead_at` moved above.
+                        Ok(ServerMsg::Alive) => {}
                         Ok(ServerMsg::Bye { .. }) => screen.server_stopped()?,
                         Ok(ServerMsg::Error { error }) => {
                             tracing::warn!("podium server: {}", crate::term::printable(&error));
@@ -341,7 +344,7 @@ impl Screen {
         } else {
             (0, 0)
         };
-        // Heartbeats re-render every second; only a change (or a resize) is drawn.
+        // Only a change (or a resize) is drawn.
         if line == self.last_line && size == self.last_size {
             return Ok(());
         }

@@ -1,6 +1,6 @@
 //! The wire types (contract: docs/protocol.md), one module per role:
 //! - [`state`]: server → client over the socket: the `state` message, serialized once per change,
-//!   and the small replies (`applied`, `pong`, `error`, `bye`);
+//!   the liveness frame (`alive`) and the small replies (`applied`, `pong`, `error`, `bye`);
 //! - [`client`]: client → server: commands and the socket's client messages, parsed with reasons;
 //! - [`api`]: the HTTP API's shapes (`/api/show`, `/api/agenda`, the journal's health);
 //! - [`read`]: the read model a client (`podium follow`) parses server messages into.
@@ -18,7 +18,7 @@ pub use client::{
     ping_json, sync_json,
 };
 pub use read::{NextIn, SegmentIn, ServerMsg, StateIn};
-pub use state::{applied_json, bye_json, error_json, pong_json, state_json};
+pub use state::{ALIVE, applied_json, bye_json, error_json, pong_json, state_json};
 
 /// Milliseconds of a duration as the wire's integer (saturating).
 pub(crate) fn ms(d: std::time::Duration) -> i64 {

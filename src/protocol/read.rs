@@ -8,6 +8,8 @@ use serde::Deserialize;
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum ServerMsg {
     State(Box<StateIn>),
+    /// Nothing changed, but the server is alive (sent when a socket is otherwise idle).
+    Alive,
     Pong {
         client_ms: f64,
         server_ms: f64,

@@ -1,5 +1,6 @@
 //! Server → client over the WebSocket: the `state` message (serialized once per change, the same
-//! text for every client) and the small per-client replies (`applied`, `pong`, `error`, `bye`).
+//! text for every client), the liveness frame ([`ALIVE`]) and the small per-client replies
+//! (`applied`, `pong`, `error`, `bye`).
 //! Plain strings out: the server wraps them in its transport's frame type.
 
 use serde::Serialize;
@@ -98,6 +99,11 @@ pub fn state_json(
     };
     serde_json::to_string(&msg).expect("state serializes: plain data, no maps with non-string keys")
 }
+
+/// Sent on a socket that has had no other text frame for a second: proof that the server and the
+/// link are alive (pages cannot see WebSocket pings). It carries nothing else, so an idle
+/// viewer costs a few bytes a second instead of a whole state.
+pub const ALIVE: &str = r#"{"type":"alive"}"#;
 
 /// Acknowledges a command applied over the socket; the new state follows as usual.
 pub fn applied_json(seq: u64) -> String {

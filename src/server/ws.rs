@@ -1,7 +1,11 @@
-//! One client's WebSocket: the latest state out (on connect, on change, on heartbeat), clock-sync
-//! pings and the moderator's token-bearing commands in. A dead, slow or misbehaving client ends
-//! only its own loop: its queue is the one latest state of a `watch` channel, and a frame it cannot
-//! take within the send timeout drops it.
+//! One client's WebSocket: the latest state out (on connect and on change), clock-sync pings and
+//! the moderator's token-bearing commands in. A dead, slow or misbehaving client ends only its own
+//! loop: its queue is the one latest state of a `watch` channel, and a frame it cannot take within
+//! the send timeout drops it.
+//!
+//! **Idle, a viewer gets only `{"type":"alive"}`**, once a [`ALIVE_EVERY`] without any other text
+//! frame, so a page (which cannot see WebSocket pings) and `podium follow` notice a dead server
+//! within a few seconds; a state is sent only when it changed.
 //!
 //! **A viewer that stops reading is dropped within the send timeout.** A write only blocks once
 //! the kernel's buffers are full, which at a state a second takes over an hour; so the server
@@ -29,6 +33,9 @@ use crate::server::presence::Seat;
 pub(super) const READ_BUFFER: usize = 2048;
 /// Unsent bytes a viewer may accumulate before it is dropped (a state is ~1 KiB).
 pub(super) const MAX_UNSENT: usize = 64 * 1024;
+/// A socket with no other text frame for this long gets `{"type":"alive"}`; clients call a link
+/// dead after three of these of silence.
+pub(super) const ALIVE_EVERY: Duration = Duration::from_secs(1);
 
 /// What one connection's loop needs.
 pub(super) struct Viewer {
@@ -45,7 +52,7 @@ pub(super) struct Viewer {
 /// (and records the clock-sync estimate it reports) for exactly as long as this loop runs.
 pub(super) async fn serve_socket(socket: WebSocket, viewer: Viewer, seat: Seat) {
     let send_timeout = viewer.limits.send_timeout;
-    let mut liveness = Liveness::new(send_timeout, Instant::now());
+    let mut liveness = Liveness::new(send_timeout, ALIVE_EVERY, Instant::now());
     let mut commands = Bucket::new(viewer.limits.commands_per_second, Instant::now());
     let (mut tx, mut rx) = socket.split();
     let mut states = viewer.control.subscribe();
@@ -56,6 +63,7 @@ pub(super) async fn serve_socket(socket: WebSocket, viewer: Viewer, seat: Seat) 
     {
         return;
     }
+    liveness.sent_text(Instant::now());
     loop {
         tokio::select! {
             biased;
@@ -73,12 +81,19 @@ pub(super) async fn serve_socket(socket: WebSocket, viewer: Viewer, seat: Seat) 
                 if send(&mut tx, Message::Text(json), send_timeout).await.is_err() {
                     break;
                 }
+                liveness.sent_text(Instant::now());
             }
             _ = tokio::time::sleep_until(liveness.wake_at()) => {
                 match liveness.due(Instant::now()) {
                     Due::Nothing => {}
                     Due::Ping(payload) => {
                         if send(&mut tx, Message::Ping(payload), send_timeout).await.is_err() {
+                            break;
+                        }
+                    }
+                    Due::Alive => {
+                        let alive = Message::Text(protocol::ALIVE.into());
+                        if send(&mut tx, alive, send_timeout).await.is_err() {
                             break;
                         }
                     }
@@ -111,6 +126,7 @@ pub(super) async fn serve_socket(socket: WebSocket, viewer: Viewer, seat: Seat) 
                 if send(&mut tx, Message::Text(reply.into()), send_timeout).await.is_err() {
                     break;
                 }
+                liveness.sent_text(Instant::now());
             }
         }
     }
@@ -216,8 +232,10 @@ where
     }
 }
 
-/// The server's pings: one every half send timeout, each to be answered within the send timeout.
-/// Deadlines are kept as instants, never counted down.
+/// Both directions of liveness. The server's pings: one every half send timeout, each to be
+/// answered within the send timeout (is the client reading?). The `alive` frame: a text frame at
+/// least every `alive_every` (is the server there? pages cannot see pings). Deadlines are kept as
+/// instants, never counted down.
 struct Liveness {
     every: Duration,
     answer_within: Duration,
@@ -225,6 +243,9 @@ struct Liveness {
     /// The outstanding ping: its number and when its answer is due.
     awaiting: Option<(u64, Instant)>,
     sent: u64,
+    alive_every: Duration,
+    /// When the socket's text goes quiet for too long: an `alive` frame is due then.
+    next_alive: Instant,
 }
 
 /// What the ping timer asks for.
@@ -232,11 +253,13 @@ struct Liveness {
 enum Due {
     Nothing,
     Ping(Bytes),
+    /// No text frame for `alive_every`: send `{"type":"alive"}`.
+    Alive,
     Drop,
 }
 
 impl Liveness {
-    fn new(send_timeout: Duration, now: Instant) -> Liveness {
+    fn new(send_timeout: Duration, alive_every: Duration, now: Instant) -> Liveness {
         let every = send_timeout / 2;
         Liveness {
             every,
@@ -244,28 +267,41 @@ impl Liveness {
             next_ping: now + every,
             awaiting: None,
             sent: 0,
+            alive_every,
+            next_alive: now + alive_every,
         }
     }
 
     fn wake_at(&self) -> Instant {
-        match self.awaiting {
+        let ping = match self.awaiting {
             Some((_, due)) => due,
             None => self.next_ping,
-        }
+        };
+        ping.min(self.next_alive)
     }
 
+    /// What is due at `now`: one thing at a time (the loop wakes again at once for the next).
     fn due(&mut self, now: Instant) -> Due {
         match self.awaiting {
-            Some((_, due)) if now >= due => Due::Drop,
-            Some(_) => Due::Nothing,
+            Some((_, due)) if now >= due => return Due::Drop,
             None if now >= self.next_ping => {
                 self.sent += 1;
                 self.awaiting = Some((self.sent, now + self.answer_within));
                 self.next_ping = now + self.every;
-                Due::Ping(Bytes::copy_from_slice(&self.sent.to_be_bytes()))
+                return Due::Ping(Bytes::copy_from_slice(&self.sent.to_be_bytes()));
             }
-            None => Due::Nothing,
+            _ => {}
         }
+        if now >= self.next_alive {
+            self.sent_text(now);
+            return Due::Alive;
+        }
+        Due::Nothing
+    }
+
+    /// A text frame went out at `now`: it proves the server alive as well as an `alive` would.
+    fn sent_text(&mut self, now: Instant) {
+        self.next_alive = now + self.alive_every;
     }
 
     /// A pong answering the outstanding ping clears it; others (unsolicited, stale) are ignored.
@@ -316,7 +352,7 @@ mod tests {
     fn a_ping_must_be_answered_within_the_send_timeout() {
         let t0 = Instant::now();
         let s = Duration::from_secs(10);
-        let mut live = Liveness::new(s, t0);
+        let mut live = Liveness::new(s, Duration::from_secs(3600), t0);
         assert_eq!(live.wake_at(), t0 + s / 2);
         assert_eq!(live.due(t0), Due::Nothing);
         let Due::Ping(first) = live.due(t0 + s / 2) else {
@@ -333,6 +369,28 @@ mod tests {
             Due::Nothing
         );
         assert_eq!(live.due(t0 + s * 2), Due::Drop);
+    }
+
+    /// Issue 11: an idle socket hears `alive` once a second, and any other text frame (a state,
+    /// a pong) stands in for it; the server's pings go on as before.
+    #[test]
+    fn an_idle_socket_hears_alive_every_second_unless_it_heard_text() {
+        let t0 = Instant::now();
+        let second = Duration::from_secs(1);
+        let mut live = Liveness::new(Duration::from_secs(10), second, t0);
+        assert_eq!(live.wake_at(), t0 + second);
+        assert_eq!(live.due(t0 + second / 2), Due::Nothing);
+        assert_eq!(live.due(t0 + second), Due::Alive);
+        assert_eq!(live.wake_at(), t0 + second * 2);
+        // A state at 1.5 s: the next alive is due a second after it.
+        live.sent_text(t0 + second * 3 / 2);
+        assert_eq!(live.due(t0 + second * 2), Due::Nothing);
+        assert_eq!(live.wake_at(), t0 + second * 5 / 2);
+        assert_eq!(live.due(t0 + second * 5 / 2), Due::Alive);
+        // At 5 s both are due: the ping first, then the alive.
+        assert!(matches!(live.due(t0 + second * 5), Due::Ping(_)));
+        assert_eq!(live.due(t0 + second * 5), Due::Alive);
+        assert_eq!(live.due(t0 + second * 5), Due::Nothing);
     }
 
     #[test]

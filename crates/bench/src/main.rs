@@ -34,8 +34,9 @@ struct Args {
     /// Commands whose delivery to every viewer is timed.
     #[arg(long, default_value_t = 20)]
     samples: usize,
-    /// Seconds over which idle and running traffic is counted.
-    #[arg(long, default_value_t = 3)]
+    /// Seconds over which idle and running traffic is counted (every frame the server sends,
+    /// with its header: states, `alive`, and the pings it sends every 5 s).
+    #[arg(long, default_value_t = 10)]
     window: u64,
     /// The podium binary (default: next to this one, i.e. target/release/podium).
     #[arg(long)]
@@ -134,7 +135,7 @@ async fn bench(args: Args) -> anyhow::Result<()> {
         .error_for_status()?;
 
     // Observers connected before the storm: joins and leaves must not reach them (any publish
-    // would bump `seq`; heartbeats keep it).
+    // would bump `seq`).
     let observers = Fleet::connect(&ws_url, 8, 8).await?;
     let seq_before = observers.max_seq();
 
@@ -145,7 +146,7 @@ async fn bench(args: Args) -> anyhow::Result<()> {
     let rss_after_kib = server.rss_kib()?;
     let joins_silent = observers.max_seq() == seq_before;
 
-    // Idle traffic: heartbeats only.
+    // Idle traffic (before the start): nothing changes, so only `alive` frames and pings.
     let idle_bps = fleet
         .bytes_per_viewer_second(Duration::from_secs(args.window))
         .await;
@@ -170,13 +171,16 @@ async fn bench(args: Args) -> anyhow::Result<()> {
         latencies.extend(lat);
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    // Running traffic: heartbeats while the countdown runs.
+    // Running traffic: the countdown runs, but between phase changes the state does not change
+    // (pages derive the countdown from `ends_at_ms`), so again only `alive` and pings.
     http.post(format!("{base}/api/command"))
         .bearer_auth(TOKEN)
         .body(r#"{"cmd":"start"}"#)
         .send()
         .await?
         .error_for_status()?;
+    // The start's own state is a change, not running traffic: let it arrive first.
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let running_bps = fleet
         .bytes_per_viewer_second(Duration::from_secs(args.window))
         .await;

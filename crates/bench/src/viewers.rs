@@ -27,20 +27,26 @@ struct Probe {
     arrived: AtomicUsize,
     /// Per viewer: nanoseconds since `epoch` at which the timed state arrived (0: not yet).
     arrivals: Vec<AtomicU64>,
-    /// WebSocket bytes received by all viewers (payload plus frame header).
+    /// WebSocket bytes received by all viewers (payload plus frame header), every frame the
+    /// server sends: states, `alive`, pings.
     bytes: AtomicU64,
     max_seq: AtomicU64,
 }
 
 impl Probe {
-    fn saw(&self, viewer: usize, text: &str) {
-        let header = match text.len() {
+    /// Counts one server frame of `payload` bytes (server frames are unmasked).
+    fn count(&self, payload: usize) {
+        let header = match payload {
             0..=125 => 2,
             126..=65535 => 4,
             _ => 10,
         };
         self.bytes
-            .fetch_add((text.len() + header) as u64, Ordering::Relaxed);
+            .fetch_add((payload + header) as u64, Ordering::Relaxed);
+    }
+
+    fn saw(&self, viewer: usize, text: &str) {
+        self.count(text.len());
         let Some(seq) = seq_of(text) else { return };
         self.max_seq.fetch_max(seq, Ordering::Relaxed);
         let target = self.target.load(Ordering::Acquire);
@@ -116,6 +122,10 @@ impl Fleet {
                                 drop(permit.take());
                                 let _ = ready.send(Ok(())).await;
                             }
+                        }
+                        // tungstenite answers pings by itself; they are traffic all the same.
+                        Ok(Message::Ping(p) | Message::Pong(p) | Message::Binary(p)) => {
+                            probe.count(p.len())
                         }
                         Ok(_) => {}
                         Err(_) => break,

@@ -2,11 +2,37 @@
 //! multiplied by the speed factor (`--speed 60`: a minute of show per real second). Unix
 //! milliseconds are derived from one wall-clock reading taken at the origin, so a deadline maps to
 //! the same Unix instant for the whole run however often it is converted.
+//!
+//! **Invariant: one time base on the wire.** Every timestamp a screen sees (`server_time_ms`,
+//! `ends_at_ms`, pongs, presence) and every journal stamp comes from the run's [`Clock`]; the
+//! [`WallClock`] is read once, when the clock is made. A wall-clock step during a show (NTP, a
+//! laptop waking) therefore moves neither the deadlines nor the screens' estimate of the server's
+//! clock, and every countdown keeps its second. The monotonic side is tokio's `Instant`, so under
+//! tokio's paused clock (tests) show time advances exactly as far as the test advances it.
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::time::Instant;
 
 use crate::engine::{ShowTime, Target};
 use crate::show::Show;
+
+/// Where the one wall-clock reading of a [`Clock`] comes from: the system's ([`SystemWall`]) in a
+/// run, a stepped one in tests.
+pub trait WallClock {
+    /// Now, in Unix milliseconds (fractional).
+    fn unix_now_ms(&self) -> f64;
+}
+
+/// The machine's wall clock (`SystemTime`).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemWall;
+
+impl WallClock for SystemWall {
+    fn unix_now_ms(&self) -> f64 {
+        unix_now_ms()
+    }
+}
 
 /// Converts between real monotonic time, show time and Unix milliseconds.
 #[derive(Debug, Clone, Copy)]
@@ -22,10 +48,13 @@ pub struct Clock {
 impl Clock {
     /// A clock whose show time starts at zero now. `speed` must be finite and positive.
     pub fn new(speed: f64) -> Clock {
-        Clock {
-            origin_show_ms: 0.0,
-            ..Clock::resume(speed, unix_now_ms())
-        }
+        Clock::new_on(&SystemWall, speed)
+    }
+
+    /// [`Clock::new`] anchored on `wall`, read once, now.
+    pub fn new_on(wall: &dyn WallClock, speed: f64) -> Clock {
+        let origin = Instant::now();
+        Clock::anchored(speed, origin, 0.0, wall.unix_now_ms())
     }
 
     /// A clock continuing a session whose show time was zero at Unix ms `unix_at_zero_ms`: the
@@ -33,13 +62,24 @@ impl Clock {
     /// that survives a restart). `speed` is validated before it gets here: by the CLI for a new
     /// run, by `journal::read` for a resumed one (a damaged journal is refused with its line).
     pub fn resume(speed: f64, unix_at_zero_ms: f64) -> Clock {
+        Clock::resume_on(&SystemWall, speed, unix_at_zero_ms)
+    }
+
+    /// [`Clock::resume`] measuring the downtime on `wall`, read once, now.
+    pub fn resume_on(wall: &dyn WallClock, speed: f64, unix_at_zero_ms: f64) -> Clock {
+        let origin = Instant::now();
+        let origin_show_ms = ((wall.unix_now_ms() - unix_at_zero_ms) * speed).max(0.0);
+        Clock::anchored(speed, origin, origin_show_ms, unix_at_zero_ms)
+    }
+
+    fn anchored(speed: f64, origin: Instant, origin_show_ms: f64, unix_at_zero_ms: f64) -> Clock {
         assert!(
             speed.is_finite() && speed > 0.0,
             "speed validated by the CLI and journal::read"
         );
         Clock {
-            origin: Instant::now(),
-            origin_show_ms: ((unix_now_ms() - unix_at_zero_ms) * speed).max(0.0),
+            origin,
+            origin_show_ms,
             unix_at_zero_ms,
             speed,
         }
@@ -59,8 +99,18 @@ impl Clock {
         self.show_time_at(Instant::now())
     }
 
+    /// Now on this clock in Unix milliseconds, with sub-millisecond precision: what a pong carries
+    /// (the same time base as `server_time_ms` and `ends_at_ms`, never the raw wall clock).
+    pub fn now_unix_ms(&self) -> f64 {
+        self.unix_at_zero_ms + self.origin_show_ms / self.speed + self.real_ms_at(Instant::now())
+    }
+
+    fn real_ms_at(&self, at: Instant) -> f64 {
+        at.saturating_duration_since(self.origin).as_nanos() as f64 / 1e6
+    }
+
     fn show_time_at(&self, at: Instant) -> ShowTime {
-        let real_ms = at.saturating_duration_since(self.origin).as_nanos() as f64 / 1e6;
+        let real_ms = self.real_ms_at(at);
         // The epsilon absorbs float rounding so that `instant_of` round-trips exactly.
         ShowTime((self.origin_show_ms + real_ms * self.speed + 1e-6).floor() as i64)
     }
@@ -72,7 +122,7 @@ impl Clock {
         self.origin + Duration::from_nanos(real_ns.max(0.0) as u64)
     }
 
-    /// Unix milliseconds (on this machine's wall clock) at show time `t`.
+    /// Unix milliseconds (on this clock's time base) at show time `t`.
     pub fn unix_ms(&self, t: ShowTime) -> i64 {
         (self.unix_at_zero_ms + t.0 as f64 / self.speed).round() as i64
     }
@@ -82,14 +132,15 @@ impl Clock {
         ShowTime(((unix_ms as f64 - self.unix_at_zero_ms) * self.speed).round() as i64)
     }
 
-    /// When `show` must end, in show time. For the live show (speed 1, not a `rehearsal`, at most
-    /// two hours before its planned start, the slot's end still ahead) it is the wall-clock end;
-    /// otherwise — a rehearsal, a replay on another day — the slot's length counted from whenever
-    /// the show starts. A time-of-day `end` without a `start` is taken on today's date in the
-    /// show's zone.
-    pub fn target_for(&self, show: &Show, rehearsal: bool) -> Option<Target> {
+    /// When `show` must end, in show time, decided at `now_ms` (Unix ms on this clock: pass
+    /// `clock.unix_ms(clock.now())`; nothing is read here). For the live show (speed 1, not a
+    /// `rehearsal`, at most two hours before its planned start, the slot's end still ahead) it is
+    /// the wall-clock end; otherwise — a rehearsal, a replay on another day — the slot's length
+    /// counted from whenever the show starts. A time-of-day `end` without a `start` is taken on
+    /// the date of `now_ms` in the show's zone.
+    pub fn target_for(&self, show: &Show, rehearsal: bool, now_ms: i64) -> Option<Target> {
         show.end?;
-        let now = chrono::DateTime::from_timestamp_millis(unix_now_ms() as i64)?;
+        let now = chrono::DateTime::from_timestamp_millis(now_ms)?;
         let end = show.end_for(show.start.or(Some(now)))?;
         let ahead = end - now;
         // A run more than two hours before the planned start is a rehearsal, not the show.
@@ -108,14 +159,14 @@ impl Clock {
 /// clock, anchored to the wall clock once, so a system time change cannot make a countdown jump.
 #[derive(Debug, Clone, Copy)]
 pub struct LocalClock {
-    origin: Instant,
+    origin: std::time::Instant,
     unix_at_origin_ms: f64,
 }
 
 impl LocalClock {
     pub fn new() -> LocalClock {
         LocalClock {
-            origin: Instant::now(),
+            origin: std::time::Instant::now(),
             unix_at_origin_ms: unix_now_ms(),
         }
     }
@@ -126,8 +177,8 @@ impl LocalClock {
     }
 
     /// The monotonic instant `ms` milliseconds from now (now when `ms` is not positive).
-    pub fn instant_in(&self, ms: f64) -> Instant {
-        Instant::now() + Duration::from_nanos((ms.max(0.0) * 1e6).ceil() as u64)
+    pub fn instant_in(&self, ms: f64) -> std::time::Instant {
+        std::time::Instant::now() + Duration::from_nanos((ms.max(0.0) * 1e6).ceil() as u64)
     }
 }
 
@@ -137,7 +188,9 @@ impl Default for LocalClock {
     }
 }
 
-/// Wall-clock Unix milliseconds, with sub-millisecond precision.
+/// The machine's wall clock: Unix milliseconds, with sub-millisecond precision. It is read to
+/// anchor a clock ([`SystemWall`], [`LocalClock`]), never to stamp what the server sends: that
+/// comes from the run's [`Clock`].
 pub fn unix_now_ms() -> f64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -148,6 +201,17 @@ pub fn unix_now_ms() -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::show::End;
+    use chrono::{DateTime, TimeZone, Utc};
+
+    /// A wall clock that reads `self.0` Unix ms.
+    struct Fixed(f64);
+
+    impl WallClock for Fixed {
+        fn unix_now_ms(&self) -> f64 {
+            self.0
+        }
+    }
 
     #[test]
     fn instant_of_round_trips_without_landing_early() {
@@ -161,17 +225,26 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_resumed_clock_counts_the_downtime() {
+    /// Under tokio's paused clock nothing moves until the test says so: exact figures.
+    #[tokio::test(start_paused = true)]
+    async fn a_resumed_clock_counts_the_downtime() {
         for speed in [1.0, 60.0] {
-            // Show time zero was 40 s ago on the wall clock. Bracket the reading by wall-clock
-            // readings so a slow machine cannot make the test flaky.
-            let zero = unix_now_ms() - 40_000.0;
-            let c = Clock::resume(speed, zero);
-            let t = c.now().0 as f64;
-            let after = unix_now_ms();
-            assert!(t >= 40_000.0 * speed - 1.0, "speed {speed}: {t}");
-            assert!(t <= (after - zero) * speed + 1.0, "speed {speed}: {t}");
+            // Show time zero was 40 s before the wall clock's reading.
+            let c = Clock::resume_on(&Fixed(1_000_040_000.0), speed, 1_000_000_000.0);
+            assert_eq!(
+                c.now(),
+                ShowTime((40_000.0 * speed) as i64),
+                "speed {speed}"
+            );
+            assert_eq!(c.now_unix_ms(), 1_000_040_000.0, "speed {speed}");
+            tokio::time::advance(Duration::from_millis(1_500)).await;
+            assert_eq!(
+                c.now(),
+                ShowTime((41_500.0 * speed) as i64),
+                "speed {speed}"
+            );
+            assert_eq!(c.now_unix_ms(), 1_000_041_500.0, "speed {speed}");
+            assert_eq!(c.unix_ms(c.now()), 1_000_041_500, "speed {speed}");
             let at = c.instant_of(ShowTime(3_000_000));
             assert!(c.show_time_at(at).0 >= 3_000_000);
             assert!(c.show_time_at(at).0 <= 3_000_001);
@@ -186,7 +259,25 @@ mod tests {
         assert_eq!(a, c.unix_ms(ShowTime(60_000)));
     }
 
-    fn slot_show(start: Option<chrono::DateTime<chrono::Utc>>, end: crate::show::End) -> Show {
+    /// The clock reads the wall once: a wall that steps afterwards moves nothing.
+    #[tokio::test(start_paused = true)]
+    async fn a_wall_clock_step_after_the_origin_moves_nothing() {
+        struct Stepping(std::sync::atomic::AtomicU64);
+        impl WallClock for Stepping {
+            fn unix_now_ms(&self) -> f64 {
+                self.0.load(std::sync::atomic::Ordering::SeqCst) as f64
+            }
+        }
+        let wall = Stepping(1_000_000_000.into());
+        let c = Clock::new_on(&wall, 1.0);
+        tokio::time::advance(Duration::from_secs(10)).await;
+        wall.0
+            .store(1_000_100_000, std::sync::atomic::Ordering::SeqCst);
+        assert_eq!(c.now_unix_ms(), 1_000_010_000.0);
+        assert_eq!(c.unix_ms(c.now()), 1_000_010_000);
+    }
+
+    fn slot_show(start: Option<DateTime<Utc>>, end: End) -> Show {
         let mut show = crate::show::load_str(
             std::path::Path::new("t.toml"),
             "timezone = \"UTC\"\n[[segment]]\ntitle = \"A\"\nduration = \"1h\"\n",
@@ -197,35 +288,93 @@ mod tests {
         show
     }
 
+    fn utc(h: u32, m: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 10, h, m, 0).unwrap()
+    }
+
+    /// The live-or-rehearsal decision at explicit instants, for a show planned 14:00–15:00 UTC.
     #[test]
-    fn the_live_show_aims_at_the_wall_clock_and_a_rehearsal_at_the_slot_length() {
-        use crate::show::End;
-        let now = chrono::Utc::now();
-        let hour = chrono::Duration::hours(1);
-        let live = slot_show(Some(now), End::At(now + hour));
-        let c = Clock::new(1.0);
-        match c.target_for(&live, false) {
-            Some(Target::At(at)) => assert!((at.0 - 3_600_000).abs() < 1_000, "{at:?}"),
-            other => panic!("{other:?}"),
-        }
+    fn the_target_is_decided_at_the_instant_given() {
+        let show = slot_show(Some(utc(14, 0)), End::At(utc(15, 0)));
+        // The clock's time base starts at noon: the end is 3 h of show time after its zero.
+        let c = Clock::new_on(&Fixed(utc(12, 0).timestamp_millis() as f64), 1.0);
+        let live = Some(Target::At(ShowTime(3 * 3_600_000)));
         let slot = Some(Target::AfterStart(3_600_000));
-        assert_eq!(c.target_for(&live, true), slot, "--rehearsal");
-        assert_eq!(Clock::new(60.0).target_for(&live, false), slot, "--speed");
-        let last_year = slot_show(
-            Some(now - chrono::Duration::days(365)),
-            End::At(now - chrono::Duration::days(365) + hour),
-        );
-        assert_eq!(c.target_for(&last_year, false), slot, "another day");
-        let tomorrow = slot_show(
-            Some(now + chrono::Duration::days(1)),
-            End::At(now + chrono::Duration::days(1) + hour),
-        );
-        assert_eq!(c.target_for(&tomorrow, false), slot, "a run the day before");
-        let no_start = slot_show(None, End::At(now - hour));
+        let at = |t: DateTime<Utc>| t.timestamp_millis();
+        let cases = [
+            (
+                utc(11, 59),
+                slot,
+                "more than two hours before the start: a rehearsal",
+            ),
+            (
+                utc(12, 0),
+                slot,
+                "exactly two hours before the start: still a rehearsal",
+            ),
+            (
+                utc(12, 1),
+                live,
+                "less than two hours before the start: on the day",
+            ),
+            (utc(13, 30), live, "before the start"),
+            (utc(14, 0), live, "at the start"),
+            (utc(14, 40), live, "during the slot"),
+            (utc(15, 0), slot, "at the slot's end: nothing ahead"),
+            (utc(16, 0), slot, "after the slot's end"),
+        ];
+        for (now, expected, why) in cases {
+            assert_eq!(c.target_for(&show, false, at(now)), expected, "{why}");
+            assert_eq!(
+                c.target_for(&show, true, at(now)),
+                slot,
+                "--rehearsal, {why}"
+            );
+        }
+        let fast = Clock::new_on(&Fixed(utc(12, 0).timestamp_millis() as f64), 60.0);
         assert_eq!(
-            c.target_for(&no_start, false),
-            None,
-            "past end, no start: no slot"
+            fast.target_for(&show, false, at(utc(14, 0))),
+            slot,
+            "--speed"
+        );
+        let another_day = at(utc(14, 0) + chrono::Duration::days(1));
+        assert_eq!(c.target_for(&show, false, another_day), slot, "a day late");
+        let the_day_before = at(utc(14, 0) - chrono::Duration::days(1));
+        assert_eq!(
+            c.target_for(&show, false, the_day_before),
+            slot,
+            "a day early"
+        );
+        // No end: no target at all.
+        let mut open = show.clone();
+        open.end = None;
+        assert_eq!(c.target_for(&open, false, at(utc(14, 0))), None);
+    }
+
+    /// Without a `start`, a time-of-day end is taken on the date of the instant given.
+    #[test]
+    fn a_time_of_day_end_without_a_start_is_taken_on_the_day_given() {
+        let fifteen = chrono::NaiveTime::from_hms_opt(15, 0, 0).unwrap();
+        let show = slot_show(None, End::TimeOfDay(fifteen));
+        let c = Clock::new_on(&Fixed(utc(12, 0).timestamp_millis() as f64), 1.0);
+        assert_eq!(
+            c.target_for(&show, false, utc(14, 0).timestamp_millis()),
+            Some(Target::At(ShowTime(3 * 3_600_000))),
+            "today at 15:00, an hour ahead"
+        );
+        // Past the end and no start to measure a slot from: no target.
+        assert_eq!(
+            c.target_for(&show, false, utc(16, 0).timestamp_millis()),
+            None
+        );
+        assert_eq!(
+            c.target_for(&show, true, utc(14, 0).timestamp_millis()),
+            None
+        );
+        let past = slot_show(None, End::At(utc(13, 0)));
+        assert_eq!(
+            c.target_for(&past, false, utc(14, 0).timestamp_millis()),
+            None
         );
     }
 }

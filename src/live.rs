@@ -10,7 +10,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::cli::RunArgs;
-use crate::clock::{Clock, unix_now_ms};
+use crate::clock::Clock;
 use crate::engine::Engine;
 use crate::journal::{self, Header, Journal, JournalError, Line};
 use crate::report::Report;
@@ -73,7 +73,7 @@ fn start_fresh(args: &RunArgs, show: &show::Show, hash: String) -> Result<Start,
     };
     let speed = args.speed.unwrap_or(1.0);
     let clock = Clock::new(speed);
-    let target = clock.target_for(show, args.rehearsal);
+    let target = clock.target_for(show, args.rehearsal, clock.unix_ms(clock.now()));
     let header = Header::new(
         show,
         hash,
@@ -135,7 +135,7 @@ fn start_resumed(
     // and alerts (a resume is not a new journal, so there is nothing to leave behind).
     journal.queue(&[Line::Resume {
         at_ms: now.0,
-        wall: journal::wall(unix_now_ms() as i64),
+        wall: journal::wall(clock.unix_ms(now)),
     }]);
     match why {
         Some(why) => crate::term::say(format_args!("podium: {}", crate::term::printable(&why))),

@@ -24,7 +24,6 @@ use tokio_util::sync::CancellationToken;
 
 use super::throttle::{Attempts, Verdict};
 use super::{Limits, Token};
-use crate::clock::unix_now_ms;
 use crate::controller::Handle;
 use crate::protocol::{self, ClientMsg};
 use crate::server::presence::Seat;
@@ -135,7 +134,10 @@ pub(super) async fn serve_socket(socket: WebSocket, viewer: Viewer, seat: Seat) 
 /// The reply to one text message, if it has one (a `sync` report has none).
 async fn answer(viewer: &Viewer, seat: &Seat, commands: &mut Bucket, text: &str) -> Option<String> {
     Some(match protocol::parse_client_msg(text) {
-        Ok(ClientMsg::Ping { id, client_ms }) => protocol::pong_json(id, client_ms, unix_now_ms()),
+        // On the run's clock, like `server_time_ms` and `ends_at_ms`: never the raw wall clock.
+        Ok(ClientMsg::Ping { id, client_ms }) => {
+            protocol::pong_json(id, client_ms, viewer.control.clock().now_unix_ms())
+        }
         Ok(ClientMsg::Sync { rtt_ms, offset_ms }) => {
             seat.report(rtt_ms, offset_ms);
             return None;
@@ -178,7 +180,8 @@ fn too_many_commands(viewer: &Viewer) -> String {
 
 /// The answer to a wrong token, counted against the client's address.
 fn wrong_token(viewer: &Viewer) -> String {
-    protocol::error_json(&match super::wrong_token(&viewer.attempts, viewer.peer) {
+    let verdict = super::wrong_token(&viewer.control, &viewer.attempts, viewer.peer);
+    protocol::error_json(&match verdict {
         Verdict::Wrong => "wrong moderator token: viewers are read-only".into(),
         Verdict::Throttled { retry_after } => format!(
             "too many wrong tokens from your address: try again in {} s",

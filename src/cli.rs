@@ -84,21 +84,35 @@ pub enum PlanFormat {
 pub struct ImportArgs {
     /// A .csv (comma, semicolon or tab), .xlsx or .ods with a header row (title, speaker, kind,
     /// duration, min, max, at, notes; also in French, German, Spanish; "Duration (min)"), or a .txt
-    /// agenda with minute marks ("Introduction: organisers (8')") or time ranges ("10:15 - 13:00 …").
+    /// agenda with minute marks ("Introduction: organisers (8')") or time ranges ("10:15 - 13:00 …"),
+    /// or a conference schedule as pretalx and frab export it (schedule.json, schedule.xml): one
+    /// session per room and day.
     pub file: PathBuf,
     /// Write the session here (refuses to overwrite); default: standard output.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "out_dir")]
     pub out: Option<PathBuf>,
-    /// The session's title (default: the agenda's first line, or the file name).
+    /// Write every session of a conference schedule (one per room and day) into this directory,
+    /// created if need be; refuses to overwrite any file.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// Overwrite the files --out or --out-dir would write.
+    #[arg(long)]
+    pub force: bool,
+    /// Which room of a conference schedule to import (with --day N when it has several days).
+    #[arg(long, value_name = "NAME")]
+    pub room: Option<String>,
+    /// The session's title (default: the agenda's first line, or the file name; for a conference
+    /// schedule, the conference's name before " — room — date").
     #[arg(long)]
     pub title: Option<String>,
     /// The session's IANA time zone, e.g. Europe/Zurich.
     #[arg(long)]
     pub timezone: Option<String>,
-    /// The date of the session ("2017-10-12"): with time ranges, sets `start` and `end`.
+    /// The date of the session ("2017-10-12"): with time ranges, sets `start` and `end`; of a
+    /// conference schedule, chooses that day.
     #[arg(long)]
     pub date: Option<String>,
-    /// Which day of a multi-day agenda to import (1, 2, …).
+    /// Which day of a multi-day agenda or conference schedule to import (1, 2, …).
     #[arg(long)]
     pub day: Option<usize>,
     /// Which sheet of an .xlsx or .ods workbook to import, by name or number (default: the first).

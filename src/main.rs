@@ -201,7 +201,11 @@ fn import(args: ImportArgs) -> anyhow::Result<()> {
         date: args.date,
         day: args.day,
         sheet: args.sheet,
+        room: args.room,
     };
+    if let Some(dir) = &args.out_dir {
+        return import_into(&args.file, &options, dir, args.force);
+    }
     let session = podium::import::import_file(&args.file, &options)?;
     for warning in &session.warnings {
         let _ = writeln!(
@@ -212,20 +216,7 @@ fn import(args: ImportArgs) -> anyhow::Result<()> {
     }
     match args.out {
         Some(out) => {
-            let mut file = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&out)
-                .map_err(|e| match e.kind() {
-                    std::io::ErrorKind::AlreadyExists => Usage(format!(
-                        "{} already exists: remove it or choose another --out",
-                        out.display()
-                    ))
-                    .into(),
-                    _ => anyhow::Error::new(e).context(format!("cannot create {}", out.display())),
-                })?;
-            std::io::Write::write_all(&mut file, session.text.as_bytes())
-                .with_context(|| format!("cannot write {}", out.display()))?;
+            write_session(&out, &session.text, args.force, "--out")?;
             eprintln!(
                 "podium: wrote {} ({} segments); check it with `podium plan {}`",
                 out.display(),
@@ -236,6 +227,91 @@ fn import(args: ImportArgs) -> anyhow::Result<()> {
         None => emit(&session.text)?,
     }
     Ok(())
+}
+
+/// `podium import --out-dir`: every session of the input (a conference schedule's rooms and
+/// days) into `dir`; nothing is written when a file is already there, unless `force`.
+fn import_into(
+    file: &std::path::Path,
+    options: &podium::import::Options,
+    dir: &std::path::Path,
+    force: bool,
+) -> anyhow::Result<()> {
+    let sessions = podium::import::import_all(file, options)?;
+    let mut said = std::collections::HashSet::new();
+    for warning in sessions.iter().flat_map(|n| &n.session.warnings) {
+        if said.insert(warning) {
+            let _ = writeln!(
+                std::io::stderr(),
+                "podium: warning: {}",
+                podium::term::printable(warning)
+            );
+        }
+    }
+    let paths: Vec<std::path::PathBuf> = sessions.iter().map(|n| dir.join(&n.file_name)).collect();
+    let there: Vec<String> = paths
+        .iter()
+        .filter(|p| p.exists())
+        .map(|p| format!("\n  {}", p.display()))
+        .collect();
+    if !force && !there.is_empty() {
+        return Err(Usage(format!(
+            "{} of the files to write already exist{}; nothing was written: remove them, choose \
+             another --out-dir, or add --force to overwrite them:{}",
+            there.len(),
+            if there.len() == 1 { "s" } else { "" },
+            there.concat()
+        ))
+        .into());
+    }
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the directory {}", dir.display()))?;
+    for (named, path) in sessions.iter().zip(&paths) {
+        write_session(path, &named.session.text, force, "--out-dir")?;
+        let _ = writeln!(
+            std::io::stderr(),
+            "podium: wrote {} — {}",
+            path.display(),
+            podium::term::printable(&named.label)
+        );
+    }
+    if let Some(first) = paths.first() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "podium: {} session file{} in {}; check each with `podium plan {}`",
+            paths.len(),
+            if paths.len() == 1 { "" } else { "s" },
+            dir.display(),
+            first.display()
+        );
+    }
+    Ok(())
+}
+
+/// Writes a session file: a new one, or over an old one with `force`.
+fn write_session(
+    path: &std::path::Path,
+    text: &str,
+    force: bool,
+    flag: &str,
+) -> anyhow::Result<()> {
+    let mut open = std::fs::OpenOptions::new();
+    open.write(true);
+    if force {
+        open.create(true).truncate(true);
+    } else {
+        open.create_new(true);
+    }
+    let mut file = open.open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => Usage(format!(
+            "{} already exists: remove it, choose another {flag}, or add --force to overwrite it",
+            path.display()
+        ))
+        .into(),
+        _ => anyhow::Error::new(e).context(format!("cannot create {}", path.display())),
+    })?;
+    std::io::Write::write_all(&mut file, text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 fn report(journals: &[std::path::PathBuf], format: Format) -> anyhow::Result<()> {

@@ -838,3 +838,505 @@ fn issue_15_an_ods_spreadsheet_imports_with_spanish_headers() {
         )]
     );
 }
+
+// ---- Conference schedules (issue 15): pretalx and frab exports ----
+
+use chrono::{DateTime, FixedOffset};
+use podium::import::{Named, import_all};
+use podium::show::{Kind, Timetable};
+
+/// A talk as the schedule file says it, read here with the format's own parser (serde_json,
+/// roxmltree), apart from the importer: (day, room) → (title, start, minutes, speakers).
+type Expected = Vec<(
+    (usize, String),
+    (String, DateTime<FixedOffset>, u64, String),
+)>;
+
+fn minutes(hh_mm: &str) -> u64 {
+    let (h, m) = hh_mm.split_once(':').unwrap();
+    h.parse::<u64>().unwrap() * 60 + m.parse::<u64>().unwrap()
+}
+
+fn expected_json(file: &str) -> Expected {
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+    let mut out = Vec::new();
+    for day in doc["schedule"]["conference"]["days"].as_array().unwrap() {
+        let index = day["index"].as_u64().unwrap() as usize;
+        for (room, events) in day["rooms"].as_object().unwrap() {
+            for e in events.as_array().unwrap() {
+                let speakers: Vec<&str> = e["persons"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|p| p["public_name"].as_str().unwrap())
+                    .collect();
+                out.push((
+                    (index, room.clone()),
+                    (
+                        e["title"].as_str().unwrap().to_owned(),
+                        DateTime::parse_from_rfc3339(e["date"].as_str().unwrap()).unwrap(),
+                        minutes(e["duration"].as_str().unwrap()),
+                        speakers.join(", "),
+                    ),
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn expected_xml(file: &str) -> Expected {
+    let text = std::fs::read_to_string(file).unwrap();
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    let field = |n: roxmltree::Node, name: &str| {
+        n.children()
+            .find(|c| c.has_tag_name(name))
+            .and_then(|c| c.text())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let mut out = Vec::new();
+    for day in doc
+        .root_element()
+        .children()
+        .filter(|c| c.has_tag_name("day"))
+    {
+        let index: usize = day.attribute("index").unwrap().parse().unwrap();
+        for room in day.children().filter(|c| c.has_tag_name("room")) {
+            for e in room.children().filter(|c| c.has_tag_name("event")) {
+                let speakers: Vec<&str> = e
+                    .descendants()
+                    .filter(|c| c.has_tag_name("person"))
+                    .map(|p| p.text().unwrap())
+                    .collect();
+                out.push((
+                    (index, room.attribute("name").unwrap().to_owned()),
+                    (
+                        field(e, "title"),
+                        DateTime::parse_from_rfc3339(&field(e, "date")).unwrap(),
+                        minutes(&field(e, "duration")),
+                        speakers.join(", "),
+                    ),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Every session loads with the real loader and its timetable puts every talk at the schedule's
+/// wall-clock time in the schedule's zone, with breaks filling the gaps, each anchor on time and
+/// the slot filled exactly. Returns the loaded sessions by (day, room).
+fn check_schedule(file: &str, expected: &Expected, zone: &str) -> Vec<((usize, String), Show)> {
+    let sessions: Vec<Named> =
+        import_all(Path::new(file), &Options::default()).unwrap_or_else(|e| panic!("{e}"));
+    let rooms_with_talks: std::collections::BTreeSet<&(usize, String)> =
+        expected.iter().map(|(k, _)| k).collect();
+    assert_eq!(
+        sessions.len(),
+        rooms_with_talks.len(),
+        "one session per room and day"
+    );
+    let mut loaded = Vec::new();
+    for named in sessions {
+        let key = (named.day.unwrap().0, named.room.clone().unwrap());
+        let show = load_str(Path::new(&named.file_name), &named.session.text)
+            .unwrap_or_else(|e| panic!("{e}\n{}", named.session.text));
+        assert_eq!(show.timezone.name(), zone);
+        let plan = Timetable::new(&show, None);
+        assert!(plan.warnings().is_empty(), "{:?}", plan.warnings());
+        assert_eq!(
+            plan.slack_secs(),
+            Some(0),
+            "the slot ends with the last talk"
+        );
+        let mut want: Vec<(String, String, u64, String)> = expected
+            .iter()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, (title, at, mins, speakers))| {
+                (
+                    title.clone(),
+                    at.with_timezone(&show.timezone)
+                        .format("%Y-%m-%d %H:%M")
+                        .to_string(),
+                    *mins,
+                    speakers.clone(),
+                )
+            })
+            .collect();
+        want.sort_by(|a, b| a.1.cmp(&b.1));
+        let got: Vec<(String, String, u64, String)> = plan
+            .rows
+            .iter()
+            .map(|row| (&show.segments[row.index], row))
+            .filter(|(seg, _)| !(seg.kind == Kind::Break && seg.title == "Break"))
+            .map(|(seg, row)| {
+                (
+                    seg.title.clone(),
+                    row.start
+                        .unwrap()
+                        .with_timezone(&show.timezone)
+                        .format("%Y-%m-%d %H:%M")
+                        .to_string(),
+                    seg.duration.as_secs() / 60,
+                    seg.speaker.clone().unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(got, want, "{key:?}");
+        loaded.push((key, show));
+    }
+    loaded
+}
+
+fn session<'a>(loaded: &'a [((usize, String), Show)], day: usize, room: &str) -> &'a Show {
+    &loaded
+        .iter()
+        .find(|((d, r), _)| *d == day && r == room)
+        .unwrap_or_else(|| panic!("no session for day {day}, {room}"))
+        .1
+}
+
+#[test]
+fn issue_15_a_pretalx_schedule_json_gives_a_session_per_room_and_day_at_its_times() {
+    let file = "tests/agendas/schedule_pretalx.json";
+    let loaded = check_schedule(file, &expected_json(file), "Europe/Zurich");
+    // Two days, two rooms with talks (the press room has none).
+    assert_eq!(loaded.len(), 4);
+    let plenary = session(&loaded, 1, "Salle des Assemblées");
+    assert_eq!(
+        plenary.title,
+        "Future of Work Forum 2026 — Salle des Assemblées — 2026-06-10"
+    );
+    let panel = plenary
+        .segments
+        .iter()
+        .find(|s| s.title == "Social protection for all — who pays?")
+        .unwrap();
+    assert_eq!(
+        panel.speaker.as_deref(),
+        Some("José Ñúñez, Nguyễn Thị Lan, Małgorzata Wiśniewska")
+    );
+    assert_eq!(panel.kind, Kind::Qa, "a Panel is a moderated discussion");
+    assert!(
+        panel
+            .notes
+            .as_deref()
+            .unwrap()
+            .starts_with("Financing floors in middle-income countries"),
+        "the subtitle leads the notes"
+    );
+    let kinds: Vec<(&str, Kind)> = plenary
+        .segments
+        .iter()
+        .map(|s| (s.title.as_str(), s.kind))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("Opening of the Forum", Kind::Intro),
+            ("Keynote: Decent work in the platform economy", Kind::Talk),
+            ("Social protection for all — who pays?", Kind::Qa),
+            ("Break", Kind::Break),
+            ("Skills for a just transition", Kind::Talk),
+            ("Questions to the morning's speakers", Kind::Qa),
+        ]
+    );
+    let closing = session(&loaded, 2, "Salle des Assemblées");
+    assert_eq!(closing.segments.last().unwrap().kind, Kind::Closing);
+    let french = session(&loaded, 2, "Room XXVII");
+    assert_eq!(french.segments[0].kind, Kind::Qa, "a table ronde");
+}
+
+#[test]
+fn issue_15_a_frab_schedule_xml_keeps_its_times_past_midnight_and_across_the_clock_change() {
+    let file = "tests/agendas/schedule_frab.xml";
+    let loaded = check_schedule(file, &expected_xml(file), "Europe/Berlin");
+    assert_eq!(loaded.len(), 4);
+    let saal = session(&loaded, 1, "Saal Grün");
+    let podium_talk = saal
+        .segments
+        .iter()
+        .find(|s| s.title == "Überwachung im Nahverkehr")
+        .unwrap();
+    assert_eq!(
+        podium_talk.speaker.as_deref(),
+        Some("Ayşe Yılmaz, Jöran Müller, Sören Kühn")
+    );
+    assert_eq!(podium_talk.kind, Kind::Qa, "frab's type podium is a panel");
+    assert_eq!(saal.segments[0].kind, Kind::Intro, "Eröffnung");
+    // The night's concert runs past midnight; the night café starts after it, on the next date
+    // (day 1 of the schedule still): timed by the break before it, with no anchor, since an
+    // `at` names a time on the session's first date.
+    let night = saal.segments.last().unwrap();
+    assert_eq!(night.title, "Nachtprogramm: Chiptunes live");
+    assert_eq!(night.at.map(|t| t.to_string()).as_deref(), Some("23:30:00"));
+    let cafe = session(&loaded, 1, "Raum Ü3").segments.last().unwrap();
+    assert_eq!(cafe.title, "Nachtcafé: Hacken bis zum Morgen");
+    assert_eq!(cafe.at, None);
+    // Day 2 is after the clocks went back (CEST → CET): its times are still the schedule's.
+    let day2 = session(&loaded, 2, "Saal Grün");
+    assert_eq!(
+        day2.start.unwrap().to_rfc3339(),
+        "2026-10-25T10:00:00+00:00",
+        "11:00 CET"
+    );
+    assert_eq!(
+        day2.segments.last().unwrap().kind,
+        Kind::Closing,
+        "Abschluss"
+    );
+    let breakfast = session(&loaded, 2, "Raum Ü3");
+    assert_eq!(breakfast.segments[0].kind, Kind::Qa, "Frühstücks-Q&A");
+}
+
+#[test]
+fn issue_15_every_bad_event_of_a_schedule_is_named_at_its_line() {
+    let err = import_file(
+        Path::new("tests/agendas/schedule_errors.json"),
+        &Options::default(),
+    )
+    .unwrap_err();
+    let found = problems(&err);
+    let lines: Vec<usize> = found.iter().map(|p| p.0).collect();
+    assert_eq!(lines, vec![25, 27, 29, 31], "{err}");
+    assert!(
+        found[0].1.contains(
+            "\"Two talks in one slot\" starts at 10:15, before \"Welcome\" (line 23) ends at 10:30"
+        ),
+        "{err}"
+    );
+    assert!(
+        found[1]
+            .1
+            .contains("duration \"0:75\" is not a length: write hours and minutes, like \"00:30\""),
+        "{err}"
+    );
+    assert!(
+        found[2].1.contains("duration \"30\" is not a length"),
+        "{err}"
+    );
+    assert!(
+        found[3]
+            .1
+            .contains("date \"tomorrow morning\" is not a date and time"),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("tests/agendas/schedule_errors.json:25: "),
+        "{err}"
+    );
+}
+
+#[test]
+fn issue_15_malformed_json_and_xml_are_named_at_their_line_and_column() {
+    let err = import_file(
+        Path::new("tests/agendas/schedule_broken.xml"),
+        &Options::default(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, ImportError::Syntax { line: 22, .. }),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().starts_with(
+            "tests/agendas/schedule_broken.xml:22:36: expected 'title' tag, not 'titel': the file is not well-formed XML"
+        ),
+        "{err}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("schedule.json");
+    std::fs::write(
+        &json,
+        "{\n  \"schedule\": {\n    \"conference\": {\n      \"title\": \"X\",\n    }\n  }\n}\n",
+    )
+    .unwrap();
+    let err = import_file(&json, &Options::default()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ImportError::Syntax {
+                line: 5,
+                col: 5,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("trailing comma"), "{err}");
+    assert!(err.to_string().contains("not valid JSON"), "{err}");
+    // A DTD (entity expansion) is refused before anything is expanded.
+    let xml = dir.path().join("schedule.xml");
+    std::fs::write(
+        &xml,
+        "<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [<!ENTITY lol \"lol\">]>\n<schedule/>\n",
+    )
+    .unwrap();
+    let err = import_file(&xml, &Options::default()).unwrap_err();
+    assert!(err.to_string().contains("needs no DTD"), "{err}");
+    // Not a schedule at all.
+    std::fs::write(&json, "{\"segments\": []}").unwrap();
+    let err = import_file(&json, &Options::default()).unwrap_err();
+    assert!(err.to_string().contains("no schedule.conference"), "{err}");
+}
+
+#[test]
+fn issue_15_a_schedule_is_told_by_its_content_and_its_size_is_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    // A download saved without an extension.
+    let saved = dir.path().join("export");
+    std::fs::copy("tests/agendas/schedule_frab.xml", &saved).unwrap();
+    let options = Options {
+        day: Some(2),
+        room: Some("raum ü3".into()),
+        ..Options::default()
+    };
+    let one = import_file(&saved, &options).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        one.text
+            .contains("title = \"Hackwerk 2026 — Raum Ü3 — 2026-10-25\""),
+        "{}",
+        one.text
+    );
+    // Several sessions and no choice: the refusal lists how to choose each.
+    let err = import_file(&saved, &Options::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("the schedule holds 4 sessions"), "{err}");
+    assert!(err.contains("--day 1 --room \"Saal Grün\""), "{err}");
+    let err = import_file(
+        &saved,
+        &Options {
+            room: Some("Saal Blau".into()),
+            ..Options::default()
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("no session of the schedule is on any day in room \"Saal Blau\""),
+        "{err}"
+    );
+    // Hostile sizes are refused before they are parsed.
+    let huge = dir.path().join("huge.json");
+    let file = std::fs::File::create(&huge).unwrap();
+    file.set_len(33 * 1024 * 1024).unwrap();
+    let err = import_file(&huge, &Options::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("larger than 32 MiB"), "{err}");
+}
+
+#[test]
+fn issue_15_the_binary_writes_one_file_per_room_and_day_into_out_dir() {
+    let podium = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_podium"))
+            .args(args)
+            .output()
+            .expect("podium runs")
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("forum");
+    let out_arg = out.to_str().unwrap();
+    let file = "tests/agendas/schedule_pretalx.json";
+    let first = podium(&["import", file, "--out-dir", out_arg]);
+    let stderr = String::from_utf8_lossy(&first.stderr);
+    assert!(first.status.success(), "{stderr}");
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "fowf2026-day1-room-xxvii.toml",
+            "fowf2026-day1-salle-des-assemblées.toml",
+            "fowf2026-day2-room-xxvii.toml",
+            "fowf2026-day2-salle-des-assemblées.toml",
+        ]
+    );
+    // It says what it wrote.
+    for name in &names {
+        assert!(
+            stderr.contains(&format!("podium: wrote {}", out.join(name).display())),
+            "{stderr}"
+        );
+    }
+    assert!(
+        stderr.contains("day 1, 2026-06-10, Salle des Assemblées: 5 talks, 09:00–12:30"),
+        "{stderr}"
+    );
+    // `podium plan` shows the schedule's times.
+    let plan = podium(&[
+        "plan",
+        out.join("fowf2026-day1-salle-des-assemblées.toml")
+            .to_str()
+            .unwrap(),
+    ]);
+    let text = String::from_utf8_lossy(&plan.stdout);
+    assert!(
+        plan.status.success(),
+        "{}",
+        String::from_utf8_lossy(&plan.stderr)
+    );
+    for times in [
+        "09:00–09:15",
+        "10:00–11:00",
+        "11:00–11:30",
+        "11:30–12:00",
+        "12:00–12:30",
+    ] {
+        assert!(text.contains(times), "{times} in\n{text}");
+    }
+    assert!(text.contains("fits exactly"), "{text}");
+    // Again: nothing is overwritten, and nothing written.
+    let before = std::fs::read_to_string(out.join(&names[0])).unwrap();
+    std::fs::write(out.join(&names[0]), "# edited by hand\n").unwrap();
+    let again = podium(&["import", file, "--out-dir", out_arg]);
+    assert_eq!(again.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        stderr.contains("4 of the files to write already exist; nothing was written"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join(&names[0])).unwrap(),
+        "# edited by hand\n"
+    );
+    // --force overwrites.
+    let forced = podium(&["import", file, "--out-dir", out_arg, "--force"]);
+    assert!(
+        forced.status.success(),
+        "{}",
+        String::from_utf8_lossy(&forced.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join(&names[0])).unwrap(),
+        before
+    );
+    // One session to standard output with --day and --room.
+    let one = podium(&["import", file, "--day", "2", "--room", "Room XXVII"]);
+    assert!(one.status.success());
+    let toml = String::from_utf8_lossy(&one.stdout);
+    assert!(
+        toml.contains("speaker = \"Aïcha Diallo, Jean-Baptiste Kaboré\""),
+        "{toml}"
+    );
+    // Without a choice: exit 2 and how to choose.
+    let none = podium(&["import", file]);
+    assert_eq!(none.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&none.stderr).contains("--out-dir DIR"));
+    // The error file names its lines.
+    let bad = podium(&[
+        "import",
+        "tests/agendas/schedule_errors.json",
+        "--out-dir",
+        out_arg,
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("schedule_errors.json:27: "));
+}

@@ -1,5 +1,7 @@
 //! Turning what organisers already have into a session file: a spreadsheet's CSV or a sheet of
-//! an `.xlsx`/`.ods` workbook ([`table`], [`sheet`]) or a plain-text agenda ([`agenda`]). Both produce draft segments; this module writes
+//! an `.xlsx`/`.ods` workbook ([`table`], [`sheet`]), a plain-text agenda ([`agenda`]), or a
+//! conference schedule as pretalx and frab export it ([`schedule`]: one session per room and day,
+//! [`import_all`]). All produce draft segments; this module writes
 //! them as session TOML (with the `toml` crate) and validates the result with the loader, so an
 //! import never yields a file that `podium run` would refuse. Every refusal names the input's line:
 //! the parsers check what they can (lengths up to a day, without overflow), and whatever the
@@ -8,6 +10,7 @@
 //! escaped, so no name can add a line of its own.
 
 mod agenda;
+mod schedule;
 mod sheet;
 mod table;
 
@@ -30,6 +33,8 @@ pub struct Options {
     pub day: Option<usize>,
     /// The sheet of a workbook to read, by name or 1-based number (default: the first).
     pub sheet: Option<String>,
+    /// The room of a conference schedule to import.
+    pub room: Option<String>,
 }
 
 /// A session file, ready to write.
@@ -64,7 +69,7 @@ pub enum ImportError {
         source: NotUtf8,
     },
     #[error(
-        "{path}: cannot tell what this is: name a spreadsheet .csv, .tsv, .xlsx or .ods, and an agenda .txt"
+        "{path}: cannot tell what this is: name a spreadsheet .csv, .tsv, .xlsx or .ods, an agenda .txt, and a conference schedule .json or .xml"
     )]
     UnknownFormat { path: PathBuf },
     #[error("{}", problems_text(path, problems))]
@@ -74,6 +79,14 @@ pub enum ImportError {
     },
     #[error("{path}: {message}")]
     Input { path: PathBuf, message: String },
+    /// Text that is not well-formed (a schedule's JSON or XML), at its line and column.
+    #[error("{path}:{line}:{col}: {message}")]
+    Syntax {
+        path: PathBuf,
+        line: usize,
+        col: usize,
+        message: String,
+    },
     #[error("the imported session does not validate (please report this): {0}")]
     Invalid(#[from] LoadError),
 }
@@ -126,18 +139,169 @@ pub(crate) struct Parsed {
     pub end: Option<NaiveTime>,
 }
 
-/// Reads `path` (`.csv`, `.tsv`, `.xlsx`, `.ods` or `.txt`) and returns the session file's text.
+/// The largest input read (a big conference's whole schedule is a few megabytes).
+pub(crate) const MAX_INPUT: u64 = 32 * 1024 * 1024;
+
+/// One session of an import, named: what [`import_all`] returns.
+#[derive(Debug, Clone)]
+pub struct Named {
+    /// A file name for it, unique among the import's sessions (`democon-day1-gray-room.toml`).
+    pub file_name: String,
+    /// What it is, for messages (`day 1, 2026-06-10, Saal 1: 4 talks, 09:00–11:30`).
+    pub label: String,
+    pub session: Imported,
+    /// A schedule's day (its index and date) and room.
+    pub day: Option<(usize, NaiveDate)>,
+    pub room: Option<String>,
+}
+
+/// What an input file yields: one session, or a conference schedule's sessions.
+enum Yield {
+    One(Imported),
+    Schedule(Vec<Named>),
+}
+
+/// Reads `path` (`.csv`, `.tsv`, `.xlsx`, `.ods`, `.txt`, or a conference schedule `.json` or
+/// `.xml`) and returns the session file's text. A schedule with several rooms or days needs
+/// `options.room` and `options.day` (or `options.date`) to say which; [`import_all`] gives them all.
 pub fn import_file(path: &Path, options: &Options) -> Result<Imported, ImportError> {
+    match read_input(path, options)? {
+        Yield::One(session) => Ok(session),
+        Yield::Schedule(sessions) => {
+            let mut chosen = choose(path, sessions, options)?;
+            if chosen.len() == 1 {
+                return Ok(chosen.remove(0).session);
+            }
+            Err(ImportError::Input {
+                path: path.to_owned(),
+                message: format!(
+                    "the schedule holds {} sessions (one per room and day): write them all with \
+                     --out-dir DIR, or pick one with --day N --room NAME:{}",
+                    chosen.len(),
+                    listing(&chosen)
+                ),
+            })
+        }
+    }
+}
+
+/// Reads `path` as [`import_file`] does and returns every session it holds: one for a
+/// spreadsheet or an agenda, one per room and day for a conference schedule (only those of
+/// `options.room` and `options.day`, or `options.date`, when given).
+pub fn import_all(path: &Path, options: &Options) -> Result<Vec<Named>, ImportError> {
+    match read_input(path, options)? {
+        Yield::One(session) => {
+            let stem = path
+                .file_stem()
+                .map(|s| slug(&s.to_string_lossy()))
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "session".into());
+            Ok(vec![Named {
+                file_name: format!("{stem}.toml"),
+                label: format!("{} segments", session.segments),
+                session,
+                day: None,
+                room: None,
+            }])
+        }
+        Yield::Schedule(sessions) => choose(path, sessions, options),
+    }
+}
+
+/// The sessions of a schedule that `options` name (all when it names none).
+fn choose(path: &Path, sessions: Vec<Named>, options: &Options) -> Result<Vec<Named>, ImportError> {
+    let input = |message: String| ImportError::Input {
+        path: path.to_owned(),
+        message,
+    };
+    let date = match &options.date {
+        Some(text) => Some(
+            NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+                .map_err(|_| input(format!("--date {text:?}: write it like 2026-06-10")))?,
+        ),
+        None => None,
+    };
+    let fold = |s: &str| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    let on_day = |n: &Named| {
+        n.day.is_some_and(|(index, day)| {
+            options.day.is_none_or(|d| d == index) && date.is_none_or(|d| d == day)
+        })
+    };
+    let in_room = |n: &Named, exact: bool| match (&options.room, &n.room) {
+        (None, _) => true,
+        (Some(want), Some(room)) if exact => want == room,
+        (Some(want), Some(room)) => fold(want) == fold(room),
+        (Some(_), None) => false,
+    };
+    // An exact name wins; otherwise case and spaces do not matter.
+    let exact = sessions.iter().any(|n| on_day(n) && in_room(n, true));
+    let (chosen, other): (Vec<Named>, Vec<Named>) = sessions
+        .into_iter()
+        .partition(|n| on_day(n) && in_room(n, exact));
+    if chosen.is_empty() {
+        return Err(input(format!(
+            "no session of the schedule is on {}{}; it holds:{}",
+            match (options.day, date) {
+                (Some(d), _) => format!("day {d}"),
+                (None, Some(d)) => format!("{d}"),
+                (None, None) => "any day".into(),
+            },
+            options
+                .room
+                .as_ref()
+                .map(|r| format!(" in room {r:?}"))
+                .unwrap_or_default(),
+            listing(&other)
+        )));
+    }
+    Ok(chosen)
+}
+
+/// One line per session: how to choose it, and what it is.
+fn listing(sessions: &[Named]) -> String {
+    sessions
+        .iter()
+        .map(|n| match (&n.day, &n.room) {
+            (Some((index, _)), Some(room)) => {
+                format!("\n  --day {index} --room {room:?}   {}", n.label)
+            }
+            _ => format!("\n  {}", n.label),
+        })
+        .collect()
+}
+
+/// A file-name part of `text`: lower-case letters and digits, words joined by `-`; nothing that
+/// could leave a directory (`/`, `..`) or hide a file.
+fn slug(text: &str) -> String {
+    let words = text
+        .to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    words
+        .chars()
+        .take(60)
+        .collect::<String>()
+        .trim_end_matches('-')
+        .to_owned()
+}
+
+/// Reads an input file: a workbook, or text (bounded by [`MAX_INPUT`]; UTF-8, or Excel's UTF-16),
+/// told apart by its extension, and a conference schedule by its content as well.
+fn read_input(path: &Path, options: &Options) -> Result<Yield, ImportError> {
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase());
     if let Some("xlsx" | "xlsm" | "xls" | "xlsb" | "ods") = ext.as_deref() {
-        return import_workbook(path, options);
+        return import_workbook(path, options).map(Yield::One);
     }
-    let bytes = std::fs::read(path).map_err(|source| ImportError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
+    let bytes = read_bounded(path)?;
     // Excel's "Unicode Text" (tab-separated) is UTF-16 with a byte-order mark.
     let wide = match bytes.strip_prefix(&[0xFF, 0xFE]) {
         Some(rest) => {
@@ -159,6 +323,19 @@ pub fn import_file(path: &Path, options: &Options) -> Result<Imported, ImportErr
             source,
         })?,
     };
+    // A conference schedule by its extension, or by its content whatever its name (a download
+    // saved as `schedule` or `export.txt`).
+    let schedule = match ext.as_deref() {
+        Some("json") => Some(schedule::Format::Json),
+        Some("xml") => Some(schedule::Format::Xml),
+        Some("csv" | "tsv" | "tab" | "txt" | "text" | "md") => {
+            schedule::shape(text).filter(|_| schedule::is_schedule(text))
+        }
+        _ => schedule::shape(text),
+    };
+    if let Some(format) = schedule {
+        return import_schedule(path, text, format, options).map(Yield::Schedule);
+    }
     match ext.as_deref() {
         Some("csv" | "tsv" | "tab") => import_csv(path, text, options),
         // Excel saves a tab-separated sheet as .txt.
@@ -168,6 +345,124 @@ pub fn import_file(path: &Path, options: &Options) -> Result<Imported, ImportErr
             path: path.to_owned(),
         }),
     }
+    .map(Yield::One)
+}
+
+/// The file's bytes, refused past [`MAX_INPUT`] (read no further than that).
+fn read_bounded(path: &Path) -> Result<Vec<u8>, ImportError> {
+    use std::io::Read as _;
+    let read = |source| ImportError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .map_err(read)?
+        .take(MAX_INPUT + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read)?;
+    if bytes.len() as u64 > MAX_INPUT {
+        return Err(ImportError::Input {
+            path: path.to_owned(),
+            message: format!(
+                "the file is larger than {} MiB, more than any agenda or schedule: is it the right file?",
+                MAX_INPUT / (1024 * 1024)
+            ),
+        });
+    }
+    Ok(bytes)
+}
+
+/// Imports every (day, room) of a conference schedule; `path` is only used in messages.
+/// `options.title` replaces the conference's title, `options.timezone` the schedule's zone.
+fn import_schedule(
+    path: &Path,
+    text: &str,
+    format: schedule::Format,
+    options: &Options,
+) -> Result<Vec<Named>, ImportError> {
+    let refused = |e: schedule::ScheduleError| match e {
+        schedule::ScheduleError::Syntax { line, col, message } => ImportError::Syntax {
+            path: path.to_owned(),
+            line,
+            col,
+            message,
+        },
+        schedule::ScheduleError::Problems(problems) => ImportError::Rows {
+            path: path.to_owned(),
+            problems,
+        },
+        schedule::ScheduleError::Input(message) => ImportError::Input {
+            path: path.to_owned(),
+            message,
+        },
+    };
+    let mut parsed = schedule::parse(text, format).map_err(refused)?;
+    if let Some(title) = &options.title {
+        parsed.title = title.clone();
+    }
+    let given = match &options.timezone {
+        Some(name) => Some(show::parse_zone(name).map_err(|why| ImportError::Input {
+            path: path.to_owned(),
+            message: format!("--timezone: {why}"),
+        })?),
+        None => None,
+    };
+    let (tz, warnings) = schedule::zone(&parsed, given).map_err(refused)?;
+    let sessions = schedule::plan(&parsed, tz).map_err(refused)?;
+    let acronym = match slug(&parsed.acronym) {
+        a if a.is_empty() => slug(&parsed.title),
+        a => a,
+    };
+    let mut names = std::collections::HashSet::new();
+    let mut out = Vec::with_capacity(sessions.len());
+    for s in sessions {
+        let header = Header {
+            start: Some(s.start.to_rfc3339()),
+            end: Some(s.end.to_rfc3339()),
+            timezone: Some(tz.name().to_owned()),
+        };
+        let label = format!(
+            "day {}, {}, {}: {} talk{}, {}–{}",
+            s.day,
+            s.date,
+            s.room,
+            s.talks,
+            if s.talks == 1 { "" } else { "s" },
+            s.start.format("%H:%M"),
+            s.end.format("%H:%M")
+        );
+        let drafts = Parsed {
+            title: Some(s.title),
+            segments: s.drafts,
+            end: None,
+        };
+        let session = finish_with(path, drafts, &Options::default(), header)?;
+        let base = [acronym.clone(), format!("day{}", s.day), slug(&s.room)]
+            .into_iter()
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join("-");
+        let mut file_name = format!("{base}.toml");
+        let mut n = 2;
+        while !names.insert(file_name.clone()) {
+            file_name = format!("{base}-{n}.toml");
+            n += 1;
+        }
+        out.push(Named {
+            file_name,
+            label,
+            session,
+            day: Some((s.day, s.date)),
+            room: Some(s.room),
+        });
+    }
+    // Every session carries the schedule's warnings: any of them may be the one chosen.
+    let warnings = warnings_text(path, &warnings);
+    for named in &mut out {
+        named.session.warnings.clone_from(&warnings);
+    }
+    Ok(out)
 }
 
 /// Imports a spreadsheet's CSV; `path` is only used in messages.
@@ -274,6 +569,24 @@ fn length(d: Duration) -> String {
 
 /// Writes the session TOML and checks it with the loader.
 fn finish(path: &Path, parsed: Parsed, options: &Options) -> Result<Imported, ImportError> {
+    finish_with(path, parsed, options, Header::default())
+}
+
+/// What an input can say of the session itself, beyond its segments (a schedule's times carry
+/// their dates and zone). The options, when given, win.
+#[derive(Debug, Default)]
+struct Header {
+    start: Option<String>,
+    end: Option<String>,
+    timezone: Option<String>,
+}
+
+fn finish_with(
+    path: &Path,
+    parsed: Parsed,
+    options: &Options,
+    header: Header,
+) -> Result<Imported, ImportError> {
     let input = |message: String| ImportError::Input {
         path: path.to_owned(),
         message,
@@ -292,7 +605,7 @@ fn finish(path: &Path, parsed: Parsed, options: &Options) -> Result<Imported, Im
                 .name()
                 .to_owned(),
         ),
-        None => None,
+        None => header.timezone,
     };
     let start = match &options.date {
         Some(date) => {
@@ -303,7 +616,7 @@ fn finish(path: &Path, parsed: Parsed, options: &Options) -> Result<Imported, Im
             })?;
             Some(day.and_time(first).format("%Y-%m-%dT%H:%M:%S").to_string())
         }
-        None => None,
+        None => header.start,
     };
     let title = options.title.clone().or(parsed.title).unwrap_or_else(|| {
         path.file_stem().map_or_else(
@@ -323,7 +636,9 @@ fn finish(path: &Path, parsed: Parsed, options: &Options) -> Result<Imported, Im
         title,
         start,
         timezone,
-        end: parsed.end.map(|t| t.format("%H:%M").to_string()),
+        end: header
+            .end
+            .or_else(|| parsed.end.map(|t| t.format("%H:%M").to_string())),
         segment: parsed
             .segments
             .into_iter()
@@ -476,6 +791,15 @@ pub(crate) fn parse_kind(text: &str) -> Option<Kind> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_names_of_rooms_stay_in_their_directory() {
+        assert_eq!(slug("Saal Grün"), "saal-grün");
+        assert_eq!(slug("../../etc/passwd"), "etc-passwd");
+        assert_eq!(slug(".hidden"), "hidden");
+        assert_eq!(slug("/"), "");
+        assert!(slug(&"Room ".repeat(50)).len() <= 60);
+    }
 
     #[test]
     fn kinds_are_guessed_from_words() {

@@ -160,6 +160,14 @@ fn the_first_command_runs_the_show_as_written() {
         "the README's command listens on 127.0.0.1:8080, which something else holds: free it"
     );
     let mut child = Command::new("sh");
+    // A newcomer's shell, not cargo test's: cargo gives a test process CARGO_MANIFEST_DIR,
+    // CARGO_PKG_* and the like, and build scripts (ring's) rerun when those change, so the
+    // README's `cargo run --release` would rebuild the release binary .ci/run built (minutes).
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(set_by_cargo_for_tests) {
+            child.env_remove(&name);
+        }
+    }
     child
         .arg("-c")
         .arg(&command)
@@ -261,4 +269,17 @@ fn the_first_command_runs_the_show_as_written() {
         "{}",
         said(&out, &err)
     );
+}
+
+/// Whether cargo sets `name` for the test process (so a newcomer's shell does not have it).
+fn set_by_cargo_for_tests(name: &str) -> bool {
+    name == "OUT_DIR"
+        || name == "CARGO_MANIFEST_DIR"
+        || name == "CARGO_MANIFEST_PATH"
+        || name == "CARGO_MANIFEST_LINKS"
+        || name == "CARGO_CRATE_NAME"
+        || name == "CARGO_PRIMARY_PACKAGE"
+        || name == "CARGO_TARGET_TMPDIR"
+        || name.starts_with("CARGO_PKG_")
+        || name.starts_with("CARGO_BIN_")
 }

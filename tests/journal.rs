@@ -84,6 +84,7 @@ async fn every_command_is_on_disk_before_viewers_see_its_state() {
 /// A real process at --speed 1: start, move on, `kill -9`, start again with --resume. The
 /// countdown continues as if the process had never stopped, and a viewer that reconnects sees
 /// the same segment.
+// Real time: a killed process's downtime is wall-clock time; no paused clock stands in for it.
 #[tokio::test]
 async fn resume_after_sigkill_carries_on_where_it_was() {
     let dir = tempfile::tempdir().unwrap();

@@ -66,6 +66,7 @@ async fn slot_free(addr: std::net::SocketAddr) -> bool {
 /// change within a second, far below the stalled one's 3 s send timeout, and the stalled one is
 /// dropped, which frees its connection slot (three slots: the stalled viewer, the healthy one and
 /// the moderator's HTTP connection).
+// Real time: a stalled reader needs real socket buffers and timeouts (no paused clock).
 #[tokio::test]
 async fn a_stalled_viewer_never_delays_the_others_and_is_dropped() {
     let server = TestServer::start_with(
@@ -120,6 +121,7 @@ async fn a_stalled_viewer_never_delays_the_others_and_is_dropped() {
     );
 }
 
+// Real time: the handshake timeout over a real socket (a paused clock would fire it at once).
 #[tokio::test]
 async fn a_connection_that_never_finishes_its_upgrade_is_closed() {
     let server = TestServer::start_with(
@@ -278,6 +280,7 @@ async fn the_moderator_can_command_over_the_socket_with_the_token() {
     assert_eq!(now["seq"], applied["seq"]);
 }
 
+// Real time: real sockets (the bucket's own rule is tested exactly in server::ws::tests).
 #[tokio::test]
 async fn socket_commands_are_rate_limited_per_connection_tokens_or_not() {
     let server = TestServer::start(common::SHORT, 1.0).await;

@@ -70,6 +70,7 @@ async fn the_moderator_sees_named_screens_with_their_clock_estimates() {
     assert_eq!(screens[0]["name"], Value::Null);
 }
 
+// Real time: real sockets (a paused clock would fire their timeouts at once).
 #[tokio::test]
 async fn presence_needs_the_token_and_never_reaches_viewers() {
     let server = TestServer::start(SHOW, 60.0).await;

@@ -244,6 +244,7 @@ async fn a_short_token_is_refused_with_the_minimum() {
 /// kernel buffers filled (over an hour at the idle rate). The server pings; a client that has not
 /// answered within `--send-timeout` is dropped, while a reading client (which answers pings by
 /// itself) stays.
+// Real time: the send timeout over a real socket (the ping rule: server::ws::tests, exact).
 #[tokio::test]
 async fn a_viewer_that_stops_reading_is_dropped_within_the_send_timeout() {
     let send_timeout = Duration::from_secs(1);

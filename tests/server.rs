@@ -210,6 +210,7 @@ async fn viewers_are_read_only_over_the_socket_and_garbage_is_answered() {
     viewer.state_where(|s| s["phase"] == "running").await;
 }
 
+// Real time: real sockets (a paused clock would fire their timeouts at once).
 #[tokio::test]
 async fn pings_are_answered_for_clock_sync() {
     let server = TestServer::start(SHOW, 1.0).await;
@@ -340,6 +341,7 @@ async fn an_idle_viewer_gets_tiny_alive_frames_not_repeated_states() {
 
 /// At --speed 60 the 2-minute opening warns after one second, runs out after two and passes its
 /// 3-minute max after three; every viewer sees each phase in order.
+// Real time: real sockets. Exact instants: time_base::phases_change_at_their_exact_instants.
 #[tokio::test]
 async fn phases_progress_in_show_time() {
     let server = TestServer::start(SHOW, 60.0).await;
@@ -556,6 +558,7 @@ async fn blackout_and_focus_are_in_the_state() {
 }
 
 /// Issue 7: `on_end = "next"` hands over at the deadline by itself; `"stop"` freezes at 0:00.
+// Real time: real sockets. Exact: time_base::end_actions_take_effect_at_the_exact_deadline.
 #[tokio::test]
 async fn end_actions_hand_over_and_stop_in_show_time() {
     let server = TestServer::start("tests/sessions/ends.toml", 60.0).await;

@@ -427,4 +427,49 @@ mod tests {
             );
         }
     }
+
+    /// Issue 11: an idle server sends only `alive`, once a second; that keeps the link, and
+    /// 3 s without any frame (a stopped server, a blackholed link: nothing closes) ends the
+    /// session as "went silent", so the follower shows it and reconnects. Exact, under tokio's
+    /// paused clock, over an in-memory socket.
+    #[tokio::test(start_paused = true)]
+    async fn alive_frames_keep_the_link_and_3_s_of_silence_end_it() {
+        use tokio_tungstenite::WebSocketStream;
+        use tokio_tungstenite::tungstenite::protocol::Role;
+        let (near, far) = tokio::io::duplex(64 * 1024);
+        let client = WebSocketStream::from_raw_socket(near, Role::Client, None).await;
+        let mut server = WebSocketStream::from_raw_socket(far, Role::Server, None).await;
+        let started = Instant::now();
+        let server = tokio::spawn(async move {
+            for _ in 0..10 {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                server
+                    .send(Message::text(protocol::ALIVE))
+                    .await
+                    .expect("sent");
+            }
+            let last = Instant::now();
+            // Then silence, with the socket open: read the client's pings until it hangs up.
+            while let Some(Ok(_)) = server.next().await {}
+            last
+        });
+        let mut screen = Screen::new(false).expect("no terminal to set up");
+        let end = session(client, &mut screen, &CancellationToken::new())
+            .await
+            .expect("no terminal error");
+        let ended = Instant::now();
+        let last = server.await.expect("the server task");
+        assert!(!end.quit);
+        assert_eq!(screen.stopped.as_deref(), Some("the server went silent"));
+        assert_eq!(
+            last - started,
+            Duration::from_secs(10),
+            "kept by alive frames"
+        );
+        assert_eq!(
+            ended - last,
+            Duration::from_secs(3),
+            "silence noticed at 3 s"
+        );
+    }
 }

@@ -1,6 +1,7 @@
-//! Command-line definitions (clap derive). The `///` comments are the `--help` text.
+//! Command-line definitions (clap derive). The `///` comments are the `--help` text. Only the
+//! syntax of plain values is checked here; `podium run`'s arguments become a validated
+//! [`crate::config::RunConfig`] in one step.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -126,8 +127,9 @@ pub struct RunArgs {
     pub file: PathBuf,
     /// Address to listen on: ADDRESS:PORT, a port alone (on 127.0.0.1), localhost:PORT, or a host
     /// name; use 0.0.0.0:8080 to let remote speakers connect.
-    #[arg(long, default_value = "127.0.0.1:8080", value_parser = parse_bind)]
-    pub bind: SocketAddr,
+    // Parsed and resolved with the other arguments, in `config`.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub bind: String,
     /// Moderator token (default: 128 random bits).
     #[arg(long, env = "PODIUM_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
@@ -175,66 +177,6 @@ pub struct RunArgs {
     pub commands_per_second: u32,
 }
 
-/// The port when `--bind` names only an address or a host.
-const DEFAULT_PORT: u16 = 8080;
-
-/// `--bind`: "ADDRESS:PORT" ("127.0.0.1:8080", "[::1]:8080"), a port alone ("8080", ":8080": on
-/// loopback, like the default), an address alone ("0.0.0.0": port 8080), "localhost[:PORT]"
-/// (127.0.0.1, whatever the resolver says, so the printed URLs are the ones that work), or a host
-/// name, resolved now. A name with several addresses listens on the first IPv4 one (the one more
-/// clients reach) and says so on stderr.
-fn parse_bind(s: &str) -> Result<SocketAddr, String> {
-    use std::net::{IpAddr, Ipv4Addr, ToSocketAddrs};
-    let s = s.trim();
-    let hint = "write ADDRESS:PORT, e.g. 127.0.0.1:8080 (this machine only), 0.0.0.0:8080 (every \
-                interface) or [::]:8080, or a port alone";
-    if let Ok(addr) = s.parse::<SocketAddr>() {
-        return Ok(addr);
-    }
-    if let Ok(ip) = s.parse::<IpAddr>() {
-        return Ok(SocketAddr::new(ip, DEFAULT_PORT));
-    }
-    let port_of = |p: &str| {
-        p.parse::<u16>()
-            .map_err(|_| format!("{s:?}: the port must be a number from 0 to 65535; {hint}"))
-    };
-    let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
-    let port_alone = s.strip_prefix(':').unwrap_or(s);
-    if digits(port_alone) {
-        return Ok(SocketAddr::new(
-            IpAddr::V4(Ipv4Addr::LOCALHOST),
-            port_of(port_alone)?,
-        ));
-    }
-    let (host, port) = match s.rsplit_once(':') {
-        Some((host, port)) if digits(port) => (host, port_of(port)?),
-        Some(_) => return Err(format!("{s:?} is not an address to listen on; {hint}")),
-        None => (s, DEFAULT_PORT),
-    };
-    if host.is_empty() || host.contains(|c: char| c.is_whitespace() || c == '/') {
-        return Err(format!("{s:?} is not an address to listen on; {hint}"));
-    }
-    if host.eq_ignore_ascii_case("localhost") {
-        return Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port));
-    }
-    let mut found: Vec<SocketAddr> = (host, port)
-        .to_socket_addrs()
-        .map_err(|e| format!("cannot resolve {host:?} ({e}); {hint}"))?
-        .collect();
-    found.dedup();
-    let Some(&chosen) = found.iter().find(|a| a.is_ipv4()).or(found.first()) else {
-        return Err(format!("{host:?} has no address; {hint}"));
-    };
-    if found.len() > 1 {
-        let all: Vec<String> = found.iter().map(|a| a.ip().to_string()).collect();
-        eprintln!(
-            "podium: --bind {host} resolves to {}; listening on {chosen} (give an address to choose)",
-            all.join(", ")
-        );
-    }
-    Ok(chosen)
-}
-
 fn parse_timeout(s: &str) -> Result<Duration, String> {
     let d = humantime::parse_duration(s).map_err(|e| format!("{s:?}: {e}; e.g. 10s or 500ms"))?;
     if d < Duration::from_millis(10) || d > Duration::from_secs(3600) {
@@ -269,44 +211,6 @@ mod tests {
         assert!(super::parse_speed("0").is_err());
         assert!(super::parse_speed("NaN").is_err());
         assert!(super::parse_speed("fast").is_err());
-    }
-
-    #[test]
-    fn bind_takes_addresses_ports_and_localhost() {
-        use std::net::SocketAddr;
-        let addr = |s: &str| s.parse::<SocketAddr>().unwrap();
-        let bind = super::parse_bind;
-        assert_eq!(bind("127.0.0.1:8080"), Ok(addr("127.0.0.1:8080")));
-        assert_eq!(bind("0.0.0.0:9000"), Ok(addr("0.0.0.0:9000")));
-        assert_eq!(bind("[::1]:8080"), Ok(addr("[::1]:8080")));
-        assert_eq!(bind("8080"), Ok(addr("127.0.0.1:8080")));
-        assert_eq!(bind(":8081"), Ok(addr("127.0.0.1:8081")));
-        assert_eq!(bind("0"), Ok(addr("127.0.0.1:0")));
-        assert_eq!(bind("0.0.0.0"), Ok(addr("0.0.0.0:8080")));
-        assert_eq!(bind("::"), Ok(addr("[::]:8080")));
-        assert_eq!(bind("localhost:8080"), Ok(addr("127.0.0.1:8080")));
-        assert_eq!(bind("LocalHost"), Ok(addr("127.0.0.1:8080")));
-    }
-
-    #[test]
-    fn bind_says_what_to_write() {
-        for bad in [
-            "99999",
-            "localhost:http",
-            "",
-            "a b:80",
-            "http://localhost:8080",
-        ] {
-            let why = super::parse_bind(bad).unwrap_err();
-            assert!(why.contains("ADDRESS:PORT"), "{bad:?}: {why}");
-        }
-        let why = super::parse_bind("127.0.0.1:70000").unwrap_err();
-        assert!(why.contains("0 to 65535"), "{why}");
-        let why = super::parse_bind("no-such-host.invalid:8080").unwrap_err();
-        assert!(
-            why.contains("cannot resolve \"no-such-host.invalid\""),
-            "{why}"
-        );
     }
 
     #[test]

@@ -17,12 +17,16 @@
 //! - [`follow`]: `podium follow`, the speaker view in a terminal (clock sync, display rules).
 //! - [`alerts`]: alert texts and desktop notifications.
 //! - [`cli`]: command-line definitions.
+//! - [`config`]: `podium run`'s arguments validated into one config before anything starts.
+//! - [`exit`]: the exit status each error ends a command with.
 //! - [`term`]: text made safe for a terminal; output that may have gone away.
 pub mod alerts;
 pub mod cli;
 pub mod clock;
+pub mod config;
 pub mod console;
 pub mod controller;
+pub mod exit;
 pub mod follow;
 pub mod import;
 pub mod journal;

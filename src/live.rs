@@ -1,33 +1,29 @@
 //! One live run of a show: opening or resuming its journal, binding the listener, then wiring the
 //! controller, server, alerts and the moderator's terminal until Ctrl-C, SIGTERM or quit, and
-//! printing the report. `main` only parses arguments and maps [`RunError`] to an exit status.
+//! printing the report. It starts from a validated [`RunConfig`] and checks no argument itself;
+//! what can still fail here is the machine's (a port in use, a disk), and [`RunError`] says so.
 
-use std::io::IsTerminal;
-use std::sync::Arc;
+use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::cli::RunArgs;
 use crate::clock::Clock;
+use crate::config::{Begin, JournalPlace, RunConfig};
 use crate::engine::Engine;
-use crate::journal::{self, Header, Journal, JournalError, Line};
+use crate::exit::{Exit, Status};
+use crate::journal::{self, Header, Journal, JournalError, Line, Recorded};
 use crate::report::Report;
 use crate::server::{self, Token};
-use crate::show::{self, LoadError};
+use crate::show;
 use crate::{alerts, console, controller, term};
 
-/// Why a run could not start or go on.
+/// Why a validated run could not start or go on.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     #[error(transparent)]
-    Load(#[from] LoadError),
-    #[error(transparent)]
     Journal(#[from] JournalError),
-    /// An argument needs fixing; the message says how.
-    #[error("{0}")]
-    Usage(String),
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -36,13 +32,11 @@ pub enum RunError {
     },
 }
 
-impl RunError {
-    /// Whether the fix is in the user's input (a session file, journal or argument): exit 2.
-    pub fn is_input(&self) -> bool {
+impl Exit for RunError {
+    fn exit_status(&self) -> Status {
         match self {
-            RunError::Load(_) | RunError::Usage(_) => true,
-            RunError::Journal(j) => j.is_input(),
-            RunError::Io { .. } => false,
+            RunError::Journal(j) => j.exit_status(),
+            RunError::Io { .. } => Status::Failure,
         }
     }
 }
@@ -56,39 +50,31 @@ struct Start {
     rehearsal: bool,
 }
 
-fn start_fresh(args: &RunArgs, show: &show::Show, hash: String) -> Result<Start, RunError> {
-    let token = match &args.token {
-        Some(t) if t.trim().chars().count() >= server::MIN_TOKEN_CHARS => Token::new(t.trim()),
-        Some(_) => {
-            return Err(RunError::Usage(format!(
-                "--token must be at least {} characters, so that it cannot be guessed; leave it \
-                 out for 128 random bits",
-                server::MIN_TOKEN_CHARS
-            )));
-        }
-        None => Token::generate().map_err(|e| RunError::Io {
-            context: "cannot read the OS random source for a token".into(),
-            source: std::io::Error::other(e),
-        })?,
-    };
-    let speed = args.speed.unwrap_or(1.0);
+fn start_fresh(
+    config: &RunConfig,
+    token: &Token,
+    speed: f64,
+    rehearsal: bool,
+    place: &JournalPlace,
+) -> Result<Start, RunError> {
+    let show = &*config.show;
     let clock = Clock::new(speed);
-    let target = clock.target_for(show, args.rehearsal, clock.unix_ms(clock.now()));
+    let target = clock.target_for(show, rehearsal, clock.unix_ms(clock.now()));
     let header = Header::new(
         show,
-        hash,
+        config.hash.clone(),
         speed,
-        args.rehearsal,
+        rehearsal,
         token.expose(),
         clock.unix_at_zero_ms(),
     )
     .with_target(target);
-    let journal = match &args.journal {
-        Some(path) => Journal::create(path, &header)?,
-        None => Journal::create_unique(
+    let journal = match place {
+        JournalPlace::Given(path) => Journal::create(path, &header)?,
+        JournalPlace::Default(dir) => Journal::create_unique(
             &journal::default_path(
-                std::path::Path::new("runs"),
-                &args.file,
+                dir,
+                &config.file,
                 journal::wall(clock.unix_at_zero_ms() as i64),
             ),
             &header,
@@ -98,38 +84,21 @@ fn start_fresh(args: &RunArgs, show: &show::Show, hash: String) -> Result<Start,
         clock,
         engine: Engine::new(show).with_target(target),
         journal,
-        token,
-        rehearsal: args.rehearsal,
+        token: token.clone(),
+        rehearsal,
     })
 }
 
+/// Resumes the run `recorded` (read and checked against the show by the config).
 fn start_resumed(
-    args: &RunArgs,
     show: &show::Show,
-    hash: &str,
-    from: Option<&std::path::Path>,
+    recorded: &Recorded,
+    why: Option<&str>,
 ) -> Result<Start, RunError> {
-    let (recorded, why) = match from {
-        Some(path) => (journal::read(path)?, None),
-        None => {
-            let chosen = journal::newest_unfinished(std::path::Path::new("runs"), &args.file)?;
-            let why = chosen.explain();
-            (chosen.recorded, Some(why))
-        }
-    };
     let header = &recorded.header;
-    header.check_token(&recorded.path)?;
-    header.check_same_show(&recorded.path, show, hash)?;
-    if args.speed.is_some_and(|s| s != header.speed)
-        || args.token.as_deref().is_some_and(|t| t != header.token)
-    {
-        tracing::warn!(
-            "resuming keeps the journal's speed and token; --speed and --token are ignored"
-        );
-    }
     let clock = Clock::resume(header.speed, header.unix_at_zero_ms);
     let engine = recorded.replay(show);
-    let mut journal = Journal::reopen(&recorded)?;
+    let mut journal = Journal::reopen(recorded)?;
     let now = clock.now();
     // Queued, not written: on a full disk the show resumes anyway and the controller retries
     // and alerts (a resume is not a new journal, so there is nothing to leave behind).
@@ -138,7 +107,7 @@ fn start_resumed(
         wall: journal::wall(clock.unix_ms(now)),
     }]);
     match why {
-        Some(why) => crate::term::say(format_args!("podium: {}", crate::term::printable(&why))),
+        Some(why) => crate::term::say(format_args!("podium: {}", crate::term::printable(why))),
         None => crate::term::say(format_args!(
             "podium: resuming {}",
             crate::term::printable(&recorded.path.display().to_string())
@@ -154,29 +123,17 @@ fn start_resumed(
 }
 
 /// Runs the show until Ctrl-C, SIGTERM or the moderator quits.
-pub async fn run(args: RunArgs) -> Result<(), RunError> {
-    let text = std::fs::read_to_string(&args.file).map_err(|source| LoadError::Read {
-        path: args.file.clone(),
-        source,
-    })?;
-    let show = Arc::new(show::load_str(&args.file, &text)?);
-    if let Some(why) = show::zone_caution(show.timezone) {
-        tracing::warn!("{}: {why}", args.file.display());
+pub async fn run(config: RunConfig) -> Result<(), RunError> {
+    for warning in &config.warnings {
+        tracing::warn!("{warning}");
     }
-    let hash = journal::content_hash(text.as_bytes());
-    let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => {
-            Some(server::tls_acceptor(cert, key).map_err(|e| RunError::Usage(e.to_string()))?)
-        }
-        _ => None,
-    };
-    raise_fd_limit(args.max_connections);
+    raise_fd_limit(config.limits.max_connections);
     // Bind before touching the journal: a run that cannot start must leave nothing for a later
     // `--resume` to pick up.
-    let listener = listen(args.bind).map_err(|source| RunError::Io {
+    let listener = listen(config.bind).map_err(|source| RunError::Io {
         context: format!(
             "cannot listen on {} (in use? try another --bind)",
-            args.bind
+            config.bind
         ),
         source,
     })?;
@@ -184,10 +141,16 @@ pub async fn run(args: RunArgs) -> Result<(), RunError> {
         context: "cannot read the listening address".into(),
         source,
     })?;
-    let start = match &args.resume {
-        Some(from) => start_resumed(&args, &show, &hash, from.as_deref())?,
-        None => start_fresh(&args, &show, hash)?,
+    let start = match &config.begin {
+        Begin::Fresh {
+            token,
+            speed,
+            rehearsal,
+            journal,
+        } => start_fresh(&config, token, *speed, *rehearsal, journal)?,
+        Begin::Resume { recorded, why } => start_resumed(&config.show, recorded, why.as_deref())?,
     };
+    let show = config.show.clone();
     let Start {
         clock,
         engine,
@@ -216,7 +179,7 @@ pub async fn run(args: RunArgs) -> Result<(), RunError> {
         );
     }
     let outlets = alerts::Outlets {
-        desktop: !args.no_notify,
+        desktop: config.notify,
         log: !interactive,
     };
     let alerts_task = alerts::spawn(
@@ -251,7 +214,11 @@ pub async fn run(args: RunArgs) -> Result<(), RunError> {
         "journal:      {}",
         term::printable(&journal_path.display().to_string())
     ));
-    let scheme = if tls.is_some() { "https" } else { "http" };
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     for (i, host) in hosts.iter().enumerate() {
         let label = if i == 0 {
             "speaker view:"
@@ -279,8 +246,10 @@ pub async fn run(args: RunArgs) -> Result<(), RunError> {
             addr.port()
         ));
     }
-    if !addr.ip().is_loopback() && tls.is_none() {
-        eprintln!(
+    if !addr.ip().is_loopback() && config.tls.is_none() {
+        // A closed stderr must not panic the show.
+        let _ = writeln!(
+            std::io::stderr(),
             "podium: WARNING: serving plain HTTP on {addr}, beyond this machine. Anyone on the path \
              can read the moderator token and take over the show. Give --tls-cert and --tls-key, \
              or keep --bind 127.0.0.1 behind a TLS reverse proxy (see README)."
@@ -289,24 +258,18 @@ pub async fn run(args: RunArgs) -> Result<(), RunError> {
     if !interactive {
         term::say("no terminal on stdin: headless, control over HTTP only");
     }
-    let config = server::Config {
+    let server_config = server::Config {
         token,
-        limits: server::Limits {
-            max_connections: args.max_connections as usize,
-            handshake_timeout: args.handshake_timeout,
-            send_timeout: args.send_timeout,
-            commands_per_second: args.commands_per_second,
-            ..server::Limits::default()
-        },
-        allow_framing: args.allow_framing,
-        tls,
-        allowed_origins: args.allow_origins.clone(),
+        limits: config.limits.clone(),
+        allow_framing: config.allow_framing,
+        tls: config.tls.clone(),
+        allowed_origins: config.allowed_origins.clone(),
         allowed_hosts: server::origin::machine_names(),
     };
     let server_task = tokio::spawn(server::serve_with(
         listener,
         control.clone(),
-        config,
+        server_config,
         shutdown.clone(),
     ));
 
@@ -365,9 +328,9 @@ fn listen(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
 
 /// Each viewer is a socket: raise the soft file-descriptor limit to the hard one, and say so when
 /// even that cannot hold `--max-connections`.
-fn raise_fd_limit(max_connections: u32) {
+fn raise_fd_limit(max_connections: usize) {
     match rlimit::increase_nofile_limit(u64::MAX) {
-        Ok(limit) if limit < u64::from(max_connections) + 64 => tracing::warn!(
+        Ok(limit) if limit < max_connections as u64 + 64 => tracing::warn!(
             "this process may open only {limit} files: fewer viewers than --max-connections \
              {max_connections} can connect"
         ),

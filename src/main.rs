@@ -1,30 +1,24 @@
-//! The `podium` binary: parses the command line, sets up logging, calls into the library and maps
-//! errors to exit codes (2: a session file or argument is wrong; 1: anything else).
+//! The `podium` binary: parses the command line, sets up logging, calls into the library, prints
+//! the error that ended a command and exits with the status it carries ([`podium::exit`]: 2, a
+//! session file or argument is wrong; 1, anything else; 0 also when the reader of stdout left).
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use podium::cli::{Cli, Cmd, Format, ImportArgs, PlanFormat};
-use podium::follow::{self, FollowError};
-use podium::import::ImportError;
-use podium::journal::{self, JournalError};
-use podium::live::{self, RunError};
-use podium::report::{Comparison, Report, ReportError};
-use podium::show::{self, ExportError, LoadError, Timetable};
+use podium::cli::{Cli, Cmd, Format, ImportArgs, PlanFormat, RunArgs};
+use podium::config::RunConfig;
+use podium::exit::{self, Failed, Status};
+use podium::follow;
+use podium::journal;
+use podium::live;
+use podium::report::{Comparison, Report};
+use podium::show::{self, Timetable};
 use tokio_util::sync::CancellationToken;
 
-/// An error whose fix is in the user's input: exit status 2.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-struct Usage(String);
-
-/// Standard output was closed by its reader (`podium plan … | head -1`): the reader has what it
-/// wanted, so the command ends quietly with status 0.
-#[derive(Debug, thiserror::Error)]
-#[error("standard output was closed")]
-struct StdoutClosed;
+/// What a command returns: its error knows the exit status.
+type Outcome = Result<(), Failed>;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -50,40 +44,23 @@ fn main() -> ExitCode {
         } => plan(&file, start.as_deref(), &zones, format, with_notes),
         Cmd::Import(args) => import(args),
         Cmd::Report { journals, format } => report(&journals, format),
-        Cmd::Run(args) => tokio::runtime::Runtime::new()
-            .context("cannot start the async runtime")
-            .and_then(|rt| rt.block_on(live::run(args)).map_err(anyhow::Error::from)),
+        Cmd::Run(args) => run(args),
         Cmd::Follow { url, name } => follow(&url, name.as_deref()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.downcast_ref::<StdoutClosed>().is_some() => ExitCode::SUCCESS,
-        Err(e) => {
-            // A closed stderr leaves only the exit status to tell; never a panic.
-            let _ = writeln!(std::io::stderr(), "podium: {}", chain(&e));
-            let journal_input = e
-                .downcast_ref::<JournalError>()
-                .is_some_and(JournalError::is_input);
-            let run_input = e.downcast_ref::<RunError>().is_some_and(RunError::is_input);
-            let bad_url = matches!(
-                e.downcast_ref::<FollowError>(),
-                Some(FollowError::BadUrl { .. })
-            );
-            if e.downcast_ref::<LoadError>().is_some()
-                || bad_url
-                || e.downcast_ref::<Usage>().is_some()
-                || e.downcast_ref::<ReportError>().is_some()
-                || e.downcast_ref::<ImportError>().is_some()
-                || e.downcast_ref::<ExportError>().is_some()
-                || journal_input
-                || run_input
-            {
-                ExitCode::from(2)
-            } else {
-                ExitCode::FAILURE
+        Err(failed) => {
+            if failed.status != Status::Quiet {
+                warn(format_args!("podium: {}", chain(&failed.error)));
             }
+            failed.status.into()
         }
     }
+}
+
+/// Writes a line to stderr; a closed stderr leaves only the exit status to tell, never a panic.
+fn warn(line: impl std::fmt::Display) {
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 /// The error and its causes, each said once. Many errors already end with their cause's text
@@ -105,24 +82,27 @@ fn chain(e: &anyhow::Error) -> String {
 }
 
 /// Writes `text` to standard output; a reader that has gone (a closed pipe) ends the command
-/// quietly ([`StdoutClosed`]) instead of a panic.
-fn emit(text: &str) -> anyhow::Result<()> {
+/// quietly with status 0 instead of a panic.
+fn emit(text: &str) -> Outcome {
     let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(StdoutClosed.into()),
-        Err(e) => Err(anyhow::Error::new(e).context("cannot write to standard output")),
-    }
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| {
+            Failed::new(
+                exit::of_output(&e),
+                anyhow::Error::new(e).context("cannot write to standard output"),
+            )
+        })
 }
 
 /// Warns on stderr when an accepted zone is a legacy abbreviation such as `EST`.
 fn warn_zone(what: &str, tz: chrono_tz::Tz) {
     if let Some(why) = show::zone_caution(tz) {
-        let _ = writeln!(std::io::stderr(), "podium: {what}: warning: {why}");
+        warn(format_args!("podium: {what}: warning: {why}"));
     }
 }
 
-fn check(files: &[std::path::PathBuf]) -> anyhow::Result<()> {
+fn check(files: &[std::path::PathBuf]) -> Outcome {
     let mut broken = 0;
     for file in files {
         match show::load_file(file) {
@@ -134,21 +114,20 @@ fn check(files: &[std::path::PathBuf]) -> anyhow::Result<()> {
                     show::format_hms(show.total())
                 ))?;
                 for warning in Timetable::new(&show, None).warnings() {
-                    eprintln!("{}: warning: {warning}", file.display());
+                    warn(format_args!("{}: warning: {warning}", file.display()));
                 }
             }
             Err(e) => {
                 broken += 1;
-                eprintln!("{e}");
+                warn(&e);
             }
         }
     }
     if broken > 0 {
-        return Err(Usage(format!(
+        return Err(Failed::input(format!(
             "{broken} of {} session files are broken",
             files.len()
-        ))
-        .into());
+        )));
     }
     Ok(())
 }
@@ -159,16 +138,17 @@ fn plan(
     zones: &[String],
     format: PlanFormat,
     with_notes: bool,
-) -> anyhow::Result<()> {
+) -> Outcome {
     let show = show::load_file(file)?;
     let start = start
         .map(|s| {
-            show::parse_start(s, show.timezone).map_err(|why| Usage(format!("--start: {why}")))
+            show::parse_start(s, show.timezone)
+                .map_err(|why| Failed::input(format!("--start: {why}")))
         })
         .transpose()?;
     let zones = zones
         .iter()
-        .map(|z| show::parse_zone(z).map_err(|why| Usage(format!("--tz: {why}"))))
+        .map(|z| show::parse_zone(z).map_err(|why| Failed::input(format!("--tz: {why}"))))
         .collect::<Result<Vec<_>, _>>()?;
     for tz in &zones {
         warn_zone("--tz", *tz);
@@ -191,7 +171,7 @@ fn plan(
     )?)
 }
 
-fn import(args: ImportArgs) -> anyhow::Result<()> {
+fn import(args: ImportArgs) -> Outcome {
     if let Some(Ok(tz)) = args.timezone.as_deref().map(show::parse_zone) {
         warn_zone("--timezone", tz);
     }
@@ -208,21 +188,20 @@ fn import(args: ImportArgs) -> anyhow::Result<()> {
     }
     let session = podium::import::import_file(&args.file, &options)?;
     for warning in &session.warnings {
-        let _ = writeln!(
-            std::io::stderr(),
+        warn(format_args!(
             "podium: warning: {}",
             podium::term::printable(warning)
-        );
+        ));
     }
     match args.out {
         Some(out) => {
             write_session(&out, &session.text, args.force, "--out")?;
-            eprintln!(
+            warn(format_args!(
                 "podium: wrote {} ({} segments); check it with `podium plan {}`",
                 out.display(),
                 session.segments,
                 out.display()
-            );
+            ));
         }
         None => emit(&session.text)?,
     }
@@ -236,16 +215,15 @@ fn import_into(
     options: &podium::import::Options,
     dir: &std::path::Path,
     force: bool,
-) -> anyhow::Result<()> {
+) -> Outcome {
     let sessions = podium::import::import_all(file, options)?;
     let mut said = std::collections::HashSet::new();
     for warning in sessions.iter().flat_map(|n| &n.session.warnings) {
         if said.insert(warning) {
-            let _ = writeln!(
-                std::io::stderr(),
+            warn(format_args!(
                 "podium: warning: {}",
                 podium::term::printable(warning)
-            );
+            ));
         }
     }
     let paths: Vec<std::path::PathBuf> = sessions.iter().map(|n| dir.join(&n.file_name)).collect();
@@ -255,46 +233,39 @@ fn import_into(
         .map(|p| format!("\n  {}", p.display()))
         .collect();
     if !force && !there.is_empty() {
-        return Err(Usage(format!(
+        return Err(Failed::input(format!(
             "{} of the files to write already exist{}; nothing was written: remove them, choose \
              another --out-dir, or add --force to overwrite them:{}",
             there.len(),
             if there.len() == 1 { "s" } else { "" },
             there.concat()
-        ))
-        .into());
+        )));
     }
     std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create the directory {}", dir.display()))?;
+        .with_context(|| format!("cannot create the directory {}", dir.display()))
+        .map_err(Failed::other)?;
     for (named, path) in sessions.iter().zip(&paths) {
         write_session(path, &named.session.text, force, "--out-dir")?;
-        let _ = writeln!(
-            std::io::stderr(),
+        warn(format_args!(
             "podium: wrote {} — {}",
             path.display(),
             podium::term::printable(&named.label)
-        );
+        ));
     }
     if let Some(first) = paths.first() {
-        let _ = writeln!(
-            std::io::stderr(),
+        warn(format_args!(
             "podium: {} session file{} in {}; check each with `podium plan {}`",
             paths.len(),
             if paths.len() == 1 { "" } else { "s" },
             dir.display(),
             first.display()
-        );
+        ));
     }
     Ok(())
 }
 
 /// Writes a session file: a new one, or over an old one with `force`.
-fn write_session(
-    path: &std::path::Path,
-    text: &str,
-    force: bool,
-    flag: &str,
-) -> anyhow::Result<()> {
+fn write_session(path: &std::path::Path, text: &str, force: bool, flag: &str) -> Outcome {
     let mut open = std::fs::OpenOptions::new();
     open.write(true);
     if force {
@@ -303,18 +274,20 @@ fn write_session(
         open.create_new(true);
     }
     let mut file = open.open(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::AlreadyExists => Usage(format!(
+        std::io::ErrorKind::AlreadyExists => Failed::input(format!(
             "{} already exists: remove it, choose another {flag}, or add --force to overwrite it",
             path.display()
-        ))
-        .into(),
-        _ => anyhow::Error::new(e).context(format!("cannot create {}", path.display())),
+        )),
+        _ => Failed::other(
+            anyhow::Error::new(e).context(format!("cannot create {}", path.display())),
+        ),
     })?;
     std::io::Write::write_all(&mut file, text.as_bytes())
         .with_context(|| format!("cannot write {}", path.display()))
+        .map_err(Failed::other)
 }
 
-fn report(journals: &[std::path::PathBuf], format: Format) -> anyhow::Result<()> {
+fn report(journals: &[std::path::PathBuf], format: Format) -> Outcome {
     let reports = journals
         .iter()
         .map(|j| journal::read(j).map(|r| Report::from_journal(&r)))
@@ -336,9 +309,22 @@ fn report(journals: &[std::path::PathBuf], format: Format) -> anyhow::Result<()>
     emit(&text)
 }
 
-fn follow(url: &str, name: Option<&str>) -> anyhow::Result<()> {
+/// Validates the arguments into one config (nothing is bound or written before they all pass),
+/// then runs the show.
+fn run(args: RunArgs) -> Outcome {
+    let config = RunConfig::from_args(args)?;
+    let rt = tokio::runtime::Runtime::new()
+        .context("cannot start the async runtime")
+        .map_err(Failed::other)?;
+    rt.block_on(live::run(config))?;
+    Ok(())
+}
+
+fn follow(url: &str, name: Option<&str>) -> Outcome {
     let url = follow::socket_url(url, name)?;
-    let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let rt = tokio::runtime::Runtime::new()
+        .context("cannot start the async runtime")
+        .map_err(Failed::other)?;
     rt.block_on(async {
         let shutdown = CancellationToken::new();
         tokio::spawn(live::shutdown_on_signal(shutdown.clone()));

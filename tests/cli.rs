@@ -495,3 +495,232 @@ fn an_ambiguous_abbreviation_is_printed_as_an_offset() {
     assert!(text.contains("14:00 CEST (Europe/Zurich)"), "{text}");
     assert!(!text.contains("PST"), "{text}");
 }
+
+/// Runs podium with its stdout a pipe whose reader takes the first line and goes away (`podium …
+/// | head -1`), and returns its exit status and stderr. A command that would keep printing forever
+/// without noticing is killed after a minute (and the test fails).
+fn stdout_closed_after_the_first_line(args: &[&str]) -> (Option<i32>, String) {
+    use std::io::{BufRead, Read};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_podium"))
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("podium starts");
+    let mut stderr = child.stderr.take().expect("piped stderr");
+    let errors = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("piped stdout"));
+    let mut first = String::new();
+    stdout.read_line(&mut first).expect("a first line");
+    assert!(!first.is_empty(), "{args:?} printed nothing");
+    drop(stdout);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{args:?} still running a minute after its reader left");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    (status.code(), errors.join().expect("stderr reader"))
+}
+
+/// Issue 11: `podium plan … --format ics | head -1`, and `podium follow … | head -1`, which
+/// panicked (101) on its next line: a reader that leaves ends the command quietly with status 0.
+#[test]
+fn a_stdout_closed_after_the_first_line_ends_every_printing_command_quietly() {
+    // A port nobody listens on: `follow` prints "connecting…", then "no connection…" and retries.
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", free.local_addr().unwrap());
+    drop(free);
+    let commands: [&[&str]; 4] = [
+        &[
+            "plan",
+            "sessions/002_iml_session_four.toml",
+            "--format",
+            "ics",
+            "--start",
+            "2021-06-10T14:00",
+        ],
+        &["plan", "sessions/004_labour_mobility_day1.toml"],
+        &["import", "tests/agendas/002_iml_session_four.txt"],
+        &["follow", &url],
+    ];
+    for args in commands {
+        let (code, stderr) = stdout_closed_after_the_first_line(args);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(code, Some(0), "{args:?}: {stderr}");
+    }
+}
+
+/// `podium run SHORT ARGS` in `cwd` (so a default journal would go to `cwd/runs`), listening on
+/// `port` unless ARGS say otherwise; stdin closed.
+fn run_in(cwd: &std::path::Path, port: u16, args: &[&str]) -> std::process::Output {
+    let show = std::fs::canonicalize(common::SHORT).expect("the test session");
+    let bind = format!("127.0.0.1:{port}");
+    let mut all = vec!["run", show.to_str().unwrap(), "--no-notify"];
+    if !args.contains(&"--bind") {
+        all.extend(["--bind", &bind]);
+    }
+    all.extend(args);
+    Command::new(env!("CARGO_BIN_EXE_podium"))
+        .args(&all)
+        .current_dir(cwd)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("podium runs")
+}
+
+/// Every `.jsonl` file under `dir`, at any depth.
+fn journals_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut todo = vec![dir.to_owned()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                todo.push(path);
+            } else if path.extension().is_some_and(|e| e == "jsonl") {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
+/// Issue 11: `run`'s arguments are one config, validated before anything starts. Each bad input
+/// is refused with its flag, what to fix and exit status 2; no journal is created and no port is
+/// bound: the port asked for is held by the test, so a run that got as far as binding would say
+/// "cannot listen" (status 1) instead.
+#[test]
+fn bad_run_arguments_are_refused_before_a_journal_or_a_port() {
+    let cwd = tempfile::tempdir().unwrap();
+    let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = held.local_addr().unwrap().port();
+    let tls = tempfile::tempdir().unwrap();
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let cert = tls.path().join("cert.pem");
+    std::fs::write(&cert, certified.cert.pem()).unwrap();
+    let cert = cert.to_str().unwrap();
+    let missing_key = tls.path().join("key.pem");
+    let missing_key = missing_key.to_str().unwrap();
+    let existing = cwd.path().join("existing.jsonl");
+    std::fs::write(&existing, "keep me\n").unwrap();
+    let existing = existing.to_str().unwrap();
+    let a_file = cwd.path().join("a-file");
+    std::fs::write(&a_file, "").unwrap();
+    let under_a_file = a_file.join("run.jsonl");
+    let under_a_file = under_a_file.to_str().unwrap();
+    let cases: [(&[&str], &[&str]); 9] = [
+        (
+            &["--token", "12345678"],
+            &["--token must be at least 16 characters"],
+        ),
+        (
+            &["--tls-cert", cert, "--tls-key", missing_key],
+            &["--tls-key", "key.pem: cannot read a PEM private key"],
+        ),
+        (
+            &["--tls-cert", missing_key, "--tls-key", cert],
+            &["--tls-cert", "cannot read a PEM certificate chain"],
+        ),
+        (
+            // Nothing creates files in /proc, not even root.
+            &["--journal", "/proc/podium-test/run.jsonl"],
+            &["--journal /proc/podium-test/run.jsonl: cannot create files in /proc"],
+        ),
+        (
+            &["--journal", under_a_file],
+            &["--journal", "a-file is not a directory"],
+        ),
+        (
+            &["--journal", existing],
+            &["the file already exists", "--resume"],
+        ),
+        (
+            &["--bind", "localhost:http"],
+            &[
+                "--bind \"localhost:http\": not an address to listen on",
+                "ADDRESS:PORT",
+            ],
+        ),
+        (
+            // TEST-NET-1 (RFC 5737): never an address of this machine.
+            &["--bind", "192.0.2.1:8080"],
+            &[
+                "--bind \"192.0.2.1:8080\": not an address of this machine",
+                "0.0.0.0",
+            ],
+        ),
+        (
+            &["--resume", "/nonexistent/podium-run.jsonl"],
+            &["--resume: /nonexistent/podium-run.jsonl"],
+        ),
+    ];
+    for (args, said) in cases {
+        let out = run_in(cwd.path(), port, args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        for words in said {
+            assert!(stderr.contains(words), "{args:?}: {words:?} in {stderr}");
+        }
+        assert!(!stderr.contains("cannot listen"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("12345678"), "the token is never echoed");
+        assert!(out.stdout.is_empty(), "{args:?}: nothing started");
+    }
+    assert_eq!(
+        journals_under(cwd.path()),
+        vec![cwd.path().join("existing.jsonl")],
+        "no journal created"
+    );
+    assert!(!cwd.path().join("runs").exists(), "no runs/ directory");
+    assert_eq!(
+        std::fs::read_to_string(cwd.path().join("existing.jsonl")).unwrap(),
+        "keep me\n"
+    );
+    drop(held);
+}
+
+/// Issue 11: every problem is reported at once, not one per attempt.
+#[test]
+fn every_bad_run_argument_is_reported_at_once() {
+    let cwd = tempfile::tempdir().unwrap();
+    let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = held.local_addr().unwrap().port();
+    let out = run_in(
+        cwd.path(),
+        port,
+        &[
+            "--token",
+            "short",
+            "--journal",
+            "/proc/podium-test/run.jsonl",
+            "--tls-cert",
+            "/nonexistent/cert.pem",
+            "--tls-key",
+            "/nonexistent/key.pem",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("podium: 3 problems; nothing was started:"),
+        "{stderr}"
+    );
+    for flag in ["--tls-cert", "--token", "--journal"] {
+        assert!(
+            stderr.contains(&format!("\n  - {flag}")),
+            "{flag}: {stderr}"
+        );
+    }
+    assert!(journals_under(cwd.path()).is_empty());
+    drop(held);
+}

@@ -329,7 +329,11 @@ impl Screen {
                     if self.tty {
                         self.draw_text(&self.status.clone())?;
                     } else {
-                        println!("{}", self.status);
+                        // Not `println!`: a reader that left (`| head -1`) ends the command
+                        // quietly (see `exit`), never a panic.
+                        let mut out = std::io::stdout().lock();
+                        writeln!(out, "{}", self.status)?;
+                        out.flush()?;
                     }
                 }
                 return Ok(());

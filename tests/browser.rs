@@ -461,7 +461,7 @@ async fn control_page_fits_the_show_to_its_end() {
     browser
         .wait_true(
             "the slack of a show five minutes too long",
-            r#"return document.getElementById('slack').textContent.startsWith('5:00 late')
+            r#"return document.getElementById('slack').textContent.startsWith('ends 5:00 late')
                 && document.querySelectorAll('#show-rows tr[data-index]').length === 3;"#,
         )
         .await;
@@ -475,7 +475,7 @@ async fn control_page_fits_the_show_to_its_end() {
         .wait_true(
             "what the fit changed, the new slack and the re-planned Q&A",
             r#"return document.getElementById('feedback').textContent.includes('3. Q&A 10:00 → 5:00')
-                && document.getElementById('slack').textContent.startsWith('on time')
+                && document.getElementById('slack').textContent.startsWith('ends on time')
                 && document.querySelector('#show-rows tr[data-index="2"]')
                        ?.textContent.includes('10:00 → 5:00') === true;"#,
         )

@@ -5,6 +5,7 @@ import { Connection } from './connection.js';
 import {
   formatDuration,
   formatOffset,
+  formatSlack,
   formatRemaining,
   formatWallClock,
   nextRedrawIn,
@@ -299,7 +300,7 @@ function render() {
   view.offset.dataset.sign = Math.sign(Math.round(state.schedule_offset_ms / 1000));
   view.projectedEnd.textContent =
     state.projected_end_ms == null ? '–' : formatWallClock(state.projected_end_ms, timeZone);
-  view.slack.textContent = formatSlack(state.slack_ms, state.target_end_ms);
+  view.slack.textContent = slackText(state.slack_ms, state.target_end_ms);
   view.slack.dataset.sign = Math.sign(Math.round((state.slack_ms ?? 0) / 1000));
   view.next.textContent = state.next ? state.next.title : '–';
   view.toggle.textContent = TOGGLE_LABELS[state.phase] ?? 'Pause';
@@ -315,14 +316,11 @@ function render() {
   if (Number.isFinite(wait)) renderTimer = setTimeout(render, wait);
 }
 
-/** `2:00 to spare (end 17:00)`, `3:20 late (end 17:00)`; `–` without an end in the session. */
-function formatSlack(slackMs, targetEndMs) {
+/** `ends 2:00 early (slot ends 17:00)`, the words of display.js; `–` without an end in the session. */
+function slackText(slackMs, targetEndMs) {
   if (slackMs == null) return '–';
-  const end = targetEndMs == null ? '' : ` (end ${formatWallClock(targetEndMs, timeZone)})`;
-  const seconds = Math.round(slackMs / 1000);
-  if (seconds === 0) return `on time${end}`;
-  const amount = formatDuration(Math.abs(seconds) * 1000);
-  return `${seconds > 0 ? `${amount} to spare` : `${amount} late`}${end}`;
+  const end = targetEndMs == null ? '' : ` (slot ends ${formatWallClock(targetEndMs, timeZone)})`;
+  return `${formatSlack(slackMs)}${end}`;
 }
 
 // ---- Run of show ---------------------------------------------------------------------------

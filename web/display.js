@@ -129,6 +129,13 @@ export function formatOffset(ms) {
   return `${clock(seconds)} ${ms > 0 ? 'behind' : 'ahead'}`;
 }
 
+/** The slack against the slot's end in words: `ends 2:00 early`, `ends 0:02 late`, `ends on time`. */
+export function formatSlack(ms) {
+  const seconds = Math.round(Math.abs(ms) / 1000);
+  if (seconds === 0) return 'ends on time';
+  return `ends ${clock(seconds)} ${ms > 0 ? 'early' : 'late'}`;
+}
+
 /** Unix ms as a 24-hour wall-clock time in `timeZone` (browser's own when absent or unknown). */
 export function formatWallClock(unixMs, timeZone, withSeconds = false) {
   const options = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };

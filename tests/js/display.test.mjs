@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import {
   formatDuration,
   formatOffset,
+  formatSlack,
   formatRemaining,
   formatWallClock,
   agendaRows,
@@ -39,12 +40,13 @@ test('the countdown follows the shared table (tests/cases/display.json)', () => 
   }
 });
 
-test('phase words, offsets and lengths follow the shared table', () => {
+test('phase words, offsets, lengths and slack follow the shared table', () => {
   for (const { phase, remaining_ms: remaining, words } of TABLE.words) {
     assert.equal(phaseWords(phase, remaining), words, `${phase} at ${remaining} ms`);
   }
   for (const { ms, words } of TABLE.offsets) assert.equal(formatOffset(ms), words, `offset ${ms}`);
   for (const { ms, text } of TABLE.durations) assert.equal(formatDuration(ms), text, `length ${ms}`);
+  for (const { ms, words } of TABLE.slack) assert.equal(formatSlack(ms), words, `slack ${ms}`);
 });
 
 // ---- One redraw rule for every page ---------------------------------------------------------

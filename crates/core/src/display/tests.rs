@@ -100,6 +100,19 @@ fn offsets_and_lengths_follow_the_shared_table() {
 }
 
 #[test]
+fn slack_follows_the_shared_table() {
+    let table = table();
+    for case in cases(&table, "slack") {
+        let ms = case["ms"].as_f64().expect("ms");
+        assert_eq!(
+            slack_words(ms),
+            case["words"].as_str().expect("words"),
+            "{case}"
+        );
+    }
+}
+
+#[test]
 fn slack_is_rounded_like_the_offset() {
     assert_eq!(slack_words(120_000.0), "ends 2:00 early");
     assert_eq!(slack_words(-200_000.0), "ends 3:20 late");

@@ -56,7 +56,7 @@ async function refreshAgenda() {
   if (key === agendaKey) return;
   agendaKey = key;
   try {
-    const answer = await fetch('/api/agenda', { cache: 'no-store' });
+    const answer = await fetch('api/agenda', { cache: 'no-store' });
     if (!answer.ok) throw new Error(`HTTP ${answer.status}`);
     agenda = await answer.json();
     render();

@@ -21,15 +21,17 @@ const PING_EVERY_MS = 5_000;
 const localNow = () => performance.timeOrigin + performance.now();
 
 /**
- * The WebSocket URL of the page's own server: same host and port, ws: or wss: to match. A screen
- * name (`?name=Neha` on the page) and a kind are passed on for the moderator's presence list.
+ * The WebSocket URL of the page's own server: same host and port, ws: or wss: to match, next to the
+ * page (`/r/ROOM/control` → `/r/ROOM/ws`, `/control` → `/ws`). A screen name (`?name=Neha` on the
+ * page) and a kind are passed on for the moderator's presence list.
  */
 export function socketUrl(loc = location, { name = '', kind = '' } = {}) {
   const query = new URLSearchParams();
   if (name) query.set('name', name);
   if (kind) query.set('kind', kind);
   const search = query.size > 0 ? `?${query}` : '';
-  return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/ws${search}`;
+  const dir = (loc.pathname ?? '/').replace(/[^/]*$/, '');
+  return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}${dir}ws${search}`;
 }
 
 export class Connection {

@@ -158,7 +158,7 @@ async function api(path, init = {}) {
 async function send(command) {
   if (!token) return;
   try {
-    const next = await api('/api/command', {
+    const next = await api('api/command', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify(command),
@@ -180,7 +180,7 @@ async function send(command) {
 async function refreshShow() {
   const request = ++showRequest;
   try {
-    const answer = await api('/api/show');
+    const answer = await api('api/show');
     if (request !== showRequest) return;
     show = answer;
     timeZone = answer.timezone;
@@ -194,7 +194,7 @@ async function refreshShow() {
 async function refreshScreens() {
   if (token) {
     try {
-      const presence = await api('/api/presence');
+      const presence = await api('api/presence');
       renderScreens(presence.screens);
       renderFailedAttempts(presence.failed_attempts ?? []);
       renderJournal(presence.journal);

@@ -7,6 +7,10 @@ import { Connection, socketUrl } from '../../web/connection.js';
 test('socketUrl follows the page: host, port, ws or wss', () => {
   assert.equal(socketUrl({ protocol: 'http:', host: '127.0.0.1:8080' }), 'ws://127.0.0.1:8080/ws');
   assert.equal(socketUrl({ protocol: 'https:', host: 'podium.example' }), 'wss://podium.example/ws');
+  // Next to the page: a room's pages live under /r/ROOM/.
+  const room = { protocol: 'http:', host: 'h:1', pathname: '/r/side-8/control' };
+  assert.equal(socketUrl(room), 'ws://h:1/r/side-8/ws');
+  assert.equal(socketUrl({ protocol: 'http:', host: 'h:1', pathname: '/agenda' }), 'ws://h:1/ws');
 });
 
 test('socketUrl passes the screen name and kind on, encoded', () => {

@@ -16,7 +16,9 @@
 mod assets;
 mod listen;
 pub mod origin;
+mod overview;
 pub mod presence;
+pub mod rooms;
 pub mod throttle;
 mod tls;
 mod ws;
@@ -27,7 +29,10 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{ConnectInfo, Path, Query, Request, State, WebSocketUpgrade};
+use axum::extract::{
+    ConnectInfo, FromRequestParts, Path, Query, RawPathParams, Request, State, WebSocketUpgrade,
+};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
@@ -44,7 +49,9 @@ pub use tokio_rustls::TlsAcceptor;
 
 use crate::controller::Handle;
 use crate::protocol;
-use presence::{Introduction, Presence};
+use presence::Introduction;
+use rooms::{Access, Room};
+pub use rooms::{RoomEntry, RoomView, Rooms};
 use throttle::{Attempts, Verdict};
 
 /// The shortest moderator token (see [`protocol::MIN_TOKEN_CHARS`]).
@@ -155,15 +162,13 @@ impl std::fmt::Debug for Token {
 }
 
 #[derive(Clone)]
-struct App {
-    control: Handle,
-    token: Token,
+pub(crate) struct App {
+    /// The event's rooms (one, at `/`, for a plain session).
+    rooms: Rooms,
     limits: Arc<Limits>,
     shutdown: CancellationToken,
     /// Viewer loops, so that shutdown waits for their goodbyes.
     viewers: TaskTracker,
-    /// Who is connected, for the moderator.
-    presence: Presence,
     /// Wrong tokens per source address: the throttle, and what the moderator is told.
     attempts: Attempts,
     /// Which `Host` and `Origin` headers are let in.
@@ -180,11 +185,23 @@ pub async fn serve(
     serve_with(listener, control, Config::new(token), shutdown).await
 }
 
-/// Serves until `shutdown` is cancelled; open sockets are told and closed, and it returns once
-/// every connection has ended.
+/// Serves one session at `/` until `shutdown` is cancelled; open sockets are told and closed, and
+/// it returns once every connection has ended.
 pub async fn serve_with(
     listener: TcpListener,
     control: Handle,
+    config: Config,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    let rooms = Rooms::single(control, config.token.clone());
+    serve_rooms(listener, rooms, config, shutdown).await
+}
+
+/// Serves an event's rooms: a single session at `/`, several under `/r/{room}/` with the list of
+/// rooms at `/`. Each room's token is in `rooms`; `config.token` is not used.
+pub async fn serve_rooms(
+    listener: TcpListener,
+    rooms: Rooms,
     config: Config,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
@@ -195,12 +212,10 @@ pub async fn serve_with(
         tls: config.tls.clone(),
     };
     let app = App {
-        control,
-        token: config.token,
+        rooms,
         limits: Arc::new(config.limits),
         shutdown: shutdown.clone(),
         viewers: tracker.clone(),
-        presence: Presence::default(),
         attempts: Attempts::default(),
         policy: Arc::new(origin::Policy::new(
             &config.allowed_origins,
@@ -236,17 +251,34 @@ fn router(app: App, allow_framing: bool) -> Router {
     let header = |name, value: &'static str| {
         SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
     };
-    let router = Router::new()
-        .route("/", get(speaker_page))
-        .route("/control", get(|| async { Html(assets::CONTROL_HTML) }))
-        .route("/agenda", get(|| async { Html(assets::AGENDA_HTML) }))
-        .route("/api/agenda", get(agenda))
-        .route("/assets/{name}", get(asset))
-        .route("/api/state", get(state))
-        .route("/api/show", get(show))
-        .route("/api/command", post(command))
-        .route("/api/presence", get(presence_list))
-        .route("/ws", get(socket))
+    // A room's views: at `/` for a single session, under `/r/{room}/` for several rooms.
+    let prefix = if app.rooms.is_single() {
+        ""
+    } else {
+        "/r/{room}"
+    };
+    let mut router = Router::new()
+        .route(&format!("{prefix}/"), get(speaker_page))
+        .route(&format!("{prefix}/control"), get(control_page))
+        .route(&format!("{prefix}/agenda"), get(agenda_page))
+        .route(&format!("{prefix}/api/agenda"), get(agenda))
+        .route(&format!("{prefix}/api/state"), get(state))
+        .route(&format!("{prefix}/api/show"), get(show))
+        .route(&format!("{prefix}/api/command"), post(command))
+        .route(&format!("{prefix}/api/presence"), get(presence_list))
+        .route(&format!("{prefix}/ws"), get(socket))
+        .route("/assets/{name}", get(asset));
+    if !app.rooms.is_single() {
+        router = router
+            .route("/", get(rooms_page))
+            // The pages build their URLs next to themselves: a room's home ends in `/`.
+            .route("/r/{room}", get(room_home));
+    }
+    // The organiser's overview of every room (overview.rs).
+    if let Some(overview) = overview::Overview::of(&app) {
+        router = router.merge(overview::routes(overview));
+    }
+    let router = router
         .layer(middleware::from_fn_with_state(app.clone(), known_host))
         .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(header::REFERRER_POLICY, "no-referrer"))
@@ -269,6 +301,48 @@ const CSP: &str = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'sel
 const CSP_FRAMEABLE: &str = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; \
                              style-src 'self'; script-src 'self'; frame-ancestors *";
 
+/// The room a request is for: from `/r/{room}/…`, or the one room of a single session. An
+/// unknown room is answered `404` with the list of rooms (JSON under `api/` and for `ws`).
+pub(crate) struct InRoom(Arc<Room>);
+
+impl FromRequestParts<App> for InRoom {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<InRoom, Response> {
+        if let Some(room) = app.rooms.only() {
+            return Ok(InRoom(room));
+        }
+        let params = RawPathParams::from_request_parts(parts, app).await.ok();
+        let id = params
+            .as_ref()
+            .and_then(|p| p.iter().find(|(k, _)| *k == "room").map(|(_, v)| v));
+        let id = id.unwrap_or_default();
+        app.rooms
+            .get(id)
+            .map(InRoom)
+            .ok_or_else(|| app.rooms.not_found(id, parts.uri.path()))
+    }
+}
+
+/// `/` of an event: the rooms, with what is on now.
+async fn rooms_page(State(app): State<App>) -> Response {
+    app.rooms.list_page().into_response()
+}
+
+/// `/r/{room}` → `/r/{room}/`, so that the page's relative URLs land in the room.
+async fn room_home(InRoom(room): InRoom, raw: axum::extract::RawQuery) -> Response {
+    let query = raw.0.map(|q| format!("?{q}")).unwrap_or_default();
+    axum::response::Redirect::permanent(&format!("/r/{}/{query}", room.id)).into_response()
+}
+
+async fn control_page(InRoom(_): InRoom) -> Html<&'static str> {
+    Html(assets::CONTROL_HTML)
+}
+
+async fn agenda_page(InRoom(_): InRoom) -> Html<&'static str> {
+    Html(assets::AGENDA_HTML)
+}
+
 async fn asset(Path(name): Path<String>) -> Response {
     match assets::asset(&name) {
         Some((kind, body)) => ([(header::CONTENT_TYPE, kind)], body).into_response(),
@@ -276,8 +350,8 @@ async fn asset(Path(name): Path<String>) -> Response {
     }
 }
 
-async fn state(State(app): State<App>) -> Response {
-    match app.control.fresh().await {
+async fn state(InRoom(room): InRoom) -> Response {
+    match room.control.fresh().await {
         Ok(published) => json_text(published.json.as_str().to_owned()),
         Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
     }
@@ -285,13 +359,14 @@ async fn state(State(app): State<App>) -> Response {
 
 async fn show(
     State(app): State<App>,
+    InRoom(room): InRoom,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(refusal) = authorize(&app, peer, &headers) {
+    if let Err(refusal) = authorize(&app, &room, peer, &headers) {
         return *refusal;
     }
-    match app.control.show_info().await {
+    match room.control.show_info().await {
         Ok(info) => Json(info).into_response(),
         Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
     }
@@ -300,6 +375,7 @@ async fn show(
 /// The speaker page. `?view=overlay` is marked on `<body>` in the HTML itself, so that an overlay
 /// is transparent from its first frame, before any script has run.
 async fn speaker_page(
+    InRoom(_): InRoom,
     axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> Html<&'static str> {
     let overlay = query
@@ -313,8 +389,8 @@ async fn speaker_page(
 }
 
 /// The run-of-show without notes, for the agenda view: public, like the state.
-async fn agenda(State(app): State<App>) -> Response {
-    match app.control.show_info().await {
+async fn agenda(InRoom(room): InRoom) -> Response {
+    match room.control.show_info().await {
         Ok(info) => Json(protocol::Agenda::from(info)).into_response(),
         Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
     }
@@ -324,11 +400,12 @@ async fn agenda(State(app): State<App>) -> Response {
 /// only once the token in the headers has matched, and then under a size bound and a deadline.
 async fn command(
     State(app): State<App>,
+    InRoom(room): InRoom,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    if let Err(refusal) = authorize(&app, peer, &headers) {
+    if let Err(refusal) = authorize(&app, &room, peer, &headers) {
         return *refusal;
     }
     let too_large = || {
@@ -364,7 +441,7 @@ async fn command(
         Ok(cmd) => cmd,
         Err(why) => return error(StatusCode::BAD_REQUEST, &why),
     };
-    match app.control.command(cmd).await {
+    match room.control.command(cmd).await {
         Ok(Ok(published)) => json_text(published.json.as_str().to_owned()),
         Ok(Err(refused)) => error(StatusCode::CONFLICT, &refused.0),
         Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
@@ -373,6 +450,7 @@ async fn command(
 
 async fn socket(
     State(app): State<App>,
+    InRoom(room): InRoom,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     intro: Result<Query<Introduction>, QueryRejection>,
@@ -394,11 +472,12 @@ async fn socket(
     }
     // A malformed introduction costs the screen its name, not its countdown.
     let intro = intro.map(|Query(i)| i).unwrap_or_default();
-    let presence = app.presence.clone();
+    let presence = room.presence.clone();
     let limits = app.limits.clone();
     let viewer = ws::Viewer {
-        control: app.control,
-        token: app.token,
+        control: room.control.clone(),
+        token: room.token.clone(),
+        organiser: app.rooms.organiser().cloned(),
         limits: app.limits,
         shutdown: app.shutdown,
         attempts: app.attempts,
@@ -455,61 +534,96 @@ async fn moderator_only(State(app): State<App>, request: Request, next: Next) ->
     let Some(peer) = peer else {
         return listen::busy();
     };
-    match authorize(&app, peer, request.headers()) {
-        Ok(()) => next.run(request).await,
-        Err(refusal) => *refusal,
+    let valid = match bearer(request.headers()) {
+        Some(p) => app.rooms.any_token(p),
+        None => {
+            return error(
+                StatusCode::UNAUTHORIZED,
+                "the moderator token is required: send Authorization: Bearer TOKEN",
+            );
+        }
+    };
+    if valid {
+        return next.run(request).await;
+    }
+    match app.rooms.first() {
+        Some(control) => *refused(&app, control, peer),
+        None => listen::busy(),
     }
 }
 
 /// The moderator's list of connected screens, and the sources of wrong tokens.
 async fn presence_list(
     State(app): State<App>,
+    InRoom(room): InRoom,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(refusal) = authorize(&app, peer, &headers) {
+    if let Err(refusal) = authorize(&app, &room, peer, &headers) {
         return *refusal;
     }
     Json(serde_json::json!({
-        "screens": app.presence.list(),
+        "screens": room.presence.list(),
         "failed_attempts": app.attempts.list(tokio::time::Instant::now()),
-        "journal": app.control.journal_health(),
+        "journal": room.control.journal_health(),
     }))
     .into_response()
 }
 
-/// Checks `Authorization: Bearer TOKEN`. A wrong token counts against its source address
-/// (`throttle.rs`): past the burst it is answered `429` with `Retry-After`, and the connection is
-/// closed. The right token is never throttled.
-fn authorize(app: &App, peer: SocketAddr, headers: &HeaderMap) -> Result<(), Box<Response>> {
-    let presented = headers
+/// The token in `Authorization: Bearer TOKEN`, if any.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
-    match presented {
-        Some(p) if app.token.matches(p) => Ok(()),
-        Some(_) => match wrong_token(&app.control, &app.attempts, peer) {
-            Verdict::Wrong => Err(Box::new(error(
-                StatusCode::UNAUTHORIZED,
-                "wrong moderator token",
+        .map(str::trim)
+}
+
+/// Checks `Authorization: Bearer TOKEN` for `room`: its moderator's token or the organiser's. A
+/// wrong token counts against its source address (`throttle.rs`): past the burst it is answered
+/// `429` with `Retry-After`, and the connection is closed. The right token is never throttled; the
+/// token of another room is `403`, with the reason.
+fn authorize(
+    app: &App,
+    room: &Room,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+) -> Result<(), Box<Response>> {
+    match bearer(headers) {
+        Some(p) => match app.rooms.access(room, p) {
+            Access::Moderator | Access::Organiser => Ok(()),
+            Access::OtherRoom(other) => Err(Box::new(error(
+                StatusCode::FORBIDDEN,
+                &format!(
+                    "this is the moderator token of room {other:?}, not of room {:?}: it controls \
+                     that room only; use this room's own control link, or the organiser's token",
+                    room.id
+                ),
             ))),
-            Verdict::Throttled { retry_after } => {
-                let seconds = retry_after.as_secs_f64().ceil().max(1.0) as u64;
-                let mut response = error(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    &format!("too many wrong tokens from your address: try again in {seconds} s"),
-                );
-                let headers = response.headers_mut();
-                headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-                headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
-                Err(Box::new(response))
-            }
+            Access::Wrong => Err(refused(app, &room.control, peer)),
         },
         None => Err(Box::new(error(
             StatusCode::UNAUTHORIZED,
             "the moderator token is required: send Authorization: Bearer TOKEN",
         ))),
+    }
+}
+
+/// The answer to a wrong token: `401`, or `429` past the burst of its source.
+fn refused(app: &App, control: &Handle, peer: SocketAddr) -> Box<Response> {
+    match wrong_token(control, &app.attempts, peer) {
+        Verdict::Wrong => Box::new(error(StatusCode::UNAUTHORIZED, "wrong moderator token")),
+        Verdict::Throttled { retry_after } => {
+            let seconds = retry_after.as_secs_f64().ceil().max(1.0) as u64;
+            let mut response = error(
+                StatusCode::TOO_MANY_REQUESTS,
+                &format!("too many wrong tokens from your address: try again in {seconds} s"),
+            );
+            let headers = response.headers_mut();
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+            Box::new(response)
+        }
     }
 }
 
@@ -535,6 +649,6 @@ fn json_text(body: String) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-fn error(status: StatusCode, why: &str) -> Response {
+pub(crate) fn error(status: StatusCode, why: &str) -> Response {
     (status, Json(serde_json::json!({ "error": why }))).into_response()
 }

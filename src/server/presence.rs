@@ -75,6 +75,11 @@ impl Presence {
         }
     }
 
+    /// How many screens are connected.
+    pub fn count(&self) -> usize {
+        self.lock().screens.len()
+    }
+
     /// Every connected screen, oldest connection first.
     pub fn list(&self) -> Vec<Screen> {
         self.lock().screens.values().cloned().collect()

@@ -39,12 +39,22 @@ pub(super) const ALIVE_EVERY: Duration = Duration::from_secs(1);
 /// What one connection's loop needs.
 pub(super) struct Viewer {
     pub control: Handle,
+    /// The room's moderator token.
     pub token: Token,
+    /// The event's organiser token, which controls every room (none for a single session).
+    pub organiser: Option<Token>,
     pub limits: Arc<Limits>,
     pub shutdown: CancellationToken,
     /// Wrong tokens per source address, shared with HTTP.
     pub attempts: Attempts,
     pub peer: std::net::SocketAddr,
+}
+
+impl Viewer {
+    /// Whether `token` controls this room: its moderator's, or the organiser's.
+    fn may_control(&self, token: &str) -> bool {
+        self.token.matches(token) || self.organiser.as_ref().is_some_and(|o| o.matches(token))
+    }
 }
 
 /// Serves one client until it leaves or the server shuts down. `seat` lists it for the moderator
@@ -147,7 +157,7 @@ async fn answer(viewer: &Viewer, seat: &Seat, commands: &mut Bucket, text: &str)
             if !commands.take(Instant::now()) {
                 return Some(too_many_commands(viewer));
             }
-            if !viewer.token.matches(&token) {
+            if !viewer.may_control(&token) {
                 return Some(wrong_token(viewer));
             }
             seat.promote();
@@ -158,7 +168,7 @@ async fn answer(viewer: &Viewer, seat: &Seat, commands: &mut Bucket, text: &str)
             if !commands.take(Instant::now()) {
                 return Some(too_many_commands(viewer));
             }
-            if !viewer.token.matches(&token) {
+            if !viewer.may_control(&token) {
                 return Some(wrong_token(viewer));
             }
             match viewer.control.command(command).await {
@@ -191,7 +201,7 @@ fn wrong_token(viewer: &Viewer) -> String {
 }
 
 /// Closes after a protocol error (oversized message or frame, bad framing) with the reason.
-async fn close_for<S>(tx: &mut S, why: &str, send_timeout: Duration)
+pub(super) async fn close_for<S>(tx: &mut S, why: &str, send_timeout: Duration)
 where
     S: SinkExt<Message> + Unpin,
 {
@@ -212,7 +222,7 @@ where
     let _ = send(tx, Message::Close(Some(close)), send_timeout).await;
 }
 
-async fn say_goodbye<S>(tx: &mut S, send_timeout: Duration)
+pub(super) async fn say_goodbye<S>(tx: &mut S, send_timeout: Duration)
 where
     S: SinkExt<Message> + Unpin,
 {
@@ -225,7 +235,7 @@ where
     let _ = send(tx, Message::Close(Some(close)), send_timeout).await;
 }
 
-async fn send<S>(tx: &mut S, msg: Message, send_timeout: Duration) -> Result<(), ()>
+pub(super) async fn send<S>(tx: &mut S, msg: Message, send_timeout: Duration) -> Result<(), ()>
 where
     S: SinkExt<Message> + Unpin,
 {
@@ -239,7 +249,7 @@ where
 /// answered within the send timeout (is the client reading?). The `alive` frame: a text frame at
 /// least every `alive_every` (is the server there? pages cannot see pings). Deadlines are kept as
 /// instants, never counted down.
-struct Liveness {
+pub(super) struct Liveness {
     every: Duration,
     answer_within: Duration,
     next_ping: Instant,
@@ -253,7 +263,7 @@ struct Liveness {
 
 /// What the ping timer asks for.
 #[derive(Debug, PartialEq)]
-enum Due {
+pub(super) enum Due {
     Nothing,
     Ping(Bytes),
     /// No text frame for `alive_every`: send `{"type":"alive"}`.
@@ -262,7 +272,7 @@ enum Due {
 }
 
 impl Liveness {
-    fn new(send_timeout: Duration, alive_every: Duration, now: Instant) -> Liveness {
+    pub(super) fn new(send_timeout: Duration, alive_every: Duration, now: Instant) -> Liveness {
         let every = send_timeout / 2;
         Liveness {
             every,
@@ -275,7 +285,7 @@ impl Liveness {
         }
     }
 
-    fn wake_at(&self) -> Instant {
+    pub(super) fn wake_at(&self) -> Instant {
         let ping = match self.awaiting {
             Some((_, due)) => due,
             None => self.next_ping,
@@ -284,7 +294,7 @@ impl Liveness {
     }
 
     /// What is due at `now`: one thing at a time (the loop wakes again at once for the next).
-    fn due(&mut self, now: Instant) -> Due {
+    pub(super) fn due(&mut self, now: Instant) -> Due {
         match self.awaiting {
             Some((_, due)) if now >= due => return Due::Drop,
             None if now >= self.next_ping => {
@@ -303,12 +313,12 @@ impl Liveness {
     }
 
     /// A text frame went out at `now`: it proves the server alive as well as an `alive` would.
-    fn sent_text(&mut self, now: Instant) {
+    pub(super) fn sent_text(&mut self, now: Instant) {
         self.next_alive = now + self.alive_every;
     }
 
     /// A pong answering the outstanding ping clears it; others (unsolicited, stale) are ignored.
-    fn pong(&mut self, payload: &[u8], now: Instant) {
+    pub(super) fn pong(&mut self, payload: &[u8], now: Instant) {
         if let Some((n, _)) = self.awaiting
             && payload == n.to_be_bytes()
         {

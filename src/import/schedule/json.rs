@@ -235,3 +235,35 @@ pub(super) fn parse(text: &str) -> Result<Schedule, ScheduleError> {
         days,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = "{\"schedule\": {\"conference\": {\"title\": \"C\", \"days\": [\n{\"index\": 1, \"date\": \"2026-06-10\", \"rooms\": {\"A\": [\n";
+
+    #[test]
+    fn events_are_read_apart_at_their_lines_and_odd_fields_tolerated() {
+        let text = format!(
+            "{HEAD}{{\"title\": \"Fine\", \"track\": null, \"subtitle\": 7, \"duration\": \"00:30\"}},\n\
+             {{\"title\": \"Bad\", \"persons\": 5}},\n\
+             {{\"title\": \"Also fine\", \"persons\": [\"Ada\", {{\"public_name\": \"Grace\"}}]}}\n]}}}}]}}}}}}\n"
+        );
+        let Err(ScheduleError::Problems(problems)) = parse(&text) else {
+            panic!("the bad event is refused");
+        };
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].line, 4);
+        assert!(
+            problems[0].message.contains("persons are a list of names"),
+            "{problems:?}"
+        );
+        let fixed = text.replace("\"persons\": 5", "\"persons\": []");
+        let schedule = parse(&fixed).unwrap_or_else(|_| panic!("reads"));
+        let events = &schedule.days[0].rooms[0].events;
+        assert_eq!(events.iter().map(|e| e.line).collect::<Vec<_>>(), [3, 4, 5]);
+        assert_eq!(events[0].track, "");
+        assert_eq!(events[0].subtitle, "");
+        assert_eq!(events[2].persons, ["Ada", "Grace"]);
+    }
+}

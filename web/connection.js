@@ -41,10 +41,24 @@ export class Connection {
    *   change; an idle server sends only `alive`, which just re-arms the watchdog)
    * @param {(status: 'connecting'|'connected'|'reconnecting') => void} [callbacks.onStatus]
    * @param {(reason: string) => void} [callbacks.onBye] the server is shutting down
+   * @param {(msg: object) => void} [callbacks.onRoom] a room's frame (the organiser's overview)
+   * @param {(error: string) => void} [callbacks.onError] an error message from the server
+   * @param {(send: (text: string) => void) => void} [callbacks.onOpen] a socket opened, before
+   *   its first ping: the overview shows its token here
    * @param {{name?: string, kind?: string}} [identity] how the moderator sees this screen
    */
-  constructor({ onState, onStatus = () => {}, onBye = () => {} }, identity = {}) {
-    this.callbacks = { onState, onStatus, onBye };
+  constructor(
+    {
+      onState = () => {},
+      onStatus = () => {},
+      onBye = () => {},
+      onRoom = () => {},
+      onError = () => {},
+      onOpen = () => {},
+    },
+    identity = {},
+  ) {
+    this.callbacks = { onState, onStatus, onBye, onRoom, onError, onOpen };
     this.identity = identity;
     this.socket = null;
     this.backoffMs = BACKOFF_MIN_MS;
@@ -88,6 +102,7 @@ export class Connection {
     this.#armWatchdog(); // also bounds a connection attempt that hangs
     socket.onopen = () => {
       this.callbacks.onStatus('connected');
+      this.callbacks.onOpen((text) => socket.send(text));
       this.#ping(0);
     };
     socket.onmessage = (event) => this.#receive(event.data);
@@ -109,6 +124,11 @@ export class Connection {
         this.sync.onState(msg.server_time_ms, localNow());
         this.callbacks.onState(msg);
         break;
+      case 'room':
+        this.backoffMs = BACKOFF_MIN_MS;
+        this.sync.onState(msg.state?.server_time_ms, localNow());
+        this.callbacks.onRoom(msg);
+        break;
       case 'pong':
         this.sync.onPong(msg.client_ms, msg.server_ms, localNow());
         break;
@@ -117,6 +137,7 @@ export class Connection {
         break;
       case 'error':
         console.warn('podium server:', msg.error);
+        this.callbacks.onError(String(msg.error ?? ''));
         break;
     }
   }

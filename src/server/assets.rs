@@ -57,6 +57,16 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
         include_str!("../../web/cues.js"),
     ),
+    (
+        "overview.css",
+        "text/css; charset=utf-8",
+        include_str!("../../web/overview.css"),
+    ),
+    (
+        "overview.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/overview.js"),
+    ),
 ];
 
 pub const SPEAKER_HTML: &str = include_str!("../../web/speaker.html");
@@ -79,6 +89,7 @@ pub fn overlay_html() -> &'static str {
 }
 pub const CONTROL_HTML: &str = include_str!("../../web/control.html");
 pub const AGENDA_HTML: &str = include_str!("../../web/agenda.html");
+pub const OVERVIEW_HTML: &str = include_str!("../../web/overview.html");
 
 /// The content type and body of an asset, if there is one by that name.
 pub fn asset(name: &str) -> Option<(&'static str, &'static str)> {
@@ -97,7 +108,7 @@ mod tests {
     /// and style sheet in `web/` is served.
     #[test]
     fn every_imported_module_is_served() {
-        let pages = [SPEAKER_HTML, CONTROL_HTML, AGENDA_HTML];
+        let pages = [SPEAKER_HTML, CONTROL_HTML, AGENDA_HTML, OVERVIEW_HTML];
         let scripts = ASSETS.iter().filter(|(name, _, _)| name.ends_with(".js"));
         for text in pages.into_iter().chain(scripts.map(|(_, _, body)| *body)) {
             let linked = text.split("\"/assets/").skip(1);

@@ -282,6 +282,9 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
                 "{why}: going on headless; control the show from the moderator page or the \
                  HTTP API, stop it with SIGTERM or SIGINT"
             );
+            if let Err(e) = term::park_stdin() {
+                tracing::warn!("cannot detach standard input from the lost terminal: {e}");
+            }
         }
     } else {
         drop(control);

@@ -177,6 +177,15 @@ async fn closing_the_terminal_leaves_the_show_running() {
     post_command(&base, r#"{"cmd":"start"}"#).await;
     tmux.run(&["kill-session", "-t", "show"]);
     tokio::time::sleep(Duration::from_secs(1)).await;
+    // Headless, it idles: crossterm's reader spun on the dead tty's endless EOF
+    // (crossterm-rs/crossterm#793), some 20 % of a core for as long as the show ran.
+    let before = cpu_seconds(podium);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let used = cpu_seconds(podium) - before;
+    assert!(
+        used < 0.15,
+        "a headless podium used {used:.2} s of CPU in 3 s: something spins"
+    );
 
     let state = post_command(&base, r#"{"cmd":"next"}"#).await;
     assert_eq!(state["index"], 1, "{state}");
@@ -287,4 +296,16 @@ fn wait_for_file(path: &Path) -> String {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// The CPU time (user + system) process `pid` has used, in seconds (`/proc/PID/stat`, whose
+/// clock ticks are USER_HZ, 100 a second on Linux).
+fn cpu_seconds(pid: i32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("the process lives");
+    let after_name = stat.rsplit_once(") ").expect("pid (comm) state …").1;
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // Fields 14 and 15 of stat(5); the state (field 3) is the first after the name.
+    let ticks: u64 =
+        fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
+    ticks as f64 / 100.0
 }

@@ -134,9 +134,23 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
+        // Each pane is a session of its own (tmux setsid()s it): its process group outlives
+        // kill-server, since a podium that loses its terminal goes on headless. End it too, or
+        // every test would leave a show running.
+        let panes = Command::new("tmux")
+            .args(["-L", &self.socket, "list-panes", "-a", "-F", "#{pane_pid}"])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
         let _ = Command::new("tmux")
             .args(["-L", &self.socket, "kill-server"])
             .output();
+        for pid in panes.lines().filter_map(|l| l.trim().parse::<i32>().ok()) {
+            let _ = nix::sys::signal::killpg(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
     }
 }
 

@@ -94,16 +94,33 @@ pub struct Outlets {
 }
 
 /// Sends a desktop notification (and with `outlets.log` a log line) for every engine event that
-/// deserves an alert, until `shutdown` or the sender is gone.
+/// deserves an alert, until `shutdown` or the sender is gone. With several rooms, `room` is the
+/// room's name, and each alert's summary begins with it.
 pub fn spawn(
     show: Arc<Show>,
+    room: Option<Arc<str>>,
     events: broadcast::Receiver<Event>,
     outlets: Outlets,
     shutdown: CancellationToken,
 ) -> tokio::task::JoinHandle<()> {
     let describe_event =
-        |show: &Show, event: &Event| describe(show, event).map(|a| (Level::Warn, a));
-    tokio::spawn(forward(show, events, describe_event, outlets, shutdown))
+        move |show: &Show, event: &Event| describe(show, event).map(|a| (Level::Warn, a));
+    tokio::spawn(forward(
+        show,
+        room,
+        events,
+        describe_event,
+        outlets,
+        shutdown,
+    ))
+}
+
+/// `alert` with its summary naming the room, when there is one to name.
+pub fn in_room(room: Option<&str>, mut alert: Alert) -> Alert {
+    if let Some(room) = room {
+        alert.summary = format!("{room}: {}", alert.summary);
+    }
+    alert
 }
 
 /// Tells the moderator about journal trouble (repeated by the controller while it lasts) and its
@@ -111,6 +128,7 @@ pub fn spawn(
 /// itself).
 pub fn spawn_journal(
     show: Arc<Show>,
+    room: Option<Arc<str>>,
     notices: broadcast::Receiver<JournalNotice>,
     outlets: Outlets,
     shutdown: CancellationToken,
@@ -122,13 +140,21 @@ pub fn spawn_journal(
         };
         Some((level, describe_journal(notice)))
     };
-    tokio::spawn(forward(show, notices, describe_notice, outlets, shutdown))
+    tokio::spawn(forward(
+        show,
+        room,
+        notices,
+        describe_notice,
+        outlets,
+        shutdown,
+    ))
 }
 
 /// The one alert loop: each message `describe`d into an alert goes to the log and the desktop;
 /// a lagging receiver skips what it missed; a notification never outlives `shutdown`.
 async fn forward<T: Clone>(
     show: Arc<Show>,
+    room: Option<Arc<str>>,
     mut messages: broadcast::Receiver<T>,
     describe: impl Fn(&Show, &T) -> Option<(Level, Alert)>,
     outlets: Outlets,
@@ -150,6 +176,7 @@ async fn forward<T: Clone>(
         let Some((level, alert)) = describe(&show, &message) else {
             continue;
         };
+        let alert = in_room(room.as_deref(), alert);
         if outlets.log {
             match level {
                 Level::Warn => tracing::warn!("{}: {}", alert.summary, alert.body),
@@ -254,6 +281,19 @@ impl Notifier {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_alert_names_its_room_when_there_are_several() {
+        let alert = || super::Alert {
+            summary: "Over time".into(),
+            body: "b".into(),
+        };
+        assert_eq!(
+            super::in_room(Some("Room XIX"), alert()).summary,
+            "Room XIX: Over time"
+        );
+        assert_eq!(super::in_room(None, alert()).summary, "Over time");
+    }
+
     use super::*;
 
     #[test]

@@ -123,24 +123,33 @@ pub struct ImportArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
-    /// Run-of-show TOML file.
-    pub file: PathBuf,
+    /// A run-of-show TOML file; or an event file (its rooms); or several session files, one room
+    /// each (the room's id is the file's name: a.toml → /r/a/).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
     /// Address to listen on: ADDRESS:PORT, a port alone (on 127.0.0.1), localhost:PORT, or a host
     /// name; use 0.0.0.0:8080 to let remote speakers connect.
     // Parsed and resolved with the other arguments, in `config`.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub bind: String,
-    /// Moderator token (default: 128 random bits).
+    /// Moderator token (default: 128 random bits). A session file only: each room of an event
+    /// gets its own token, printed at start.
     #[arg(long, env = "PODIUM_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+    /// The organiser's token, which controls and sees every room of an event (default: 128
+    /// random bits, printed at start).
+    #[arg(long, env = "PODIUM_ORGANISER_TOKEN", hide_env_values = true)]
+    pub organiser_token: Option<String>,
     /// Show-time factor: 60 makes a minute pass in a second (rehearsals, demos, tests) [default: 1].
     #[arg(long, value_parser = parse_speed)]
     pub speed: Option<f64>,
-    /// Where to record the run [default: runs/<show>-<UTC start>.jsonl].
+    /// Where to record the run [default: runs/<show>-<UTC start>.jsonl]; for several rooms, a new
+    /// directory that gets one journal per room [default: runs/<event>-<UTC start>/].
     #[arg(long, conflicts_with = "resume")]
     pub journal: Option<PathBuf>,
     /// Resume a crashed or stopped run from its journal [default: the newest unfinished one of this
-    /// show in runs/]. Keeps its token, speed and clock.
+    /// show in runs/]; for several rooms, the run's directory: every room resumes. Keeps tokens,
+    /// speed and clock.
     #[arg(long, num_args = 0..=1, value_name = "JOURNAL")]
     pub resume: Option<Option<PathBuf>>,
     /// Mark the run as a rehearsal (the pages show a discreet badge).

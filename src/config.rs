@@ -28,14 +28,18 @@ const DEFAULT_PORT: u16 = 8080;
 
 /// A run, validated: everything [`crate::live::run`] needs, nothing left to check.
 pub struct RunConfig {
-    /// The session file as given (journals are named after it).
-    pub file: PathBuf,
-    pub show: Arc<Show>,
-    /// The session file's content hash, kept in the journal to refuse resuming a changed show.
-    pub hash: String,
+    /// The event's title (the session's for a plain session file).
+    pub title: String,
+    /// Every room, in the event's order; one for a plain session file.
+    pub rooms: Vec<RoomRun>,
+    /// A plain session file: one room, today's URLs at `/`, no organiser token.
+    pub single: bool,
+    /// The organiser's token, which controls every room (several rooms only).
+    pub organiser: Option<Token>,
+    /// Where the run's journals are (several rooms: one directory, one journal per room).
+    pub run_dir: Option<RunDir>,
     pub bind: SocketAddr,
     pub tls: Option<TlsAcceptor>,
-    pub begin: Begin,
     pub notify: bool,
     pub allow_framing: bool,
     pub allowed_origins: Vec<String>,
@@ -43,6 +47,30 @@ pub struct RunConfig {
     /// Said on stderr when the run starts (a legacy zone abbreviation, ignored flags, the address
     /// chosen among a host name's).
     pub warnings: Vec<String>,
+}
+
+/// One room of the run.
+pub struct RoomRun {
+    /// URL-safe and unique (`/r/{id}/`).
+    pub id: String,
+    pub name: String,
+    /// The room's session file as given (a plain session's journals are named after it).
+    pub file: PathBuf,
+    pub show: Arc<Show>,
+    /// The session file's content hash, kept in the journal to refuse resuming a changed show.
+    pub hash: String,
+    pub begin: Begin,
+}
+
+/// The directory of an event's run: one `<room>.jsonl` per room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunDir {
+    /// `--journal DIR` (it does not exist yet).
+    Given(PathBuf),
+    /// `RUNS_DIR/<stem>-<UTC start>/`, named once the clocks have started.
+    Default { dir: PathBuf, stem: String },
+    /// `--resume`: the run's existing directory.
+    Resumed(PathBuf),
 }
 
 /// How the run begins: a new journal, or one replayed.
@@ -67,6 +95,8 @@ pub enum JournalPlace {
     Given(PathBuf),
     /// `RUNS_DIR/<show>-<UTC start>.jsonl`, named once the clock has started.
     Default(PathBuf),
+    /// A room of an event: `<room>.jsonl` in the run's directory ([`RunConfig::run_dir`]).
+    InRun,
 }
 
 /// One thing wrong with the arguments; the message names the flag and what to do.
@@ -100,6 +130,34 @@ pub enum Problem {
     },
     #[error("--resume: {0}")]
     Resume(JournalError),
+    #[error(
+        "{} and {} are both room {id:?}: a room's id is its file's name, and ids must differ; \
+         rename one file, or write an event file with an id for each room",
+        first.display(), second.display()
+    )]
+    DuplicateRoom {
+        id: String,
+        first: PathBuf,
+        second: PathBuf,
+    },
+    #[error(
+        "--token: an event's rooms each get their own moderator token (printed at start), so that \
+         a room's moderator controls that room only; leave --token out, and give \
+         --organiser-token for the one token that controls every room"
+    )]
+    TokenWithRooms,
+    #[error(
+        "--organiser-token must be at least {min} characters, so that it cannot be guessed; leave \
+         it out for 128 random bits",
+        min = server::MIN_TOKEN_CHARS
+    )]
+    ShortOrganiserToken,
+    #[error("--resume {}: room {id:?} has no journal there ({why})", run.display())]
+    RoomJournal {
+        run: PathBuf,
+        id: String,
+        why: String,
+    },
 }
 
 impl Exit for Problem {
@@ -160,19 +218,7 @@ impl RunConfig {
     fn check(args: RunArgs, machine: &[IpAddr]) -> Result<RunConfig, ConfigError> {
         let mut problems = Vec::new();
         let mut warnings = Vec::new();
-        let loaded = load(&args.file);
-        let (show, hash) = match loaded {
-            Ok((show, hash)) => {
-                if let Some(why) = show::zone_caution(show.timezone) {
-                    warnings.push(format!("{}: {why}", args.file.display()));
-                }
-                (Some(Arc::new(show)), hash)
-            }
-            Err(e) => {
-                problems.push(Problem::Show(e));
-                (None, String::new())
-            }
-        };
+        let event = load_rooms(&args.files, &mut problems, &mut warnings);
         let bind = match parse_bind(&args.bind) {
             Ok((addr, note)) => {
                 warnings.extend(note);
@@ -202,24 +248,22 @@ impl RunConfig {
             // clap makes each require the other.
             _ => None,
         };
-        let begin = match &args.resume {
-            Some(from) => resume(&args, from.as_deref(), show.as_deref(), &hash)
-                .map_err(|e| problems.push(e))
-                .ok()
-                .map(|(begin, mut said)| {
-                    warnings.append(&mut said);
-                    begin
-                }),
-            None => fresh(&args, &mut problems),
-        };
-        match (show, bind, begin) {
-            (Some(show), Some(bind), Some(begin)) if problems.is_empty() => Ok(RunConfig {
-                file: args.file,
-                show,
-                hash,
+        let started = event.and_then(|event| {
+            if event.single {
+                single_begin(&args, event, &mut problems, &mut warnings)
+            } else {
+                event_begin(&args, event, &mut problems, &mut warnings)
+            }
+        });
+        match (started, bind) {
+            (Some(started), Some(bind)) if problems.is_empty() => Ok(RunConfig {
+                title: started.title,
+                rooms: started.rooms,
+                single: started.single,
+                organiser: started.organiser,
+                run_dir: started.run_dir,
                 bind,
                 tls,
-                begin,
                 notify: !args.no_notify,
                 allow_framing: args.allow_framing,
                 allowed_origins: args.allow_origins,
@@ -235,6 +279,294 @@ impl RunConfig {
             _ => Err(ConfigError { problems }),
         }
     }
+}
+
+/// The rooms as loaded, before their journals are chosen.
+struct Loaded {
+    title: String,
+    /// Journals and run directories are named after this.
+    stem: String,
+    single: bool,
+    rooms: Vec<(String, String, PathBuf, Arc<Show>, String)>,
+}
+
+/// What the rooms begin from, and the tokens.
+struct Started {
+    title: String,
+    single: bool,
+    rooms: Vec<RoomRun>,
+    organiser: Option<Token>,
+    run_dir: Option<RunDir>,
+}
+
+/// Loads the rooms: one session file (a plain session), or several, one room each (the id from
+/// the file's name). Every file that fails is a problem; duplicate ids too.
+fn load_rooms(
+    files: &[PathBuf],
+    problems: &mut Vec<Problem>,
+    warnings: &mut Vec<String>,
+) -> Option<Loaded> {
+    let before = problems.len();
+    let mut rooms: Vec<(String, String, PathBuf, Arc<Show>, String)> = Vec::new();
+    for file in files {
+        match load(file) {
+            Ok((show, hash)) => {
+                if let Some(why) = show::zone_caution(show.timezone) {
+                    warnings.push(format!("{}: {why}", file.display()));
+                }
+                let id = room_id(file);
+                if let Some((_, _, first, _, _)) = rooms.iter().find(|r| r.0 == id) {
+                    problems.push(Problem::DuplicateRoom {
+                        id: id.clone(),
+                        first: first.clone(),
+                        second: file.clone(),
+                    });
+                    continue;
+                }
+                let name = show.title.clone();
+                rooms.push((id, name, file.clone(), Arc::new(show), hash));
+            }
+            Err(e) => problems.push(Problem::Show(e)),
+        }
+    }
+    if problems.len() > before || rooms.is_empty() {
+        return None;
+    }
+    let single = files.len() == 1;
+    let title = if single {
+        rooms[0].3.title.clone()
+    } else {
+        rooms
+            .iter()
+            .map(|r| r.3.title.as_str())
+            .collect::<Vec<_>>()
+            .join(" · ")
+    };
+    let stem = if single {
+        String::new()
+    } else {
+        rooms
+            .iter()
+            .map(|r| r.0.as_str())
+            .collect::<Vec<_>>()
+            .join("+")
+    };
+    Some(Loaded {
+        title,
+        stem,
+        single,
+        rooms: if single {
+            rooms
+                .into_iter()
+                .map(|(_, name, file, show, hash)| {
+                    (
+                        podium_core::event::SINGLE_ROOM.to_owned(),
+                        name,
+                        file,
+                        show,
+                        hash,
+                    )
+                })
+                .collect()
+        } else {
+            rooms
+        },
+    })
+}
+
+/// A room's id from its session file's name, made URL-safe: `Room XIX.toml` → `room-xix`.
+pub fn room_id(file: &Path) -> String {
+    let stem = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let mut id = String::new();
+    for c in stem.chars() {
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            id.push(c);
+        } else if !id.ends_with('-') {
+            id.push('-');
+        }
+    }
+    let id: String = id
+        .trim_matches('-')
+        .chars()
+        .take(podium_core::event::MAX_ID_CHARS)
+        .collect();
+    let id = id.trim_end_matches('-').to_owned();
+    if id.is_empty() { "room".to_owned() } else { id }
+}
+
+/// A plain session file: today's run, one room.
+fn single_begin(
+    args: &RunArgs,
+    loaded: Loaded,
+    problems: &mut Vec<Problem>,
+    warnings: &mut Vec<String>,
+) -> Option<Started> {
+    let (id, name, file, show, hash) = loaded.rooms.into_iter().next()?;
+    let begin = match &args.resume {
+        Some(from) => resume(args, &file, from.as_deref(), Some(&*show), &hash)
+            .map_err(|e| problems.push(e))
+            .ok()
+            .map(|(begin, mut said)| {
+                warnings.append(&mut said);
+                begin
+            }),
+        None => fresh(args, problems),
+    }?;
+    Some(Started {
+        title: loaded.title,
+        single: true,
+        rooms: vec![RoomRun {
+            id,
+            name,
+            file,
+            show,
+            hash,
+            begin,
+        }],
+        organiser: None,
+        run_dir: None,
+    })
+}
+
+/// Several rooms: a token each (drawn now, or the journals'), the organiser's, one run directory.
+fn event_begin(
+    args: &RunArgs,
+    loaded: Loaded,
+    problems: &mut Vec<Problem>,
+    warnings: &mut Vec<String>,
+) -> Option<Started> {
+    if args.token.is_some() {
+        problems.push(Problem::TokenWithRooms);
+    }
+    let given_organiser = match &args.organiser_token {
+        Some(t) if t.trim().chars().count() >= server::MIN_TOKEN_CHARS => {
+            Some(Token::new(t.trim()))
+        }
+        Some(_) => {
+            problems.push(Problem::ShortOrganiserToken);
+            None
+        }
+        None => None,
+    };
+    let mut rooms = Vec::new();
+    let (run_dir, organiser) = match &args.resume {
+        Some(from) => {
+            let ids: Vec<&str> = loaded.rooms.iter().map(|r| r.0.as_str()).collect();
+            let run = match from {
+                Some(dir) => Some(dir.clone()),
+                None => journal::newest_unfinished_run(Path::new(RUNS_DIR), &loaded.stem, &ids)
+                    .map_err(|e| problems.push(Problem::Resume(e)))
+                    .ok()
+                    .map(|(run, why)| {
+                        warnings.push(why);
+                        run
+                    }),
+            }?;
+            let mut organiser = None;
+            for (id, name, file, show, hash) in loaded.rooms {
+                let path = journal::room_journal(&run, &id);
+                let recorded = match journal::read(&path) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        problems.push(Problem::RoomJournal {
+                            run: run.clone(),
+                            id,
+                            why: e.to_string(),
+                        });
+                        continue;
+                    }
+                };
+                if let Err(e) = recorded
+                    .header
+                    .check_same_show(&recorded.path, &show, &hash)
+                {
+                    problems.push(Problem::Resume(e));
+                    continue;
+                }
+                if organiser.is_none() {
+                    organiser = recorded.header.organiser_token.clone().map(Token::new);
+                }
+                rooms.push(RoomRun {
+                    id,
+                    name,
+                    file,
+                    show,
+                    hash,
+                    begin: Begin::Resume {
+                        recorded: Box::new(recorded),
+                        why: None,
+                    },
+                });
+            }
+            if args.speed.is_some() || args.organiser_token.is_some() {
+                warnings.push(
+                    "resuming keeps the journals' speed and tokens; --speed and \
+                     --organiser-token are ignored"
+                        .into(),
+                );
+            }
+            (RunDir::Resumed(run), organiser)
+        }
+        None => {
+            let run_dir = match &args.journal {
+                Some(dir) => new_journal_file(dir)
+                    .map_err(|e| problems.push(e))
+                    .ok()
+                    .map(|()| RunDir::Given(dir.clone())),
+                None => writable_dir(Path::new(RUNS_DIR))
+                    .map_err(|why| {
+                        problems.push(Problem::JournalDir {
+                            flag: "the journal directory",
+                            path: PathBuf::from(RUNS_DIR),
+                            why: format!("{why}; run podium where it may write, or give --journal"),
+                        })
+                    })
+                    .ok()
+                    .map(|()| RunDir::Default {
+                        dir: PathBuf::from(RUNS_DIR),
+                        stem: loaded.stem.clone(),
+                    }),
+            }?;
+            for (id, name, file, show, hash) in loaded.rooms {
+                let token = Token::generate()
+                    .map_err(|e| problems.push(Problem::Random(e.to_string())))
+                    .ok()?;
+                rooms.push(RoomRun {
+                    id,
+                    name,
+                    file,
+                    show,
+                    hash,
+                    begin: Begin::Fresh {
+                        token,
+                        speed: args.speed.unwrap_or(1.0),
+                        rehearsal: args.rehearsal,
+                        journal: JournalPlace::InRun,
+                    },
+                });
+            }
+            (run_dir, None)
+        }
+    };
+    let organiser = match given_organiser
+        .filter(|_| args.resume.is_none())
+        .or(organiser)
+    {
+        Some(t) => t,
+        None => Token::generate()
+            .map_err(|e| problems.push(Problem::Random(e.to_string())))
+            .ok()?,
+    };
+    Some(Started {
+        title: loaded.title,
+        single: false,
+        rooms,
+        organiser: Some(organiser),
+        run_dir: Some(run_dir),
+    })
 }
 
 /// Reads and validates the session file; its hash is of the bytes read, so a resume compares the
@@ -361,6 +693,7 @@ fn writable_dir(dir: &Path) -> Result<(), String> {
 /// against the show as loaded; with what to say about the choice and any flags it overrides.
 fn resume(
     args: &RunArgs,
+    file: &Path,
     from: Option<&Path>,
     show: Option<&Show>,
     hash: &str,
@@ -368,8 +701,8 @@ fn resume(
     let (recorded, why) = match from {
         Some(path) => (journal::read(path).map_err(Problem::Resume)?, None),
         None => {
-            let chosen = journal::newest_unfinished(Path::new(RUNS_DIR), &args.file)
-                .map_err(Problem::Resume)?;
+            let chosen =
+                journal::newest_unfinished(Path::new(RUNS_DIR), file).map_err(Problem::Resume)?;
             let why = chosen.explain();
             (chosen.recorded, Some(why))
         }
@@ -524,7 +857,7 @@ mod tests {
         )
         .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(config.bind, "127.0.0.1:8081".parse().unwrap());
-        match config.begin {
+        match config.rooms.into_iter().next().expect("one room").begin {
             Begin::Fresh {
                 token,
                 speed,

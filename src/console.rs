@@ -106,6 +106,22 @@ pub fn cook_if_raw() -> bool {
 /// Runs the terminal until the moderator quits (then cancels `shutdown`), `shutdown` fires, or
 /// the terminal is lost: `hangup` fires (SIGHUP), or a key cannot be read or a line written.
 pub async fn run(control: Handle, shutdown: CancellationToken, hangup: CancellationToken) -> Ended {
+    run_rooms(vec![(String::new(), control)], shutdown, hangup).await
+}
+
+/// [`run`] for an event's rooms `(id, controller)`: the keys act on one selected room, Tab
+/// selects the next (Shift-Tab the previous), and the status line begins with its id. One key
+/// stays one command for one room; the organiser's overview page is for seeing every room.
+pub async fn run_rooms(
+    rooms: Vec<(String, Handle)>,
+    shutdown: CancellationToken,
+    hangup: CancellationToken,
+) -> Ended {
+    let Some((first_id, first)) = rooms.first().cloned() else {
+        return Ended::Shutdown;
+    };
+    let (mut label, mut control) = (first_id, first);
+    let mut selected = 0;
     if let Err(e) = terminal::enable_raw_mode() {
         return Ended::Lost(format!("cannot put the terminal in raw mode: {e}"));
     }
@@ -118,6 +134,7 @@ pub async fn run(control: Handle, shutdown: CancellationToken, hangup: Cancellat
     let mut mode = Mode::Keys;
     let lost = |what: &str, e: std::io::Error| Ended::Lost(format!("{what}: {e}"));
     loop {
+        let mut switch: Option<usize> = None;
         tokio::select! {
             _ = shutdown.cancelled() => return Ended::Shutdown,
             _ = hangup.cancelled() => return Ended::Lost("the terminal hung up (SIGHUP)".into()),
@@ -156,6 +173,19 @@ pub async fn run(control: Handle, shutdown: CancellationToken, hangup: Cancellat
                 Err(RecvError::Closed) => return Ended::Shutdown,
             },
             key = keys.next() => match key {
+                Some(Ok(TermEvent::Key(key)))
+                    if key.kind != KeyEventKind::Release
+                        && matches!(mode, Mode::Keys)
+                        && matches!(key.code, KeyCode::Tab | KeyCode::BackTab)
+                        && rooms.len() > 1 =>
+                {
+                    let n = rooms.len();
+                    switch = Some(if key.code == KeyCode::Tab {
+                        (selected + 1) % n
+                    } else {
+                        (selected + n - 1) % n
+                    });
+                }
                 Some(Ok(TermEvent::Key(key))) if key.kind != KeyEventKind::Release => {
                     if let Some(cmd) = on_key(key, &mut mode, &control, &shutdown) {
                         match control.command(cmd).await {
@@ -183,7 +213,22 @@ pub async fn run(control: Handle, shutdown: CancellationToken, hangup: Cancellat
         if shutdown.is_cancelled() {
             return Ended::Shutdown;
         }
-        if let Err(e) = screen.draw(&control, &mode) {
+        if let Some(next) = switch
+            && let Some((id, handle)) = rooms.get(next)
+        {
+            selected = next;
+            (label, control) = (id.clone(), handle.clone());
+            events = control.events();
+            journal_notices = control.journal_notices();
+            let line = format!(
+                "now controlling room {} (Tab: the next room)",
+                printable(&label)
+            );
+            if let Err(e) = screen.print(&line.bold().to_string()) {
+                return lost("cannot write to the terminal", e);
+            }
+        }
+        if let Err(e) = screen.draw(&control, &label, &mode) {
             return lost("cannot write to the terminal", e);
         }
     }
@@ -302,7 +347,7 @@ impl Screen {
         usize::from(self.width).saturating_sub(1).max(1)
     }
 
-    fn draw(&mut self, control: &Handle, mode: &Mode) -> std::io::Result<()> {
+    fn draw(&mut self, control: &Handle, room: &str, mode: &Mode) -> std::io::Result<()> {
         let columns = self.columns();
         let (line, width) = match mode {
             Mode::Message(text) => {
@@ -315,7 +360,7 @@ impl Screen {
                 line.styled("The show is running. Quit? y/N", ContentStyle::new().bold());
                 line.render_measured(columns)
             }
-            Mode::Keys => status_line(control, columns).render_measured(columns),
+            Mode::Keys => status_line(control, room, columns).render_measured(columns),
         };
         if line == self.drawn {
             return Ok(());
@@ -454,7 +499,8 @@ const MAX_TITLE_COLUMNS: usize = 40;
 /// `[2/6] Keynote  4:59  running  1:10 behind  ends on time  [blackout]  ✉ Wrap up`: what must
 /// be seen (the clock, the phase, the flags) comes before what may be cut (the message); the
 /// title gives up its room first.
-fn status_line(control: &Handle, columns: usize) -> Line {
+/// The status line of `control`'s room (`room`: its id, shown first when there are several).
+fn status_line(control: &Handle, room: &str, columns: usize) -> Line {
     let published = control.subscribe().borrow().clone();
     let snap = &published.snapshot;
     let show = control.show();
@@ -496,7 +542,12 @@ fn status_line(control: &Handle, columns: usize) -> Line {
         after.plain("  [message only]");
     }
 
-    let position = format!("[{}/{}] ", snap.index + 1, show.segments.len());
+    let room = if room.is_empty() {
+        String::new()
+    } else {
+        format!("{} › ", printable(room))
+    };
+    let position = format!("{room}[{}/{}] ", snap.index + 1, show.segments.len());
     let room = columns.saturating_sub(position.width() + after.width());
     let title = fit(&printable(&seg.title), room.clamp(8, MAX_TITLE_COLUMNS));
 

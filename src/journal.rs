@@ -148,6 +148,12 @@ pub struct Header {
     /// … or the slot's length from the show's start (a rehearsal).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_slot_ms: Option<i64>,
+    /// The room of an event this journal records (none for a plain session).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room: Option<String>,
+    /// The event's organiser token, so a resumed event keeps it (none for a plain session).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organiser_token: Option<String>,
 }
 
 /// Every line after the header.
@@ -290,7 +296,16 @@ impl Header {
             created: wall(unix_at_zero_ms as i64),
             target_end_at_ms: None,
             target_slot_ms: None,
+            room: None,
+            organiser_token: None,
         }
+    }
+
+    /// Marks the journal as room `id`'s of an event whose organiser token is `organiser`.
+    pub fn in_room(mut self, id: &str, organiser: &str) -> Header {
+        self.room = Some(id.to_owned());
+        self.organiser_token = Some(organiser.to_owned());
+        self
     }
 
     /// Records the engine's target (see [`Header::target`]).
@@ -796,6 +811,71 @@ pub fn default_path(dir: &Path, show: &Path, started: DateTime<Utc>) -> PathBuf 
         "{stem}-{}.jsonl",
         started.format("%Y%m%dT%H%M%S%.3fZ")
     ))
+}
+
+/// `runs/<event-stem>-<UTC start>/`: the directory of an event's run, one `<room>.jsonl` each.
+pub fn default_run_dir(dir: &Path, stem: &str, started: DateTime<Utc>) -> PathBuf {
+    dir.join(format!("{stem}-{}", started.format("%Y%m%dT%H%M%S%.3fZ")))
+}
+
+/// The journal of room `id` in an event's run directory.
+pub fn room_journal(run: &Path, id: &str) -> PathBuf {
+    run.join(format!("{id}.jsonl"))
+}
+
+/// The run of the event `stem` in `dir` that a plain `--resume` resumes: among the run
+/// directories whose rooms `ids` are all recorded and not all finished, the one with the latest
+/// activity in any room (never one in which nothing was ever recorded). Returns the directory and
+/// why it was chosen.
+pub fn newest_unfinished_run(
+    dir: &Path,
+    stem: &str,
+    ids: &[&str],
+) -> Result<(PathBuf, String), JournalError> {
+    let nothing = || JournalError::NothingToResume {
+        show: PathBuf::from(stem),
+        dir: dir.to_owned(),
+        never_started: 0,
+    };
+    let entries = std::fs::read_dir(dir).map_err(|_| nothing())?;
+    let mut runs: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_dir()
+                && p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                    n.strip_prefix(stem)
+                        .and_then(|rest| rest.strip_prefix('-'))
+                        .is_some_and(|ts| ts.starts_with(|c: char| c.is_ascii_digit()))
+                })
+        })
+        .collect();
+    runs.sort();
+    let mut best: Option<(DateTime<Utc>, PathBuf)> = None;
+    for run in runs {
+        let recorded: Result<Vec<Recorded>, _> =
+            ids.iter().map(|id| read(&room_journal(&run, id))).collect();
+        let Ok(recorded) = recorded else { continue };
+        if recorded.iter().all(Recorded::finished) {
+            continue;
+        }
+        let latest = recorded
+            .iter()
+            .filter(|r| r.started())
+            .filter_map(Recorded::last_activity)
+            .max();
+        if let Some(at) = latest
+            && best.as_ref().is_none_or(|(b, _)| at >= *b)
+        {
+            best = Some((at, run));
+        }
+    }
+    let (at, run) = best.ok_or_else(nothing)?;
+    let why = format!(
+        "resuming every room of {}: the newest unfinished run of this event, last event {} UTC",
+        run.display(),
+        at.format("%H:%M:%S")
+    );
+    Ok((run, why))
 }
 
 /// The journal a plain `--resume` chose, and why.

@@ -4,13 +4,15 @@
 //! what can still fail here is the machine's (a port in use, a disk), and [`RunError`] says so.
 
 use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
-use crate::config::{Begin, JournalPlace, RunConfig};
+use crate::config::{Begin, JournalPlace, RoomRun, RunConfig, RunDir};
 use crate::engine::Engine;
 use crate::exit::{Exit, Status};
 use crate::journal::{self, Header, Journal, JournalError, Line, Recorded};
@@ -41,7 +43,7 @@ impl Exit for RunError {
     }
 }
 
-/// What a run starts from: a new journal, or a replayed one.
+/// What a room starts from: a new journal, or a replayed one.
 struct Start {
     clock: Clock,
     engine: Engine,
@@ -50,35 +52,49 @@ struct Start {
     rehearsal: bool,
 }
 
+/// Where a new journal of `room` goes: as given, named after the show, or `<room>.jsonl` in the
+/// run's directory `run`.
 fn start_fresh(
-    config: &RunConfig,
-    token: &Token,
-    speed: f64,
-    rehearsal: bool,
-    place: &JournalPlace,
+    room: &RoomRun,
+    fresh: (&Token, f64, bool, &JournalPlace),
+    run: Option<&Path>,
+    organiser: Option<&Token>,
 ) -> Result<Start, RunError> {
-    let show = &*config.show;
+    let (token, speed, rehearsal, place) = fresh;
+    let show = &*room.show;
     let clock = Clock::new(speed);
     let target = clock.target_for(show, rehearsal, clock.unix_ms(clock.now()));
-    let header = Header::new(
+    let mut header = Header::new(
         show,
-        config.hash.clone(),
+        room.hash.clone(),
         speed,
         rehearsal,
         token.expose(),
         clock.unix_at_zero_ms(),
     )
     .with_target(target);
-    let journal = match place {
-        JournalPlace::Given(path) => Journal::create(path, &header)?,
-        JournalPlace::Default(dir) => Journal::create_unique(
+    if let Some(organiser) = organiser {
+        header = header.in_room(&room.id, organiser.expose());
+    }
+    let journal = match (place, run) {
+        (JournalPlace::Given(path), _) => Journal::create(path, &header)?,
+        (JournalPlace::Default(dir), _) => Journal::create_unique(
             &journal::default_path(
                 dir,
-                &config.file,
+                &room.file,
                 journal::wall(clock.unix_at_zero_ms() as i64),
             ),
             &header,
         )?,
+        (JournalPlace::InRun, Some(run)) => {
+            Journal::create(&journal::room_journal(run, &room.id), &header)?
+        }
+        (JournalPlace::InRun, None) => {
+            return Err(RunError::Io {
+                context: format!("room {}: no run directory", room.id),
+                source: std::io::Error::other("a room's journal needs the run's directory"),
+            });
+        }
     };
     Ok(Start {
         clock,
@@ -94,6 +110,7 @@ fn start_resumed(
     show: &show::Show,
     recorded: &Recorded,
     why: Option<&str>,
+    quiet: bool,
 ) -> Result<Start, RunError> {
     let header = &recorded.header;
     let clock = Clock::resume(header.speed, header.unix_at_zero_ms);
@@ -108,10 +125,11 @@ fn start_resumed(
     }]);
     match why {
         Some(why) => crate::term::say(format_args!("podium: {}", crate::term::printable(why))),
-        None => crate::term::say(format_args!(
+        None if !quiet => crate::term::say(format_args!(
             "podium: resuming {}",
             crate::term::printable(&recorded.path.display().to_string())
         )),
+        None => {}
     }
     Ok(Start {
         clock,
@@ -122,7 +140,17 @@ fn start_resumed(
     })
 }
 
-/// Runs the show until Ctrl-C, SIGTERM or the moderator quits.
+/// A room, started: its controller and what the run prints about it.
+struct Running {
+    id: String,
+    name: String,
+    control: controller::Handle,
+    task: tokio::task::JoinHandle<()>,
+    token: Token,
+    journal_path: PathBuf,
+}
+
+/// Runs the show (every room of an event) until Ctrl-C, SIGTERM or the moderator quits.
 pub async fn run(config: RunConfig) -> Result<(), RunError> {
     for warning in &config.warnings {
         tracing::warn!("{warning}");
@@ -141,37 +169,18 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
         context: "cannot read the listening address".into(),
         source,
     })?;
-    let start = match &config.begin {
-        Begin::Fresh {
-            token,
-            speed,
-            rehearsal,
-            journal,
-        } => start_fresh(&config, token, *speed, *rehearsal, journal)?,
-        Begin::Resume { recorded, why } => start_resumed(&config.show, recorded, why.as_deref())?,
-    };
-    let show = config.show.clone();
-    let Start {
-        clock,
-        engine,
-        journal,
-        token,
-        rehearsal,
-    } = start;
-    let journal_path = journal.path().to_owned();
+    // One directory for an event's run, named once, so every room's journal is found together.
+    let run_dir = config.run_dir.as_ref().map(|dir| match dir {
+        RunDir::Given(dir) | RunDir::Resumed(dir) => dir.clone(),
+        RunDir::Default { dir, stem } => {
+            let clock = Clock::new(1.0);
+            journal::default_run_dir(dir, stem, journal::wall(clock.unix_at_zero_ms() as i64))
+        }
+    });
     let shutdown = CancellationToken::new();
     tokio::spawn(shutdown_on_signal(shutdown.clone()));
     let hangup = CancellationToken::new();
     tokio::spawn(hangup_on_signal(hangup.clone()));
-
-    let setup = controller::Setup {
-        show: show.clone(),
-        clock,
-        engine,
-        journal: Some(journal),
-        rehearsal,
-    };
-    let (control, controller_task) = controller::spawn_with(setup, shutdown.clone());
     let interactive = std::io::stdin().is_terminal();
     if interactive && console::cook_if_raw() {
         tracing::info!(
@@ -182,43 +191,115 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
         desktop: config.notify,
         log: !interactive,
     };
-    let alerts_task = alerts::spawn(
-        control.show().clone(),
-        control.events(),
-        outlets,
-        shutdown.clone(),
-    );
-    let journal_alerts = alerts::spawn_journal(
-        control.show().clone(),
-        control.journal_notices(),
-        outlets,
-        shutdown.clone(),
-    );
+
+    // One controller per room: a room's commands, crash or slow viewers never wait on another's.
+    let mut rooms: Vec<Running> = Vec::new();
+    let mut side_tasks = Vec::new();
+    let mut speeds = Vec::new();
+    let mut rehearsals = false;
+    for room in &config.rooms {
+        let start = match &room.begin {
+            Begin::Fresh {
+                token,
+                speed,
+                rehearsal,
+                journal,
+            } => start_fresh(
+                room,
+                (token, *speed, *rehearsal, journal),
+                run_dir.as_deref(),
+                config.organiser.as_ref(),
+            )?,
+            Begin::Resume { recorded, why } => {
+                start_resumed(&room.show, recorded, why.as_deref(), !config.single)?
+            }
+        };
+        let Start {
+            clock,
+            engine,
+            journal,
+            token,
+            rehearsal,
+        } = start;
+        speeds.push(clock.speed());
+        rehearsals |= rehearsal;
+        let journal_path = journal.path().to_owned();
+        let setup = controller::Setup {
+            show: room.show.clone(),
+            clock,
+            engine,
+            journal: Some(journal),
+            rehearsal,
+        };
+        let (control, task) = controller::spawn_with(setup, shutdown.clone());
+        // Desktop notifications name the room when there are several.
+        let label: Option<Arc<str>> = (!config.single).then(|| room.name.as_str().into());
+        side_tasks.push(alerts::spawn(
+            control.show().clone(),
+            label.clone(),
+            control.events(),
+            outlets,
+            shutdown.clone(),
+        ));
+        side_tasks.push(alerts::spawn_journal(
+            control.show().clone(),
+            label,
+            control.journal_notices(),
+            outlets,
+            shutdown.clone(),
+        ));
+        rooms.push(Running {
+            id: room.id.clone(),
+            name: room.name.clone(),
+            control,
+            task,
+            token,
+            journal_path,
+        });
+    }
 
     // For a wildcard bind, the addresses speakers can use, loopback (this machine) last.
     let hosts = server::origin::reachable(addr, &server::origin::machine_addresses());
-    let speed = clock.speed();
-    term::say(format_args!(
-        "podium: {} — {} segments, {}{}{}",
-        term::printable(&show.title),
-        show.segments.len(),
-        show::format_hms(show.total()),
-        if speed == 1.0 {
-            String::new()
-        } else {
-            format!(" (speed ×{speed})")
-        },
-        if rehearsal { " — rehearsal" } else { "" }
-    ));
-    term::say(format_args!(
-        "journal:      {}",
-        term::printable(&journal_path.display().to_string())
-    ));
+    let speed = speeds.first().copied().unwrap_or(1.0);
     let scheme = if config.tls.is_some() {
         "https"
     } else {
         "http"
     };
+    // On a wildcard bind the moderator's own machine is the loopback one (listed last): the token
+    // then never crosses the network.
+    let own = hosts.last().map_or("127.0.0.1", String::as_str);
+    let speed_note = if speed == 1.0 {
+        String::new()
+    } else {
+        format!(" (speed ×{speed})")
+    };
+    let rehearsal_note = if rehearsals { " — rehearsal" } else { "" };
+    if config.single {
+        let show = &config.rooms[0].show;
+        term::say(format_args!(
+            "podium: {} — {} segments, {}{speed_note}{rehearsal_note}",
+            term::printable(&show.title),
+            show.segments.len(),
+            show::format_hms(show.total()),
+        ));
+        term::say(format_args!(
+            "journal:      {}",
+            term::printable(&rooms[0].journal_path.display().to_string())
+        ));
+    } else {
+        term::say(format_args!(
+            "podium: {} — {} rooms{speed_note}{rehearsal_note}",
+            term::printable(&config.title),
+            rooms.len(),
+        ));
+        if let Some(dir) = &run_dir {
+            term::say(format_args!(
+                "journals:     {} (one per room)",
+                term::printable(&dir.display().to_string())
+            ));
+        }
+    }
     for (i, host) in hosts.iter().enumerate() {
         let label = if i == 0 {
             "speaker view:"
@@ -232,13 +313,31 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
         };
         term::say(format_args!("{label} {scheme}://{host}/{note}"));
     }
-    // On a wildcard bind the moderator's own machine is the loopback one (listed last): the token
-    // then never crosses the network.
-    let own = hosts.last().map_or("127.0.0.1", String::as_str);
-    term::say(format_args!(
-        "moderator:    {scheme}://{own}/control#token={}",
-        token.expose()
-    ));
+    if config.single {
+        term::say(format_args!(
+            "moderator:    {scheme}://{own}/control#token={}",
+            rooms[0].token.expose()
+        ));
+    } else {
+        let first = hosts.first().map_or("127.0.0.1", String::as_str);
+        for room in &rooms {
+            term::say(format_args!(
+                "room {}: {} — speaker {scheme}://{first}/r/{}/ — control \
+                 {scheme}://{own}/r/{}/control#token={}",
+                room.id,
+                term::printable(&room.name),
+                room.id,
+                room.id,
+                room.token.expose()
+            ));
+        }
+        if let Some(organiser) = &config.organiser {
+            term::say(format_args!(
+                "organiser:    {scheme}://{own}/overview#token={} (controls and sees every room)",
+                organiser.expose()
+            ));
+        }
+    }
     if addr.ip().is_unspecified() {
         term::say(format_args!(
             "listening on every interface (port {}): speakers use an address above that their \
@@ -259,24 +358,50 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
         term::say("no terminal on stdin: headless, control over HTTP only");
     }
     let server_config = server::Config {
-        token,
+        token: rooms[0].token.clone(),
         limits: config.limits.clone(),
         allow_framing: config.allow_framing,
         tls: config.tls.clone(),
         allowed_origins: config.allowed_origins.clone(),
         allowed_hosts: server::origin::machine_names(),
     };
-    let server_task = tokio::spawn(server::serve_with(
+    let registry = match &config.organiser {
+        Some(organiser) if !config.single => server::Rooms::event(
+            rooms
+                .iter()
+                .map(|r| server::RoomEntry {
+                    id: r.id.clone(),
+                    name: r.name.clone(),
+                    control: r.control.clone(),
+                    token: r.token.clone(),
+                })
+                .collect(),
+            organiser.clone(),
+        ),
+        _ => server::Rooms::single(rooms[0].control.clone(), rooms[0].token.clone()),
+    };
+    let server_task = tokio::spawn(server::serve_rooms(
         listener,
-        control.clone(),
+        registry,
         server_config,
         shutdown.clone(),
     ));
 
+    let handles: Vec<(String, controller::Handle)> = rooms
+        .iter()
+        .map(|r| {
+            let label = if config.single {
+                String::new()
+            } else {
+                r.id.clone()
+            };
+            (label, r.control.clone())
+        })
+        .collect();
     if interactive {
         // A lost terminal ends only the console: the show goes on, controlled over HTTP.
         if let console::Ended::Lost(why) =
-            console::run(control, shutdown.clone(), hangup.clone()).await
+            console::run_rooms(handles, shutdown.clone(), hangup.clone()).await
         {
             tracing::warn!(
                 "{why}: going on headless; control the show from the moderator page or the \
@@ -287,31 +412,52 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
             }
         }
     } else {
-        drop(control);
+        drop(handles);
+    }
+    let mut tasks = Vec::new();
+    let mut journals = Vec::new();
+    for room in rooms {
+        tasks.push(room.task);
+        journals.push((room.id, room.journal_path));
     }
     shutdown.cancelled().await;
     // Clients have been told; give sockets a moment to close, never more than two seconds.
     let _ = tokio::time::timeout(Duration::from_secs(2), async {
         let _ = server_task.await;
-        let _ = controller_task.await;
-        let _ = alerts_task.await;
-        let _ = journal_alerts.await;
+        for task in tasks {
+            let _ = task.await;
+        }
+        for task in side_tasks {
+            let _ = task.await;
+        }
     })
     .await;
     // The terminal or pipe may be gone by now: `say` ignores that.
-    match journal::read(&journal_path) {
-        Ok(recorded) => {
-            term::say("");
-            for line in Report::from_journal(&recorded).markdown().lines() {
-                term::say(term::printable(line));
+    for (id, journal_path) in &journals {
+        match journal::read(journal_path) {
+            Ok(recorded) => {
+                term::say("");
+                if !config.single {
+                    term::say(format_args!("## Room {id}"));
+                }
+                for line in Report::from_journal(&recorded).markdown().lines() {
+                    term::say(term::printable(line));
+                }
             }
+            Err(e) => tracing::error!("cannot read back the journal of room {id}: {e}"),
         }
-        Err(e) => tracing::error!("cannot read back the journal: {e}"),
     }
-    term::say(format_args!(
-        "podium: stopped; the run is recorded in {}",
-        term::printable(&journal_path.display().to_string())
-    ));
+    match (&run_dir, journals.first()) {
+        (Some(dir), _) if !config.single => term::say(format_args!(
+            "podium: stopped; the run is recorded in {} (one journal per room)",
+            term::printable(&dir.display().to_string())
+        )),
+        (_, Some((_, journal_path))) => term::say(format_args!(
+            "podium: stopped; the run is recorded in {}",
+            term::printable(&journal_path.display().to_string())
+        )),
+        _ => {}
+    }
     Ok(())
 }
 

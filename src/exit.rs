@@ -12,7 +12,7 @@ use crate::follow::FollowError;
 use crate::import::ImportError;
 use crate::journal::JournalError;
 use crate::report::ReportError;
-use crate::show::{ExportError, LoadError};
+use crate::show::{EventError, ExportError, LoadError};
 
 /// How a command ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,6 +101,14 @@ pub fn of_output(e: &std::io::Error) -> Status {
 
 impl Exit for LoadError {
     /// The session file: missing, unreadable or invalid, each with its remedy.
+    fn exit_status(&self) -> Status {
+        Status::Input
+    }
+}
+
+impl Exit for EventError {
+    /// The event file, or a session it names: missing, unreadable or invalid, each with its
+    /// remedy.
     fn exit_status(&self) -> Status {
         Status::Input
     }

@@ -32,10 +32,12 @@ pub enum LoadError {
     },
 }
 
+/// A run-of-show as written, its spans relative to the text it was parsed from: a session file,
+/// or an event file holding the show inline (`[room.show]`).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawShow {
-    title: Option<Spanned<String>>,
+pub(crate) struct RawShow {
+    pub(crate) title: Option<Spanned<String>>,
     start: Option<Spanned<String>>,
     timezone: Option<Spanned<String>>,
     end: Option<Spanned<String>>,
@@ -134,6 +136,28 @@ pub fn parse(path: &Path, text: &str, default_zone: Tz) -> Result<Show, LoadErro
         let message = e.message().trim_end().replace('\n', " ");
         fail(e.span().unwrap_or(0..0), message)
     })?;
+    validate(path, text, raw, default_zone, text.len())
+}
+
+/// Validates a run-of-show parsed from `text` (its spans point into `text`, which may be a larger
+/// file: an event's inline show). `path` names `text` in messages and is kept in the `Show`; a
+/// show without segments is refused at offset `empty_at`.
+pub(crate) fn validate(
+    path: &Path,
+    text: &str,
+    raw: RawShow,
+    default_zone: Tz,
+    empty_at: usize,
+) -> Result<Show, LoadError> {
+    let fail = |span: Range<usize>, message: String| {
+        let (line, col) = line_col(text, span.start);
+        LoadError::Invalid {
+            path: path.to_owned(),
+            line,
+            col,
+            message,
+        }
+    };
 
     let timezone = match &raw.timezone {
         Some(tz) => parse_zone(tz.get_ref()).map_err(|why| fail(tz.span(), why))?,
@@ -157,7 +181,7 @@ pub fn parse(path: &Path, text: &str, default_zone: Tz) -> Result<Show, LoadErro
     };
     if raw.segment.is_empty() {
         return Err(fail(
-            text.len()..text.len(),
+            empty_at..empty_at,
             "the show has no segments: add at least one [[segment]] with a title and a duration"
                 .into(),
         ));
@@ -458,7 +482,7 @@ pub fn parse_start(text: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
 
 /// The span of a segment's `[[segment]]` header. toml's span of an array-of-tables entry starts at
 /// its header; should that ever change to the first key, look back for the header.
-fn segment_header(text: &str, table: Range<usize>) -> Range<usize> {
+pub(crate) fn segment_header(text: &str, table: Range<usize>) -> Range<usize> {
     if text
         .get(table.start..)
         .is_some_and(|rest| rest.starts_with("[["))
@@ -494,7 +518,8 @@ fn single_bracket_segment(text: &str) -> Option<usize> {
     None
 }
 
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
+/// The 1-based line and column (in characters) of byte `offset` in `text`.
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;

@@ -19,6 +19,7 @@ pub use export::{ExportError, Format, Notes, csv_text, render, render_with};
 pub use load::parse_time_of_day;
 pub use load::{LoadError, parse, parse_bytes, parse_start};
 pub use load::{NotUtf8, utf8};
+pub(crate) use load::{RawShow, line_col, segment_header, validate};
 pub use plan::{Anchor, PlanRow, Timetable};
 pub use zone::{caution as zone_caution, parse_zone};
 

@@ -16,6 +16,7 @@ mod js;
 mod limits;
 mod loader;
 mod overview;
+mod overview;
 mod plan;
 mod presence;
 mod protocol_doc;

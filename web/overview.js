@@ -117,6 +117,7 @@ function makeCard(frame) {
     words: part('words'),
     next: part('next'),
     offset: part('offset'),
+    slack: part('slack'),
     ends: part('ends'),
     toggle: part('toggle'),
   };
@@ -140,7 +141,9 @@ function drawRoom(room, now) {
   const c = countdownAt(state, now);
   const finished = state.phase === 'finished';
   if (card.dataset.phase !== c.phase) card.dataset.phase = c.phase;
-  put(room, 'digits', parts.digits, finished ? 'Done' : c.digits);
+  const digits = finished ? 'Done' : c.digits;
+  put(room, 'digits', parts.digits, digits);
+  parts.digits.classList.toggle('long', digits.length > 6); // h:mm:ss
   put(room, 'words', parts.words, finished ? 'Finished' : c.words || '\u00a0');
   const who = state.segment.speaker ? ` — ${state.segment.speaker}` : '';
   put(room, 'now', parts.now, `${state.index + 1}/${state.segments} ${state.segment.title}${who}`);
@@ -148,7 +151,9 @@ function drawRoom(room, now) {
   put(room, 'next', parts.next, next);
   put(room, 'screens', parts.screens, `${frame.screens} ${frame.screens === 1 ? 'screen' : 'screens'}`);
   put(room, 'offset', parts.offset, state.show_started_at_ms == null ? 'not started' : formatOffset(state.schedule_offset_ms));
-  put(room, 'ends', parts.ends, endsText(state));
+  put(room, 'slack', parts.slack, state.slack_ms == null ? '' : formatSlack(state.slack_ms));
+  parts.slack.classList.toggle('late', state.slack_ms != null && state.slack_ms <= -1000);
+  put(room, 'ends', parts.ends, endsText(state) || '\u00a0');
   const ticking = ['running', 'warning', 'overtime', 'over-max'].includes(state.phase);
   put(room, 'toggle', parts.toggle, ticking ? 'Pause' : 'Start');
   parts.toggle.disabled = finished;
@@ -159,12 +164,11 @@ function drawRoom(room, now) {
   return alert != null;
 }
 
-/** "ends 14:32 · slot 14:30 · ends 2:00 late", or what of it is known. */
+/** "projected end 14:32 · slot ends 14:30", or what of it is known. */
 function endsText(state) {
   const parts = [];
-  if (state.projected_end_ms != null) parts.push(`ends ${formatWallClock(state.projected_end_ms)}`);
-  if (state.target_end_ms != null) parts.push(`slot ${formatWallClock(state.target_end_ms)}`);
-  if (state.slack_ms != null) parts.push(formatSlack(state.slack_ms));
+  if (state.projected_end_ms != null) parts.push(`projected end ${formatWallClock(state.projected_end_ms)}`);
+  if (state.target_end_ms != null) parts.push(`slot ends ${formatWallClock(state.target_end_ms)}`);
   return parts.join(' · ');
 }
 

@@ -16,7 +16,6 @@ mod js;
 mod limits;
 mod loader;
 mod overview;
-mod overview;
 mod plan;
 mod presence;
 mod protocol_doc;

@@ -248,13 +248,27 @@ impl RunConfig {
             // clap makes each require the other.
             _ => None,
         };
-        let started = event.and_then(|event| {
-            if event.single {
-                single_begin(&args, event, &mut problems, &mut warnings)
-            } else {
-                event_begin(&args, event, &mut problems, &mut warnings)
+        let started = match event {
+            Some(event) if event.single => single_begin(&args, event, &mut problems, &mut warnings),
+            Some(event) => event_begin(&args, event, &mut problems, &mut warnings),
+            // A session that does not load: its other flags are still checked, so that every
+            // problem is said at once.
+            None => {
+                if let [file] = args.files.as_slice() {
+                    match &args.resume {
+                        Some(from) => {
+                            if let Err(e) = resume(&args, file, from.as_deref(), None, "") {
+                                problems.push(e);
+                            }
+                        }
+                        None => {
+                            fresh(&args, &mut problems);
+                        }
+                    }
+                }
+                None
             }
-        });
+        };
         match (started, bind) {
             (Some(started), Some(bind)) if problems.is_empty() => Ok(RunConfig {
                 title: started.title,

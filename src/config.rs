@@ -104,6 +104,8 @@ pub enum JournalPlace {
 pub enum Problem {
     #[error(transparent)]
     Show(#[from] LoadError),
+    #[error(transparent)]
+    Event(#[from] show::EventError),
     #[error("--bind {given:?}: {why}")]
     Bind { given: String, why: String },
     #[error(transparent)]
@@ -320,6 +322,14 @@ fn load_rooms(
     problems: &mut Vec<Problem>,
     warnings: &mut Vec<String>,
 ) -> Option<Loaded> {
+    if let [file] = files
+        && std::fs::read(file)
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .is_some_and(|text| podium_core::event::is_event(&text))
+    {
+        return load_event(file, problems, warnings);
+    }
     let before = problems.len();
     let mut rooms: Vec<(String, String, PathBuf, Arc<Show>, String)> = Vec::new();
     for file in files {
@@ -385,6 +395,47 @@ fn load_rooms(
         } else {
             rooms
         },
+    })
+}
+
+/// An event file: its rooms as the file names them (R1's [`show::load_event_file`]). Each room's
+/// hash is of the file its show was read from (the event file for an inline show), so a resume
+/// refuses a room whose show changed.
+fn load_event(
+    file: &Path,
+    problems: &mut Vec<Problem>,
+    warnings: &mut Vec<String>,
+) -> Option<Loaded> {
+    let event = show::load_event_file(file)
+        .map_err(|e| problems.push(Problem::Event(e)))
+        .ok()?;
+    if let Some(why) = show::zone_caution(event.timezone) {
+        warnings.push(format!("{}: {why}", file.display()));
+    }
+    let mut rooms = Vec::new();
+    for room in event.rooms {
+        let source = room.show.path.clone();
+        let hash = match std::fs::read(&source) {
+            Ok(bytes) => journal::content_hash(&bytes),
+            Err(source_err) => {
+                problems.push(Problem::Show(LoadError::Read {
+                    path: source,
+                    source: source_err,
+                }));
+                continue;
+            }
+        };
+        rooms.push((room.id, room.name, source, Arc::new(room.show), hash));
+    }
+    let stem = file
+        .file_stem()
+        .map(|s| room_id(Path::new(s)))
+        .unwrap_or_else(|| "event".into());
+    Some(Loaded {
+        title: event.title,
+        stem,
+        single: false,
+        rooms,
     })
 }
 

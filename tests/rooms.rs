@@ -342,3 +342,32 @@ async fn bad_rooms_are_refused_before_anything_starts() {
     );
     assert!(!dir.path().join("runs").exists(), "nothing was started");
 }
+
+#[tokio::test]
+async fn podium_run_an_event_file_serves_each_of_its_rooms() {
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("sessions/004_labour_mobility_event.toml");
+    let event_file = podium::show::load_event_file(&file).expect("the seed event loads");
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let event = EventProcess::start(dir.path(), &["run", file.to_str().expect("utf-8")]).await;
+    let home = reqwest::get(format!("{}/", event.base))
+        .await
+        .expect("podium answers")
+        .text()
+        .await
+        .expect("a page");
+    for room in &event_file.rooms {
+        assert!(
+            home.contains(&format!("/r/{}/", room.id)),
+            "{} in {home}",
+            room.id
+        );
+        assert!(
+            event.tokens.contains_key(&room.id),
+            "{} has a token",
+            room.id
+        );
+        let state = event.state(&room.id).await;
+        assert_eq!(state["segments"], room.show.segments.len(), "{}", room.id);
+    }
+}

@@ -17,16 +17,20 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
-    /// Validate session files: one line per file, exit status 2 if any is broken.
+    /// Validate session and event files: one line per file, exit status 2 if any is broken.
     Check {
-        /// Run-of-show TOML files.
+        /// Run-of-show or event TOML files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
-    /// Print the planned timetable, in the session's zone and any others.
+    /// Print the planned timetable, in the session's zone and any others; for an event, every
+    /// room's in turn after an overview of the rooms (or one room with --room).
     Plan {
-        /// Run-of-show TOML file.
+        /// Run-of-show or event TOML file.
         file: PathBuf,
+        /// The room of an event to plan, by its id.
+        #[arg(long, value_name = "ID")]
+        room: Option<String>,
         /// Start time: "2021-06-10T14:00" (in the session's zone) or RFC 3339 with an offset.
         #[arg(long)]
         start: Option<String>,

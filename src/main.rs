@@ -37,11 +37,19 @@ fn main() -> ExitCode {
         Cmd::Check { files } => check(&files),
         Cmd::Plan {
             file,
+            room,
             start,
             zones,
             format,
             with_notes,
-        } => plan(&file, start.as_deref(), &zones, format, with_notes),
+        } => plan(
+            &file,
+            room.as_deref(),
+            start.as_deref(),
+            &zones,
+            format,
+            with_notes,
+        ),
         Cmd::Import(args) => import(args),
         Cmd::Report { journals, format } => report(&journals, format),
         Cmd::Run(args) => run(args),
@@ -105,16 +113,48 @@ fn warn_zone(what: &str, tz: chrono_tz::Tz) {
 fn check(files: &[std::path::PathBuf]) -> Outcome {
     let mut broken = 0;
     for file in files {
-        match show::load_file(file) {
-            Ok(show) => {
+        match show::load_event_file(file) {
+            Ok(event) if event.is_single() => {
+                let show = &event.rooms[0].show;
                 emit(&format!(
                     "ok  {}: {} segments, {}\n",
                     file.display(),
                     show.segments.len(),
                     show::format_hms(show.total())
                 ))?;
-                for warning in Timetable::new(&show, None).warnings() {
+                for warning in Timetable::new(show, None).warnings() {
                     warn(format_args!("{}: warning: {warning}", file.display()));
+                }
+            }
+            Ok(event) => {
+                let ids: Vec<&str> = event.rooms.iter().map(|r| r.id.as_str()).collect();
+                emit(&format!(
+                    "ok  {}: event of {} rooms ({}), {} segments\n",
+                    file.display(),
+                    event.rooms.len(),
+                    ids.join(", "),
+                    event
+                        .rooms
+                        .iter()
+                        .map(|r| r.show.segments.len())
+                        .sum::<usize>()
+                ))?;
+                for room in &event.rooms {
+                    for warning in Timetable::new(&room.show, None).warnings() {
+                        warn(format_args!(
+                            "{} (room {}): warning: {warning}",
+                            file.display(),
+                            room.id
+                        ));
+                    }
+                }
+                for (session, rooms) in event.shared_sessions() {
+                    warn(format_args!(
+                        "{}: note: rooms {} run the same session file {} (allowed: each room keeps its own clock and journal)",
+                        file.display(),
+                        rooms.join(", "),
+                        session.display()
+                    ));
                 }
             }
             Err(e) => {
@@ -134,25 +174,120 @@ fn check(files: &[std::path::PathBuf]) -> Outcome {
 
 fn plan(
     file: &std::path::Path,
+    room: Option<&str>,
     start: Option<&str>,
     zones: &[String],
     format: PlanFormat,
     with_notes: bool,
 ) -> Outcome {
-    let show = show::load_file(file)?;
+    let event = show::load_event_file(file)?;
+    let rooms: Vec<&show::Room> = match room {
+        Some(id) => match event.room(id) {
+            Some(room) => vec![room],
+            None => {
+                let ids: Vec<&str> = event.rooms.iter().map(|r| r.id.as_str()).collect();
+                return Err(Failed::input(format!(
+                    "--room {id:?}: {} has no such room; its rooms: {}",
+                    file.display(),
+                    ids.join(", ")
+                )));
+            }
+        },
+        None => event.rooms.iter().collect(),
+    };
+    if let [room] = rooms.as_slice() {
+        return plan_show(&room.show, start, zones, format, with_notes);
+    }
+    if start.is_some() {
+        return Err(Failed::input(
+            "--start moves one show: add --room ID to plan one room of the event from another start",
+        ));
+    }
+    if format != PlanFormat::Text {
+        return Err(Failed::input(
+            "an event's rooms are planned together as text only: add --room ID for JSON, CSV or ICS (one file per room)",
+        ));
+    }
+    let zones = parse_zones(zones)?;
+    let mut text = event_overview(&event);
+    for room in rooms {
+        text.push_str(&format!(
+            "\n== {} — room {} ==\n",
+            podium::term::printable(&room.name),
+            room.id
+        ));
+        text.push_str(&show::render_with(
+            &Timetable::new(&room.show, None),
+            &zones,
+            show::Format::Text,
+            if with_notes {
+                show::Notes::Include
+            } else {
+                show::Notes::Omit
+            },
+        )?);
+    }
+    emit(&text)
+}
+
+/// An event's rooms, one line each in the order of the file: id, when it runs (in the event's
+/// zone), how many segments. Each room's timetable follows in full: one timetable per room reads
+/// in 80 columns, where rooms side by side or a merged timeline with a room column would have
+/// to cut every title short.
+fn event_overview(event: &show::Event) -> String {
+    let mut text = format!(
+        "{}\n  {} rooms, times in {}\n\n  {:<14} {:<22} {:>8}  name\n",
+        podium::term::printable(&event.title),
+        event.rooms.len(),
+        event.timezone,
+        "room",
+        "when",
+        "segments"
+    );
+    for room in &event.rooms {
+        let timetable = Timetable::new(&room.show, None);
+        let when = match (room.show.start, timetable.rows.last().and_then(|r| r.end)) {
+            (Some(start), Some(end)) => {
+                let start = start.with_timezone(&event.timezone);
+                let end = end.with_timezone(&event.timezone);
+                format!(
+                    "{} {}–{}",
+                    start.format("%a %d %b"),
+                    start.format("%H:%M"),
+                    end.format("%H:%M")
+                )
+            }
+            _ => format!("no start, {}", show::format_hms(room.show.total())),
+        };
+        let name: String = podium::term::printable(&room.name)
+            .chars()
+            .take(30)
+            .collect();
+        text.push_str(&format!(
+            "  {:<14} {:<22} {:>8}  {}\n",
+            room.id,
+            when,
+            room.show.segments.len(),
+            name
+        ));
+    }
+    text
+}
+
+fn plan_show(
+    show: &show::Show,
+    start: Option<&str>,
+    zones: &[String],
+    format: PlanFormat,
+    with_notes: bool,
+) -> Outcome {
     let start = start
         .map(|s| {
             show::parse_start(s, show.timezone)
                 .map_err(|why| Failed::input(format!("--start: {why}")))
         })
         .transpose()?;
-    let zones = zones
-        .iter()
-        .map(|z| show::parse_zone(z).map_err(|why| Failed::input(format!("--tz: {why}"))))
-        .collect::<Result<Vec<_>, _>>()?;
-    for tz in &zones {
-        warn_zone("--tz", *tz);
-    }
+    let zones = parse_zones(zones)?;
     let format = match format {
         PlanFormat::Text => show::Format::Text,
         PlanFormat::Json => show::Format::Json,
@@ -160,7 +295,7 @@ fn plan(
         PlanFormat::Ics => show::Format::Ics,
     };
     emit(&show::render_with(
-        &Timetable::new(&show, start),
+        &Timetable::new(show, start),
         &zones,
         format,
         if with_notes {
@@ -169,6 +304,17 @@ fn plan(
             show::Notes::Omit
         },
     )?)
+}
+
+fn parse_zones(zones: &[String]) -> Result<Vec<chrono_tz::Tz>, Failed> {
+    let zones = zones
+        .iter()
+        .map(|z| show::parse_zone(z).map_err(|why| Failed::input(format!("--tz: {why}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    for tz in &zones {
+        warn_zone("--tz", *tz);
+    }
+    Ok(zones)
 }
 
 fn import(args: ImportArgs) -> Outcome {

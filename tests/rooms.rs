@@ -371,3 +371,46 @@ async fn podium_run_an_event_file_serves_each_of_its_rooms() {
         assert_eq!(state["segments"], room.show.segments.len(), "{}", room.id);
     }
 }
+
+/// A room's speaker page under `/r/{room}/` finds its own socket (next to the page), shows its
+/// room's show and counts down when that room starts; another room's start moves nothing.
+#[tokio::test]
+async fn browser_a_rooms_speaker_page_connects_and_counts_down() {
+    use crate::common::browser::{Browser, Scratch, browser_available};
+    if !browser_available() {
+        return;
+    }
+    let event = TestEvent::start(&["a", "b"], short_show(), 60.0).await;
+    let scratch = Scratch::new("rooms-speaker");
+    let browser = Browser::start(&scratch).await;
+    browser.goto(&event.url("/r/b/")).await;
+    let digits = "return document.getElementById('remaining').textContent";
+    browser
+        .wait_true(
+            "room b's page connected and ready at 2:00",
+            "return document.getElementById('status').dataset.state === 'connected' \
+             && document.getElementById('remaining').textContent === '2:00'",
+        )
+        .await;
+    // Room a starts: room b's page does not move.
+    let (status, _) = event
+        .command_as("a", Some(&room_token("a")), r#"{"cmd":"start"}"#)
+        .await;
+    assert_eq!(status, 200);
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert_eq!(browser.eval::<String>(digits).await, "2:00");
+    // Room b starts (the organiser): its page counts down.
+    let (status, _) = event
+        .command_as("b", Some(ORGANISER), r#"{"cmd":"start"}"#)
+        .await;
+    assert_eq!(status, 200);
+    browser
+        .wait_true(
+            "room b's page counting down below 2:00",
+            "const t = document.getElementById('remaining').textContent; \
+             return /^[0-9]:[0-5][0-9]$/.test(t) && t !== '2:00'",
+        )
+        .await;
+    browser.screenshot("rooms-speaker-b.png").await;
+    browser.close().await;
+}

@@ -9,6 +9,7 @@ mod cli;
 mod dbus;
 mod disk_full;
 mod engine_props;
+mod event;
 mod follow;
 mod import;
 mod journal;

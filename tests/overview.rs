@@ -302,7 +302,10 @@ async fn browser_overview_shows_six_rooms_in_six_phases() {
                 ),
             ),
             speed: 1.0,
-            commands: &[r#"{"cmd":"start"}"#],
+            commands: &[
+                r#"{"cmd":"start"}"#,
+                r#"{"cmd":"message","text":"Five minutes to the vote"}"#,
+            ],
             phase: "running",
         },
         Setup {

@@ -116,6 +116,7 @@ function makeCard(frame) {
     digits: part('digits'),
     words: part('words'),
     next: part('next'),
+    message: part('message'),
     offset: part('offset'),
     slack: part('slack'),
     ends: part('ends'),
@@ -149,6 +150,8 @@ function drawRoom(room, now) {
   put(room, 'now', parts.now, `${state.index + 1}/${state.segments} ${state.segment.title}${who}`);
   const next = state.next ? `Next: ${state.next.title}${state.next.speaker ? ` — ${state.next.speaker}` : ''}` : 'Last segment';
   put(room, 'next', parts.next, next);
+  put(room, 'message', parts.message, state.message ? `Message: ${state.message}` : '');
+  parts.message.hidden = !state.message;
   put(room, 'screens', parts.screens, `${frame.screens} ${frame.screens === 1 ? 'screen' : 'screens'}`);
   put(room, 'offset', parts.offset, state.show_started_at_ms == null ? 'not started' : formatOffset(state.schedule_offset_ms));
   put(room, 'slack', parts.slack, state.slack_ms == null ? '' : formatSlack(state.slack_ms));

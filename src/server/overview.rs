@@ -64,30 +64,36 @@ struct Prepared {
 
 impl Prepared {
     fn new(room: OverviewRoom) -> Prepared {
-        let planned = room
-            .control
-            .show()
-            .start
-            .map_or_else(|| "null".to_owned(), |t| t.timestamp_millis().to_string());
-        let head = format!(
-            r#"{{"type":"room","room":{},"name":{},"planned_start_ms":{planned},"screens":"#,
-            json_string(&room.id),
-            json_string(&room.name),
-        );
+        let planned = room.control.show().start.map(|t| t.timestamp_millis());
+        let head = head(&room.id, &room.name, planned);
         Prepared { room, head }
     }
 
     /// The room's frame: its head, the screen count, and the state's bytes as published.
     fn frame(&self, screens: usize, state: &Published) -> String {
-        let json = state.json.as_str();
-        let mut frame = String::with_capacity(self.head.len() + json.len() + 32);
-        frame.push_str(&self.head);
-        frame.push_str(&screens.to_string());
-        frame.push_str(r#","state":"#);
-        frame.push_str(json);
-        frame.push('}');
-        frame
+        frame(&self.head, screens, state.json.as_str())
     }
+}
+
+/// `{"type":"room","room":…,"name":…,"planned_start_ms":…,"screens":`, escaped once.
+fn head(id: &str, name: &str, planned_start_ms: Option<i64>) -> String {
+    let planned = planned_start_ms.map_or_else(|| "null".to_owned(), |ms| ms.to_string());
+    format!(
+        r#"{{"type":"room","room":{},"name":{},"planned_start_ms":{planned},"screens":"#,
+        json_string(id),
+        json_string(name),
+    )
+}
+
+/// A room frame by concatenation: no serializer touches `state`.
+fn frame(head: &str, screens: usize, state: &str) -> String {
+    let mut frame = String::with_capacity(head.len() + state.len() + 32);
+    frame.push_str(head);
+    frame.push_str(&screens.to_string());
+    frame.push_str(r#","state":"#);
+    frame.push_str(state);
+    frame.push('}');
+    frame
 }
 
 fn json_string(text: &str) -> String {
@@ -366,4 +372,32 @@ where
             ),
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A name with quotes, a backslash, a newline and `</script>` still makes one JSON object,
+    /// whose `state` is the state's text unchanged.
+    #[test]
+    fn a_frame_is_valid_json_around_the_states_bytes() {
+        let state = r#"{"type":"state","seq":3,"title":"Caf\u00e9 \"talk\""}"#;
+        let head = head(
+            "xix",
+            "Room \"XIX\" \\ </script>\n",
+            Some(1_760_353_200_000),
+        );
+        let text = frame(&head, 2, state);
+        let parsed: serde_json::Value = serde_json::from_str(&text).expect("one JSON object");
+        assert_eq!(parsed["type"], "room");
+        assert_eq!(parsed["room"], "xix");
+        assert_eq!(parsed["name"], "Room \"XIX\" \\ </script>\n");
+        assert_eq!(parsed["planned_start_ms"], 1_760_353_200_000_i64);
+        assert_eq!(parsed["screens"], 2);
+        assert!(text.ends_with(&format!(r#","state":{state}}}"#)));
+        let none = frame(&super::head("a", "A", None), 0, state);
+        let parsed: serde_json::Value = serde_json::from_str(&none).expect("one JSON object");
+        assert!(parsed["planned_start_ms"].is_null());
+    }
 }

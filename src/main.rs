@@ -372,7 +372,13 @@ fn import_into(
             ));
         }
     }
-    let paths: Vec<std::path::PathBuf> = sessions.iter().map(|n| dir.join(&n.file_name)).collect();
+    let mut paths: Vec<std::path::PathBuf> =
+        sessions.iter().map(|n| dir.join(&n.file_name)).collect();
+    // A schedule's rooms and days become an event that names their files (issue 12).
+    let event = (sessions.len() > 1).then(|| event_of(&sessions, options));
+    if let Some((name, _)) = &event {
+        paths.push(dir.join(name));
+    }
     let there: Vec<String> = paths
         .iter()
         .filter(|p| p.exists())
@@ -398,6 +404,16 @@ fn import_into(
             podium::term::printable(&named.label)
         ));
     }
+    if let Some((name, text)) = &event {
+        let path = dir.join(name);
+        write_session(&path, text, force, "--out-dir")?;
+        warn(format_args!(
+            "podium: wrote {} — the event, one room per session; check it with `podium plan {}`",
+            path.display(),
+            path.display()
+        ));
+        return Ok(());
+    }
     if let Some(first) = paths.first() {
         warn(format_args!(
             "podium: {} session file{} in {}; check each with `podium plan {}`",
@@ -408,6 +424,91 @@ fn import_into(
         ));
     }
     Ok(())
+}
+
+/// The event file of a schedule's sessions (its name, its text): one `[[room]]` per (day,
+/// room), its id made from the session's file name, named "Room — date", the title the
+/// conference's (`--title`, else the sessions' title before " — ").
+fn event_of(
+    sessions: &[podium::import::Named],
+    options: &podium::import::Options,
+) -> (String, String) {
+    let stems: Vec<&str> = sessions
+        .iter()
+        .map(|n| n.file_name.trim_end_matches(".toml"))
+        .collect();
+    // The name's common part ("fowf2026-"), up to a dash, names the event's file.
+    let mut common = stems.first().copied().unwrap_or_default();
+    for stem in &stems {
+        while !stem.starts_with(common) {
+            let mut chars = common.chars();
+            chars.next_back();
+            common = chars.as_str();
+        }
+    }
+    let common = common.rfind('-').map_or("", |at| &common[..=at]);
+    let title = options.title.clone().unwrap_or_else(|| {
+        sessions
+            .first()
+            .and_then(|n| toml::from_str::<toml::Table>(&n.session.text).ok())
+            .and_then(|t| t.get("title").and_then(|v| v.as_str()).map(str::to_owned))
+            .map(|t| t.split(" — ").next().unwrap_or_default().to_owned())
+            .filter(|t| !t.trim().is_empty())
+            .unwrap_or_else(|| "Conference".into())
+    });
+    let mut used = std::collections::HashSet::new();
+    let rooms: Vec<toml::Value> = sessions
+        .iter()
+        .zip(&stems)
+        .enumerate()
+        .map(|(n, (named, stem))| {
+            let mut id = room_id(&stem[common.len()..]);
+            if !podium_core::event::valid_id(&id) || !used.insert(id.clone()) {
+                id = format!("room-{}", n + 1);
+                used.insert(id.clone());
+            }
+            let name = match (&named.room, named.day) {
+                (Some(room), Some((_, date))) => format!("{room} — {date}"),
+                (Some(room), None) => room.clone(),
+                _ => id.clone(),
+            };
+            let mut room = toml::Table::new();
+            room.insert("id".into(), id.into());
+            room.insert("name".into(), name.into());
+            room.insert("session".into(), named.file_name.clone().into());
+            toml::Value::Table(room)
+        })
+        .collect();
+    let mut event = toml::Table::new();
+    event.insert("title".into(), title.into());
+    event.insert("room".into(), toml::Value::Array(rooms));
+    let text = toml::to_string(&event).unwrap_or_default();
+    (format!("{common}event.toml"), text)
+}
+
+/// A room id from a file name's words: lowercase ASCII, accents dropped ("salle-des-assemblées"
+/// → "salle-des-assemblees"), at most the longest id.
+fn room_id(words: &str) -> String {
+    let mut id = String::new();
+    for c in words.chars().flat_map(char::to_lowercase) {
+        let c = match c {
+            'à' | 'á' | 'â' | 'ä' | 'ã' | 'å' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'í' | 'ì' | 'î' | 'ï' => 'i',
+            'ó' | 'ò' | 'ô' | 'ö' | 'õ' => 'o',
+            'ú' | 'ù' | 'û' | 'ü' => 'u',
+            'ç' => 'c',
+            'ñ' => 'n',
+            c => c,
+        };
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            id.push(c);
+        } else if !id.is_empty() && !id.ends_with('-') {
+            id.push('-');
+        }
+    }
+    let id: String = id.chars().take(podium_core::event::MAX_ID_CHARS).collect();
+    id.trim_end_matches('-').to_owned()
 }
 
 /// Writes a session file: a new one, or over an old one with `force`.

@@ -1257,7 +1257,19 @@ fn issue_15_the_binary_writes_one_file_per_room_and_day_into_out_dir() {
             "fowf2026-day1-salle-des-assemblées.toml",
             "fowf2026-day2-room-xxvii.toml",
             "fowf2026-day2-salle-des-assemblées.toml",
+            "fowf2026-event.toml",
         ]
+    );
+    // The event names the four sessions, one room each (issue 12), and checks.
+    let event = podium(&["check", out.join("fowf2026-event.toml").to_str().unwrap()]);
+    assert_eq!(
+        String::from_utf8_lossy(&event.stdout),
+        format!(
+            "ok  {}: event of 4 rooms (day1-salle-des-assemblees, day1-room-xxvii, day2-salle-des-assemblees, day2-room-xxvii), 14 segments\n",
+            out.join("fowf2026-event.toml").display()
+        ),
+        "{}",
+        String::from_utf8_lossy(&event.stderr)
     );
     // It says what it wrote.
     for name in &names {
@@ -1300,7 +1312,7 @@ fn issue_15_the_binary_writes_one_file_per_room_and_day_into_out_dir() {
     assert_eq!(again.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&again.stderr);
     assert!(
-        stderr.contains("4 of the files to write already exist; nothing was written"),
+        stderr.contains("5 of the files to write already exist; nothing was written"),
         "{stderr}"
     );
     assert_eq!(

@@ -472,6 +472,19 @@ async fn browser_overview_shows_six_rooms_in_six_phases() {
             ),
         )
         .await;
+
+    // A wrong token: the page says so and asks for the token again.
+    browser
+        .goto(&format!("{base}/overview/#token=not-the-organiser-token"))
+        .await;
+    browser
+        .wait_true(
+            "the token form after a refusal",
+            "return !document.getElementById('token-form').hidden && \
+             document.getElementById('status').dataset.state === 'refused' && \
+             document.getElementById('feedback').textContent.includes('wrong organiser token');",
+        )
+        .await;
     drop(viewers);
 }
 

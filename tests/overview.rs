@@ -171,6 +171,45 @@ async fn the_overview_relays_each_rooms_state_bytes_once_per_change() {
     );
 }
 
+/// A screen joining or leaving a room is told to the overview with the room's unchanged state.
+#[tokio::test]
+async fn the_overview_counts_each_rooms_screens() {
+    let event = TestEvent::start(&["a", "b"]).await;
+    let mut organiser = overview(&event, ORGANISER).await;
+    let first_a = next_text(&mut organiser).await.expect("a's frame");
+    next_text(&mut organiser).await.expect("b's frame");
+    assert_eq!(json(&first_a)["screens"], 0);
+    let viewer = event.ws("a").await;
+    let joined = loop {
+        let text = next_text(&mut organiser)
+            .await
+            .expect("the overview stays open");
+        if json(&text)["type"] == "room" {
+            break text;
+        }
+    };
+    assert_eq!(json(&joined)["room"], "a");
+    assert_eq!(json(&joined)["screens"], 1);
+    assert_eq!(
+        state_bytes(&joined),
+        state_bytes(&first_a),
+        "the same state"
+    );
+    drop(viewer);
+    let left = loop {
+        let text = next_text(&mut organiser)
+            .await
+            .expect("the overview stays open");
+        if json(&text)["type"] == "room" {
+            break text;
+        }
+    };
+    assert_eq!(
+        (json(&left)["room"].clone(), json(&left)["screens"].clone()),
+        ("a".into(), 0.into())
+    );
+}
+
 #[tokio::test]
 async fn the_overview_refuses_a_wrong_or_missing_organiser_token() {
     let event = TestEvent::start(&["a", "b"]).await;

@@ -179,7 +179,9 @@ function endsText(state) {
 export function alertFor(frame, phase, now) {
   if (phase === 'over-max') return 'Past the hard limit';
   const planned = frame.planned_start_ms;
-  if (frame.state.show_started_at_ms == null && planned != null && now >= planned + LATE_START_MS) {
+  // A rehearsal runs on another day than planned: its start is not late.
+  const waiting = frame.state.show_started_at_ms == null && !frame.state.rehearsal;
+  if (waiting && planned != null && now >= planned + LATE_START_MS) {
     const late = Math.floor((now - planned) / 60_000);
     return `Not started · planned ${formatWallClock(planned)}, ${late} min ago`;
   }

@@ -512,6 +512,22 @@ async fn browser_overview_shows_six_rooms_in_six_phases() {
         )
         .await;
 
+    // A message to Room XXV's speaker from its card.
+    browser
+        .eval::<serde_json::Value>(
+            "document.querySelector('[data-room=xxv] button[data-cmd=message]').click(); \
+             document.getElementById('message-input').value = 'Wrap up, please'; \
+             document.querySelector('#message-dialog button[value=send]').click(); return null;",
+        )
+        .await;
+    browser
+        .wait_true(
+            "the message on Room XXV's card",
+            "return document.querySelector('[data-room=xxv] .message').textContent === \
+             'Message: Wrap up, please';",
+        )
+        .await;
+
     // A wrong token: the page says so and asks for the token again.
     browser
         .goto(&format!("{base}/overview/#token=not-the-organiser-token"))

@@ -414,3 +414,47 @@ async fn browser_a_rooms_speaker_page_connects_and_counts_down() {
     browser.screenshot("rooms-speaker-b.png").await;
     browser.close().await;
 }
+
+/// The terminal drives one selected room: its keys act there, Tab selects the next room and the
+/// status line says which (a real tmux terminal, the real binary).
+#[tokio::test]
+async fn the_terminal_controls_the_selected_room_and_tab_switches() {
+    use crate::common::tmux::Tmux;
+    let tmux = Tmux::start(100, 24, |dir| {
+        let show = std::fs::read_to_string(common::SHORT).expect("the short show");
+        for name in ["a.toml", "b.toml"] {
+            std::fs::write(dir.join(name), &show).expect("written");
+        }
+        format!(
+            "cd {} && exec {} run a.toml b.toml --bind 127.0.0.1:0 --no-notify",
+            dir.display(),
+            env!("CARGO_BIN_EXE_podium")
+        )
+    });
+    let base = tmux.base_url();
+    let state = |room: &'static str| {
+        let url = format!("{base}/r/{room}/api/state");
+        async move {
+            reqwest::get(url)
+                .await
+                .expect("podium answers")
+                .json::<serde_json::Value>()
+                .await
+                .expect("JSON")
+        }
+    };
+    tmux.wait_for("a › [1/3]");
+    tmux.keys(&["Space"]);
+    tmux.wait_for("running");
+    assert_eq!(state("a").await["phase"], "running");
+    assert_eq!(state("b").await["phase"], "ready");
+
+    tmux.keys(&["Tab"]);
+    tmux.wait_for("b › [1/3]");
+    tmux.keys(&["n"]);
+    tmux.wait_for("b › [2/3]");
+    assert_eq!(state("b").await["index"], 1);
+    assert_eq!(state("a").await["index"], 0, "room a did not move");
+    tmux.keys(&["BTab"]);
+    tmux.wait_for("a › [1/3]");
+}

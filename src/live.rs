@@ -333,7 +333,7 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
         }
         if let Some(organiser) = &config.organiser {
             term::say(format_args!(
-                "organiser:    {scheme}://{own}/overview#token={} (controls and sees every room)",
+                "organiser:    {scheme}://{own}/overview/#token={} (controls and sees every room)",
                 organiser.expose()
             ));
         }

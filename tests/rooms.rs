@@ -266,6 +266,14 @@ async fn podium_run_a_b_serves_both_rooms_and_resume_brings_every_room_back() {
         .await
         .expect("a page");
     assert!(home.contains("/r/a/") && home.contains("/r/b/"), "{home}");
+    let overview = reqwest::get(format!("{}/overview/", event.base))
+        .await
+        .expect("podium answers");
+    assert_eq!(
+        overview.status().as_u16(),
+        200,
+        "the organiser's overview is served"
+    );
 
     assert_eq!(event.command("a", &a, r#"{"cmd":"start"}"#).await.0, 200);
     assert_eq!(event.command("a", &a, r#"{"cmd":"next"}"#).await.0, 200);

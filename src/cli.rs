@@ -58,9 +58,11 @@ pub enum Cmd {
         #[arg(long)]
         name: Option<String>,
     },
-    /// Planned-versus-actual report of a recorded run; several journals are compared.
+    /// Planned-versus-actual report of a recorded run; several journals are compared. An event's
+    /// journals (or its run directory) give the whole event, then each room.
     Report {
-        /// Journal files (runs/*.jsonl) of the same show.
+        /// Journal files (runs/*.jsonl) of the same show, or of an event's rooms; or an event's
+        /// run directory (runs/EVENT-…/).
         #[arg(required = true)]
         journals: Vec<PathBuf>,
         /// Output format.

@@ -535,10 +535,40 @@ fn write_session(path: &std::path::Path, text: &str, force: bool, flag: &str) ->
 }
 
 fn report(journals: &[std::path::PathBuf], format: Format) -> Outcome {
-    let reports = journals
+    // An event's run directory stands for its rooms' journals.
+    let mut files = Vec::new();
+    for path in journals {
+        if path.is_dir() {
+            let mut inside: Vec<std::path::PathBuf> = std::fs::read_dir(path)
+                .with_context(|| format!("cannot read the directory {}", path.display()))
+                .map_err(|e| Failed::new(Status::Input, e))?
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+                .collect();
+            if inside.is_empty() {
+                return Err(Failed::input(format!(
+                    "{} holds no journal (*.jsonl): name an event's run directory or journal files",
+                    path.display()
+                )));
+            }
+            inside.sort();
+            files.extend(inside);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    let reports = files
         .iter()
         .map(|j| journal::read(j).map(|r| Report::from_journal(&r)))
         .collect::<Result<Vec<_>, _>>()?;
+    if let Some(event) = podium::report::EventReport::group(&reports) {
+        event.check()?;
+        return emit(&match format {
+            Format::Md => event.markdown(),
+            Format::Csv => event.csv()?,
+            Format::Json => event.json() + "\n",
+        });
+    }
     let text = if let [one] = reports.as_slice() {
         match format {
             Format::Md => one.markdown(),

@@ -1,7 +1,9 @@
 //! Planned-versus-actual reports from journals: one row per segment (planned and actual start,
 //! planned and actual length, overrun, pauses, messages), totals, and a segment-by-segment
 //! comparison of several runs of the same show. All times are show time: a rehearsal at
-//! `--speed 9.6` reports the lengths the real show would have had.
+//! `--speed 9.6` reports the lengths the real show would have had. An event's journals (their
+//! headers name their rooms) make an [`EventReport`]: a line per room for the whole event, then
+//! each room's report (or comparison of its runs).
 
 use std::fmt::Write as _;
 
@@ -58,6 +60,9 @@ pub struct Interruption {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
     pub title: String,
+    /// The room of an event the run was (none for a plain session).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub room: Option<String>,
     pub journal: String,
     pub rehearsal: bool,
     pub speed: f64,
@@ -206,6 +211,7 @@ impl Report {
             (!qa.is_empty()).then(|| qa.iter().map(|r| -r.overrun_ms.unwrap_or(0)).sum());
         Report {
             title: header.title.clone(),
+            room: header.room.clone(),
             journal: recorded.path.display().to_string(),
             rehearsal: header.rehearsal,
             speed: header.speed,
@@ -331,43 +337,66 @@ impl Report {
     /// One CSV row per segment.
     pub fn csv(&self) -> Result<String, ReportError> {
         let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record([
-            "index",
-            "title",
-            "speaker",
-            "kind",
-            "planned_start",
-            "actual_start",
-            "planned_s",
-            "actual_s",
-            "overrun_s",
-            "pauses",
-            "messages",
-        ])?;
-        for r in &self.rows {
-            w.write_record([
-                (r.index + 1).to_string(),
-                crate::show::csv_text(&r.title).into_owned(),
-                crate::show::csv_text(r.speaker.as_deref().unwrap_or_default()).into_owned(),
-                r.kind.as_str().to_owned(),
-                r.planned_start.with_timezone(&self.tz).to_rfc3339(),
-                r.actual_start
-                    .map(|t| t.with_timezone(&self.tz).to_rfc3339())
-                    .unwrap_or_default(),
-                secs(r.planned_ms),
-                r.actual_ms.map(secs).unwrap_or_default(),
-                r.overrun_ms.map(secs).unwrap_or_default(),
-                r.pauses.to_string(),
-                r.messages.to_string(),
-            ])?;
-        }
-        Ok(String::from_utf8_lossy(
-            &w.into_inner()
-                .map_err(|e| csv::Error::from(e.into_error()))?,
-        )
-        .into_owned())
+        self.write_csv(&mut w, None)?;
+        csv_string(w)
     }
 
+    /// The header (with `room` first when `room` is given) and one record per segment.
+    fn write_csv(
+        &self,
+        w: &mut csv::Writer<Vec<u8>>,
+        room: Option<(&str, bool)>,
+    ) -> Result<(), ReportError> {
+        let first: Vec<&str> = room.map(|_| "room").into_iter().collect();
+        if room.is_none_or(|(_, header)| header) {
+            w.write_record(first.iter().copied().chain([
+                "index",
+                "title",
+                "speaker",
+                "kind",
+                "planned_start",
+                "actual_start",
+                "planned_s",
+                "actual_s",
+                "overrun_s",
+                "pauses",
+                "messages",
+            ]))?;
+        }
+        for r in &self.rows {
+            let room: Vec<String> = room.map(|(id, _)| id.to_owned()).into_iter().collect();
+            w.write_record(
+                room.into_iter().chain([
+                    (r.index + 1).to_string(),
+                    crate::show::csv_text(&r.title).into_owned(),
+                    crate::show::csv_text(r.speaker.as_deref().unwrap_or_default()).into_owned(),
+                    r.kind.as_str().to_owned(),
+                    r.planned_start.with_timezone(&self.tz).to_rfc3339(),
+                    r.actual_start
+                        .map(|t| t.with_timezone(&self.tz).to_rfc3339())
+                        .unwrap_or_default(),
+                    secs(r.planned_ms),
+                    r.actual_ms.map(secs).unwrap_or_default(),
+                    r.overrun_ms.map(secs).unwrap_or_default(),
+                    r.pauses.to_string(),
+                    r.messages.to_string(),
+                ]),
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// The text a CSV writer into memory wrote.
+fn csv_string(w: csv::Writer<Vec<u8>>) -> Result<String, ReportError> {
+    Ok(String::from_utf8_lossy(
+        &w.into_inner()
+            .map_err(|e| csv::Error::from(e.into_error()))?,
+    )
+    .into_owned())
+}
+
+impl Report {
     pub fn json(&self) -> String {
         serde_json::to_string_pretty(self).expect("a report serializes")
     }
@@ -486,6 +515,126 @@ impl Comparison<'_> {
 /// new cell), `<` and `>` become entities (no HTML, no autolink), an `&` that could start an
 /// entity is escaped, and `[`, `]` are escaped so no link or image can form. Other punctuation
 /// is left alone so the report stays readable in a terminal.
+/// The report of an event's run: its journals grouped by room, in the order given.
+pub struct EventReport {
+    pub rooms: Vec<(String, Vec<Report>)>,
+}
+
+impl EventReport {
+    /// Groups reports by the room their journals name; `None` unless they are of an event (some
+    /// journal names a room). A plain session's journal among them is room
+    /// [`podium_core::event::SINGLE_ROOM`].
+    pub fn group(reports: &[Report]) -> Option<EventReport> {
+        if reports.iter().all(|r| r.room.is_none()) {
+            return None;
+        }
+        let mut rooms: Vec<(String, Vec<Report>)> = Vec::new();
+        for report in reports {
+            let id = report
+                .room
+                .clone()
+                .unwrap_or_else(|| podium_core::event::SINGLE_ROOM.to_owned());
+            match rooms.iter_mut().find(|(room, _)| *room == id) {
+                Some((_, runs)) => runs.push(report.clone()),
+                None => rooms.push((id, vec![report.clone()])),
+            }
+        }
+        Some(EventReport { rooms })
+    }
+
+    /// Refuses a room whose runs record different shows.
+    pub fn check(&self) -> Result<(), ReportError> {
+        for (_, runs) in &self.rooms {
+            Comparison::check(runs)?;
+        }
+        Ok(())
+    }
+
+    /// The whole event first (one line per run: room, show, planned and actual end), then each
+    /// room's report, or the comparison of its runs, under its heading.
+    pub fn markdown(&self) -> String {
+        let mut out = String::new();
+        let runs: usize = self.rooms.iter().map(|(_, r)| r.len()).sum();
+        let _ = writeln!(
+            out,
+            "# Event report: {} rooms, {runs} runs\n",
+            self.rooms.len()
+        );
+        let _ = writeln!(
+            out,
+            "| room | show | run | planned end | actual end | end |"
+        );
+        let _ = writeln!(out, "|---|---|---|---|---|---|");
+        for (id, reports) in &self.rooms {
+            for r in reports {
+                let (actual, off) = match (&r.interrupted, r.actual_end, r.end_offset_ms) {
+                    (Some(i), _, _) => (format!("interrupted {}", r.clock(i.at)), "–".into()),
+                    (None, Some(end), Some(off)) => (r.clock(end), signed(off)),
+                    _ => ("not started".into(), "–".into()),
+                };
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {actual} | {off} |",
+                    md_text(id),
+                    md_text(&r.title),
+                    r.label(),
+                    r.clock(r.planned_end),
+                );
+            }
+        }
+        for (id, reports) in &self.rooms {
+            let _ = writeln!(out, "\n## Room {}\n", md_text(id));
+            let body = match reports.as_slice() {
+                [one] => one.markdown(),
+                several => Comparison(several).markdown(),
+            };
+            // The room's headings one level down.
+            for line in body.lines() {
+                if line.starts_with('#') {
+                    let _ = writeln!(out, "##{line}");
+                } else {
+                    let _ = writeln!(out, "{line}");
+                }
+            }
+        }
+        out
+    }
+
+    /// One CSV: every run's segments, a `room` column first.
+    pub fn csv(&self) -> Result<String, ReportError> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut header = true;
+        for (id, reports) in &self.rooms {
+            for r in reports {
+                r.write_csv(&mut w, Some((id, header)))?;
+                header = false;
+            }
+        }
+        csv_string(w)
+    }
+
+    /// `{"rooms": [{"room": ID, "runs": [report, …]}, …]}`.
+    pub fn json(&self) -> String {
+        #[derive(Serialize)]
+        struct RoomRuns<'a> {
+            room: &'a str,
+            runs: &'a [Report],
+        }
+        #[derive(Serialize)]
+        struct Rooms<'a> {
+            rooms: Vec<RoomRuns<'a>>,
+        }
+        let rooms = Rooms {
+            rooms: self
+                .rooms
+                .iter()
+                .map(|(room, runs)| RoomRuns { room, runs })
+                .collect(),
+        };
+        serde_json::to_string_pretty(&rooms).expect("a report serializes")
+    }
+}
+
 fn md_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars();

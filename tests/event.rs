@@ -254,3 +254,98 @@ fn rooms_sharing_a_session_file_are_allowed_and_noted() {
         text(&out.stderr)
     );
 }
+
+/// Writes room `room`'s journal of `show` into `dir`: started at show time 0, the first segment
+/// moved on after `first_ms`.
+fn room_journal(dir: &Path, room: &str, show: &podium::show::Show, first_ms: i64) {
+    use podium::engine::{Command, ShowTime};
+    use podium::journal::{self, Header, Journal, Line};
+    let zero = 1_700_000_000_000.0;
+    let header = Header::new(
+        show,
+        format!("hash-{room}"),
+        1.0,
+        false,
+        "t0ken-t0ken-t0ken",
+        zero,
+    )
+    .in_room(room, "organiser-token-0");
+    let mut journal = Journal::create(&journal::room_journal(dir, room), &header).expect("journal");
+    let mut engine = podium::engine::Engine::new(show);
+    for (at, cmd) in [(0, Command::Start), (first_ms, Command::Next)] {
+        let events = engine.apply(cmd.clone(), ShowTime(at)).expect("applies");
+        let wall = journal::wall((zero + at as f64) as i64);
+        let mut lines = vec![Line::command(ShowTime(at), wall, &cmd)];
+        lines.extend(events.iter().map(|e| Line::event(ShowTime(at), wall, e)));
+        journal.write(&lines).expect("written");
+    }
+}
+
+#[test]
+fn report_of_an_events_run_gives_the_whole_event_then_each_room() {
+    let event = load_event_file(Path::new(EVENT)).expect("event");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = dir.path().join("labour-2017");
+    std::fs::create_dir(&run).expect("run dir");
+    room_journal(
+        &run,
+        "xix-day2",
+        &event.room("xix-day2").expect("room").show,
+        3 * 3600_000 + 120_000,
+    );
+    room_journal(
+        &run,
+        "xi-day2",
+        &event.room("xi-day2").expect("room").show,
+        80 * 60_000,
+    );
+    let run_arg = run.display().to_string();
+
+    let out = podium(&["report", &run_arg]);
+    let md = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(md.starts_with("# Event report: 2 rooms, 2 runs\n"), "{md}");
+    // The directory's journals in name order: xi-day2 before xix-day2.
+    let xi = md.find("\n## Room xi-day2\n").expect("xi's section");
+    let xix = md.find("\n## Room xix-day2\n").expect("xix's section");
+    assert!(xi < xix, "{md}");
+    assert!(
+        md.contains("| xi-day2 | Ethical Recruitment in Global Labour Mobility | live |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("\n### Ethical Recruitment in Global Labour Mobility — live\n"),
+        "{md}"
+    );
+
+    let out = podium(&["report", &run_arg, "--format", "csv"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let csv = text(&out.stdout);
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    assert_eq!(reader.headers().expect("header").get(0), Some("room"));
+    let rooms: Vec<String> = reader
+        .records()
+        .map(|r| r.expect("record")[0].to_owned())
+        .collect();
+    assert_eq!(rooms.iter().filter(|r| *r == "xi-day2").count(), 1);
+    assert_eq!(rooms.iter().filter(|r| *r == "xix-day2").count(), 4);
+
+    // Journal files named one by one, as JSON.
+    let files: Vec<String> = ["xix-day2", "xi-day2"]
+        .iter()
+        .map(|id| {
+            podium::journal::room_journal(&run, id)
+                .display()
+                .to_string()
+        })
+        .collect();
+    let out = podium(&["report", &files[0], &files[1], "--format", "json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json["rooms"][0]["room"], "xix-day2");
+    assert_eq!(json["rooms"][1]["runs"][0]["room"], "xi-day2");
+    assert_eq!(
+        json["rooms"][1]["runs"][0]["rows"][0]["overrun_ms"],
+        -10 * 60_000
+    );
+}

@@ -349,3 +349,24 @@ fn report_of_an_events_run_gives_the_whole_event_then_each_room() {
         -10 * 60_000
     );
 }
+
+/// The README's event file is a valid event (its session file read from `sessions/`).
+#[test]
+fn the_readmes_event_example_loads() {
+    let readme = std::fs::read_to_string("README.md").expect("README");
+    let from = readme
+        .find("### The event file\n```toml\n")
+        .expect("the section")
+        + 27;
+    let example = &readme[from..from + readme[from..].find("```").expect("block end")];
+    let event = podium_core::event::parse_event(
+        Path::new("sessions/example.toml"),
+        example,
+        chrono_tz::UTC,
+        &mut |p| std::fs::read(p),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let ids: Vec<&str> = event.rooms.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["plenary", "side-viii"]);
+    assert_eq!(event.rooms[1].name, "Room VIII");
+}

@@ -478,6 +478,7 @@ async fn socket(
         control: room.control.clone(),
         token: room.token.clone(),
         organiser: app.rooms.organiser().cloned(),
+        rooms: (!app.rooms.is_single()).then(|| (app.rooms.clone(), room.id.clone())),
         limits: app.limits,
         shutdown: app.shutdown,
         attempts: app.attempts,

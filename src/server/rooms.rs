@@ -184,6 +184,15 @@ impl Rooms {
         }
     }
 
+    /// The room whose moderator token `presented` is, if any.
+    pub(crate) fn owner(&self, presented: &str) -> Option<String> {
+        self.inner
+            .rooms
+            .iter()
+            .find(|r| r.token.matches(presented))
+            .map(|r| r.id.clone())
+    }
+
     /// Whether `presented` is any valid token (the gate of the reserved connections).
     pub(crate) fn any_token(&self, presented: &str) -> bool {
         self.is_organiser(presented) || self.inner.rooms.iter().any(|r| r.token.matches(presented))

@@ -43,6 +43,9 @@ pub(super) struct Viewer {
     pub token: Token,
     /// The event's organiser token, which controls every room (none for a single session).
     pub organiser: Option<Token>,
+    /// The event's rooms and this room's id: a token of another room is told so, not counted as
+    /// a guess (none for a single session).
+    pub rooms: Option<(super::Rooms, String)>,
     pub limits: Arc<Limits>,
     pub shutdown: CancellationToken,
     /// Wrong tokens per source address, shared with HTTP.
@@ -158,7 +161,7 @@ async fn answer(viewer: &Viewer, seat: &Seat, commands: &mut Bucket, text: &str)
                 return Some(too_many_commands(viewer));
             }
             if !viewer.may_control(&token) {
-                return Some(wrong_token(viewer));
+                return Some(wrong_token(viewer, &token));
             }
             seat.promote();
             return None;
@@ -169,7 +172,7 @@ async fn answer(viewer: &Viewer, seat: &Seat, commands: &mut Bucket, text: &str)
                 return Some(too_many_commands(viewer));
             }
             if !viewer.may_control(&token) {
-                return Some(wrong_token(viewer));
+                return Some(wrong_token(viewer, &token));
             }
             match viewer.control.command(command).await {
                 Ok(Ok(published)) => protocol::applied_json(published.seq),
@@ -188,8 +191,17 @@ fn too_many_commands(viewer: &Viewer) -> String {
     ))
 }
 
-/// The answer to a wrong token, counted against the client's address.
-fn wrong_token(viewer: &Viewer) -> String {
+/// The answer to a wrong token, counted against the client's address; another room's token is
+/// refused with the reason instead.
+fn wrong_token(viewer: &Viewer, token: &str) -> String {
+    if let Some((rooms, here)) = &viewer.rooms
+        && let Some(other) = rooms.owner(token)
+    {
+        return protocol::error_json(&format!(
+            "this is the moderator token of room {other:?}, not of room {here:?}: it controls \
+             that room only"
+        ));
+    }
     let verdict = super::wrong_token(&viewer.control, &viewer.attempts, viewer.peer);
     protocol::error_json(&match verdict {
         Verdict::Wrong => "wrong moderator token: viewers are read-only".into(),

@@ -291,7 +291,7 @@ fn report_of_an_events_run_gives_the_whole_event_then_each_room() {
         &run,
         "xix-day2",
         &event.room("xix-day2").expect("room").show,
-        3 * 3600_000 + 120_000,
+        3 * 3_600_000 + 120_000,
     );
     room_journal(
         &run,

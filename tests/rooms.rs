@@ -379,6 +379,29 @@ async fn podium_run_an_event_file_serves_each_of_its_rooms() {
         let state = event.state(&room.id).await;
         assert_eq!(state["segments"], room.show.segments.len(), "{}", room.id);
     }
+    // An inline room and a room with its own session file, moved on; SIGKILL; --resume.
+    let org = event.organiser.clone();
+    let ids: Vec<&str> = event_file.rooms.iter().map(|r| r.id.as_str()).collect();
+    for id in &ids[..2] {
+        let (status, answer) = event.command(id, &org, r#"{"cmd":"start"}"#).await;
+        assert_eq!(status, 200, "{id}: {answer}");
+    }
+    let mut event = event;
+    event.child.kill().await.expect("killed");
+    let again = EventProcess::start(
+        dir.path(),
+        &["run", file.to_str().expect("utf-8"), "--resume"],
+    )
+    .await;
+    assert_eq!(again.organiser, org);
+    for (i, id) in ids.iter().enumerate() {
+        let phase = &again.state(id).await["phase"];
+        if i < 2 {
+            assert_ne!(phase, "ready", "{id} resumed where it was");
+        } else {
+            assert_eq!(phase, "ready", "{id} was never started");
+        }
+    }
 }
 
 /// A room's speaker page under `/r/{room}/` finds its own socket (next to the page), shows its

@@ -23,6 +23,21 @@ pub fn say(line: impl std::fmt::Display) {
     let _ = out.flush();
 }
 
+/// After the terminal is gone (hangup): standard input becomes the read end of a pipe nobody
+/// writes, so whatever still reads it waits instead of spinning. crossterm's event reader, once
+/// started, keeps polling fd 0, and a dead tty is readable forever with `read` returning 0: that
+/// loop spins at a fifth of a core or more for the rest of the show (crossterm-rs/crossterm#793,
+/// unfixed in 0.29). The pipe's write end is kept open (leaked on purpose) so the read never ends.
+pub fn park_stdin() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let (read, write) = rustix::pipe::pipe()?;
+        rustix::stdio::dup2_stdin(&read)?;
+        std::mem::forget(write);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::printable;
@@ -45,19 +60,4 @@ mod tests {
             std::borrow::Cow::Borrowed(_)
         ));
     }
-}
-
-/// After the terminal is gone (hangup): standard input becomes the read end of a pipe nobody
-/// writes, so whatever still reads it waits instead of spinning. crossterm's event reader, once
-/// started, keeps polling fd 0, and a dead tty is readable forever with `read` returning 0: that
-/// loop spins at a fifth of a core or more for the rest of the show (crossterm-rs/crossterm#793,
-/// unfixed in 0.29). The pipe's write end is kept open (leaked on purpose) so the read never ends.
-pub fn park_stdin() -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        let (read, write) = rustix::pipe::pipe()?;
-        rustix::stdio::dup2_stdin(&read)?;
-        std::mem::forget(write);
-    }
-    Ok(())
 }

@@ -490,53 +490,90 @@ fn raise_fd_limit(max_connections: usize) {
 
 /// Cancels `hangup` on SIGHUP (the terminal was closed, the SSH session dropped), which would
 /// otherwise kill the process: the show goes on headless. Later hangups are ignored.
-async fn hangup_on_signal(hangup: CancellationToken) {
+fn hangup_on_signal(hangup: CancellationToken) -> impl std::future::Future<Output = ()> + Send {
+    // Installed now, like `shutdown_on_signal`: SIGHUP's default action ends the process.
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut hup = match signal(SignalKind::hangup()) {
-            Ok(hup) => hup,
-            Err(e) => {
-                tracing::warn!(
-                    "cannot listen for SIGHUP (closing the terminal will end the show): {e}"
-                );
-                return;
-            }
-        };
-        let mut told = false;
-        while hup.recv().await.is_some() {
-            if !told {
-                told = true;
-                tracing::warn!("SIGHUP: the terminal hung up; the show goes on headless");
-            }
-            hangup.cancel();
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = hangup;
-}
-
-/// Cancels `shutdown` on Ctrl-C (SIGINT) or SIGTERM.
-pub async fn shutdown_on_signal(shutdown: CancellationToken) {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(term) => term,
+    let hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup());
+    async move {
+        #[cfg(unix)]
+        {
+            let mut hup = match hup {
+                Ok(hup) => hup,
                 Err(e) => {
-                    tracing::warn!("cannot listen for SIGTERM: {e}");
-                    let _ = ctrl_c.await;
-                    shutdown.cancel();
+                    tracing::warn!(
+                        "cannot listen for SIGHUP (closing the terminal will end the show): {e}"
+                    );
                     return;
                 }
             };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
+            let mut told = false;
+            while hup.recv().await.is_some() {
+                if !told {
+                    told = true;
+                    tracing::warn!("SIGHUP: the terminal hung up; the show goes on headless");
+                }
+                hangup.cancel();
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = hangup;
+    }
+}
+
+/// Cancels `shutdown` on Ctrl-C (SIGINT) or SIGTERM. The handlers are installed when this is
+/// called, not when the returned future is first polled: a SIGTERM that arrives before the task
+/// runs (right after start, on a loaded machine) is a clean shutdown too, never the default
+/// action that kills the process with the journal unfinished.
+pub fn shutdown_on_signal(
+    shutdown: CancellationToken,
+) -> impl std::future::Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let interrupt = signal(SignalKind::interrupt());
+        let terminate = signal(SignalKind::terminate());
+        async move {
+            match (interrupt, terminate) {
+                (Ok(mut interrupt), Ok(mut terminate)) => {
+                    tokio::select! {
+                        _ = interrupt.recv() => {}
+                        _ = terminate.recv() => {}
+                    }
+                }
+                (interrupt, terminate) => {
+                    let e = interrupt.err().or(terminate.err());
+                    tracing::warn!(
+                        "cannot listen for Ctrl-C or SIGTERM: {}",
+                        e.map(|e| e.to_string()).unwrap_or_default()
+                    );
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            }
+            shutdown.cancel();
         }
     }
     #[cfg(not(unix))]
-    let _ = ctrl_c.await;
-    shutdown.cancel();
+    async move {
+        let _ = tokio::signal::ctrl_c().await;
+        shutdown.cancel();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A SIGTERM that arrives before the signal task is first polled (right after start, on a
+    /// loaded machine) used to meet the default action and kill the process mid-start; the
+    /// handler is installed when `shutdown_on_signal` is called.
+    #[tokio::test]
+    async fn a_sigterm_before_the_signal_task_runs_is_a_clean_shutdown() {
+        let shutdown = CancellationToken::new();
+        let waiting = shutdown_on_signal(shutdown.clone());
+        nix::sys::signal::raise(nix::sys::signal::Signal::SIGTERM).expect("SIGTERM raised");
+        tokio::time::timeout(Duration::from_secs(10), waiting)
+            .await
+            .expect("the SIGTERM was caught");
+        assert!(shutdown.is_cancelled());
+    }
 }

@@ -187,7 +187,8 @@ async fn connections_past_the_maximum_get_a_clean_503_until_a_slot_frees() {
     }
     // The two viewers are unharmed; when one leaves, its slot is free again.
     second.ws.close(None).await.unwrap();
-    first.next_of("state").await;
+    // Idle, a viewer hears `alive` every second (no state repeats while nothing changes).
+    first.next_of("alive").await;
     let deadline = Instant::now() + Duration::from_secs(5);
     let mut again = loop {
         match tokio_tungstenite::connect_async(format!("ws://{}/ws", server.addr)).await {

@@ -48,6 +48,8 @@ struct Speaker {
     status: String,
     status_text: String,
     status_visible: bool,
+    /// `document.title`: the digits first (issue 14), read in the same moment as `digits`.
+    tab_title: String,
     /// The digits lie inside the clock box and the viewport (nothing clipped).
     digits_fit: bool,
     /// The digits' font size (their line box) as a fraction of the viewport height.
@@ -81,6 +83,7 @@ const SPEAKER_SNAPSHOT: &str = r#"
         status: status.dataset.state,
         status_text: status.textContent,
         status_visible: !status.hidden,
+        tab_title: document.title,
         digits_fit: inside(glyphs, clock) && inside(glyphs, viewport),
         digits_height: glyphs.height / innerHeight,
         message_fits: message.hidden
@@ -218,6 +221,7 @@ async fn speaker_page_follows_the_countdown_and_notices_the_server_stop() {
         "the status pill hides once connected: {seen:#?}"
     );
     assert_eq!(seen.message, None);
+    assert_eq!(seen.tab_title, "2:00 · Opening — Podium", "{seen:#?}");
     assert_readable(&seen);
     browser.screenshot("speaker-ready.png").await;
 
@@ -230,6 +234,12 @@ async fn speaker_page_follows_the_countdown_and_notices_the_server_stop() {
     assert!(
         (60..=120).contains(&secs),
         "running shows 1:00–2:00: {seen:#?}"
+    );
+    // Issue 14: the tab's title carries the same digits, updated where they are drawn.
+    assert_eq!(
+        seen.tab_title,
+        format!("{} · Opening — Podium", seen.digits),
+        "{seen:#?}"
     );
     assert!(
         seen.background.is_dark(),
@@ -261,6 +271,11 @@ async fn speaker_page_follows_the_countdown_and_notices_the_server_stop() {
     assert!(
         (-60..=-1).contains(&secs),
         "overtime shows +0:01–+1:00: {seen:#?}"
+    );
+    assert_eq!(
+        seen.tab_title,
+        format!("{} · Opening — Podium", seen.digits),
+        "{seen:#?}"
     );
     assert!(seen.background.is_red(), "overtime is red: {seen:#?}");
     assert_readable(&seen);
@@ -1270,5 +1285,177 @@ async fn a_message_and_the_reconnect_banner_fit_phones_and_screens() {
         }
     }
     assert!(problems.is_empty(), "{problems:#?}");
+    browser.close().await;
+}
+
+// ---- Issue 14 ------------------------------------------------------------------------------------
+
+/// A session with long titles, as real ones are: the show's, a segment's and a speaker's.
+const LONG_TITLES: &str = r#"
+title = "International Migration Law and the Protection of Migrant Workers — Session Four: Regional Perspectives"
+timezone = "UTC"
+
+[[segment]]
+title = "Human rights perspectives on irregular migration and the protection of domestic workers in the Gulf states"
+speaker = "Prof. Maximiliana Papadopoulou-Featherstonehaugh (University of Lisbon)"
+duration = "20m"
+warn = "2m"
+notes = "Slides shared from her laptop; the chair reads questions from the chat"
+
+[[segment]]
+title = "Questions from the floor and from the online audience"
+kind = "qa"
+duration = "10m"
+"#;
+
+/// What a moderator on a phone sees of the control page: how wide the page is, and where the
+/// primary buttons are (page coordinates, at the top of the page).
+const CONTROL_FIT: &str = r#"
+    scrollTo(0, 0);
+    const box = (el) => {
+        const r = el.getBoundingClientRect();
+        return { left: r.left, top: r.top, right: r.right, bottom: r.bottom };
+    };
+    const primary = {};
+    for (const [name, selector] of [
+        ['start/pause', '#toggle'],
+        ['previous', 'button[data-cmd=previous]'],
+        ['next', 'button[data-cmd=next]'],
+        ['-1 min', 'button[data-cmd=adjust][data-seconds="-60"]'],
+        ['+1 min', 'button[data-cmd=adjust][data-seconds="60"]'],
+    ]) {
+        primary[name] = box(document.querySelector(selector));
+    }
+    return {
+        viewport: [innerWidth, innerHeight],
+        // The emulated phone's screen: its layout viewport widens to what overflows, it does not.
+        screen: [screen.width, screen.height],
+        scroll_width: document.documentElement.scrollWidth,
+        screens: document.querySelectorAll('#screen-rows tr').length,
+        connected: document.getElementById('status').dataset.state === 'connected',
+        phase: document.getElementById('now').dataset.phase ?? null,
+        primary,
+    };
+"#;
+
+#[derive(Debug, Deserialize)]
+struct ControlFit {
+    viewport: (f64, f64),
+    screen: (f64, f64),
+    scroll_width: f64,
+    screens: usize,
+    connected: bool,
+    phase: Option<String>,
+    primary: std::collections::BTreeMap<String, Rect>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Rect {
+    left: f64,
+    top: f64,
+    right: f64,
+    bottom: f64,
+}
+
+/// Issue 14: a moderator runs a whole show from a phone. At 390×844 the control page fits the
+/// width (it was 529 px wide: the connected-screens table overflowed) and start/pause, previous,
+/// next and ±1 min are on the first screen, with a long show title, a long segment title and
+/// several connected screens (one with a 40-character name). Screenshots:
+/// `control-phone-390x844.png` (upright), `control-phone-844x390.png` (sideways) and
+/// `control-phone-390x844-whole.png` (the whole page).
+#[tokio::test]
+async fn control_page_fits_a_phone() {
+    if !browser_available() {
+        return;
+    }
+    let scratch = Scratch::new("control-phone");
+    let session = scratch.join("long-titles.toml");
+    std::fs::write(&session, LONG_TITLES).expect("the scratch dir is writable");
+    let journal = scratch.join("run.jsonl");
+    let server = Process::start(&["run", &session, "--journal", &journal]).await;
+    server.command(r#"{"cmd":"start"}"#).await;
+    server
+        .command(r#"{"cmd":"message","text":"Please wrap up in two minutes"}"#)
+        .await;
+    let mut screens = Vec::new();
+    for name in [
+        "Lectern%20(Hall%20B%2C%20left%20monitor)",
+        "Maximiliana-Papadopoulou-Featherstonehau",
+        "Neha%20Misra",
+        "Confidence%20monitor%20%E2%80%94%20stage%20right",
+    ] {
+        screens.push(
+            common::Client::connect(&format!("{}?name={name}&kind=page", server.ws_url())).await,
+        );
+    }
+    let browser = Browser::start(&scratch).await;
+    browser.viewport((390, 844)).await;
+    browser
+        .goto(&format!("{}/control#token={TOKEN}", server.base))
+        .await;
+
+    let mut problems = Vec::new();
+    for size in [(390, 844), (844, 390)] {
+        browser.viewport(size).await;
+        let deadline = Instant::now() + DEADLINE;
+        let seen = loop {
+            let seen: ControlFit = browser.eval(CONTROL_FIT).await;
+            let wanted = (f64::from(size.0), f64::from(size.1));
+            // Phone-sized (mobile) emulation sets the screen; a wider one only the viewport.
+            if (seen.screen == wanted || seen.viewport == wanted)
+                && seen.connected
+                && seen.phase.as_deref() == Some("running")
+                && seen.screens >= 5
+            {
+                break seen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for the running show and five screens at {size:?}: {seen:#?}"
+            );
+            tokio::time::sleep(POLL).await;
+        };
+        let shot = format!("control-phone-{}x{}.png", size.0, size.1);
+        browser.capture(&shot, size.0).await;
+        eprintln!(
+            "{shot}: page {} px wide; primary buttons {:?}",
+            seen.scroll_width, seen.primary
+        );
+        if seen.scroll_width > f64::from(size.0) {
+            problems.push(format!(
+                "{shot}: the page is {} px wide on a {} px screen",
+                seen.scroll_width,
+                f64::from(size.0)
+            ));
+        }
+        // Upright, the primary buttons are above the fold; sideways, within reach of a short
+        // scroll is all a 390 px high screen allows (checked: inside the width).
+        for (name, r) in &seen.primary {
+            let within = r.left >= 0.0 && r.right <= f64::from(size.0) && r.top >= 0.0;
+            let above_fold = r.bottom <= f64::from(size.1);
+            if !within || (size.1 > size.0 && !above_fold) {
+                problems.push(format!("{shot}: {name} is off the first screen: {r:?}"));
+            }
+        }
+    }
+
+    // The whole page upright, for a human to read through.
+    let height: u32 = browser
+        .eval("return Math.ceil(document.documentElement.scrollHeight);")
+        .await;
+    let height = height.max(844);
+    browser.viewport((390, height)).await;
+    browser
+        .wait_true(
+            "the viewport as tall as the page",
+            &format!("return screen.height === {height};"),
+        )
+        .await;
+    browser
+        .capture("control-phone-390x844-whole.png", 390)
+        .await;
+
+    assert!(problems.is_empty(), "{problems:#?}");
+    drop(screens);
     browser.close().await;
 }

@@ -245,3 +245,15 @@ export function agendaRows(agenda, state, serverNowMs) {
     return row;
   });
 }
+
+/**
+ * The speaker page's tab title: the digits first, so a speaker sharing their slides sees the time
+ * in the tab strip ("4:59 · Keynote — Podium"). `digits` is what the page shows (the countdown, or
+ * "Finished"); the title is the segment's (the show's once finished). A blanked screen or one that
+ * shows only the message keeps its digits out of the tab too.
+ */
+export function tabTitle(state, digits) {
+  const title = state.phase === 'finished' ? state.title : state.segment?.title || state.title;
+  const name = title ? `${title} — Podium` : 'Podium';
+  return state.blackout || state.focus || !digits ? name : `${digits} · ${name}`;
+}

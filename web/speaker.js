@@ -3,7 +3,7 @@
 // every page follows).
 import { Connection } from './connection.js';
 import { Cues } from './cues.js';
-import { countdownAt, nextRedrawIn } from './display.js';
+import { countdownAt, nextRedrawIn, tabTitle } from './display.js';
 
 const $ = (id) => document.getElementById(id);
 const view = {
@@ -88,7 +88,7 @@ function render() {
   view.message.dataset.length =
     length > LONGER_MESSAGE ? 'longer' : length > LONG_MESSAGE ? 'long' : 'short';
   view.rehearsal.hidden = !state.rehearsal;
-  document.title = state.title ? `${state.title} — Podium` : 'Podium';
+  document.title = tabTitle(state, digits); // the time in the tab strip, with the digits
 
   const wait = nextRedrawIn(state, now);
   if (Number.isFinite(wait)) renderTimer = setTimeout(render, wait);

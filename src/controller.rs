@@ -36,6 +36,31 @@ use crate::show::Show;
 /// overtime), and to retry a refusing journal.
 pub const HEARTBEAT: Duration = Duration::from_secs(1);
 
+/// When the first heartbeat of controller `index` of `count` started together (an event's rooms)
+/// falls: spread evenly over the [`HEARTBEAT`], in `(0, HEARTBEAT]`, so that the rooms' refreshes
+/// (and, paused or in overtime, their broadcasts) do not all fire in the same millisecond. A lone
+/// controller's is a whole `HEARTBEAT`, as before.
+pub fn stagger(index: usize, count: usize) -> Duration {
+    let count = count.max(1) as u128;
+    let index = (index as u128 % count) + 1;
+    Duration::from_nanos((HEARTBEAT.as_nanos() * index / count) as u64)
+}
+
+/// How long from `now` until the first heartbeat of controller `index` of `count`, the rooms of
+/// an event being started one after another since `anchor` (each creates its journal first, which
+/// takes a while): every room's heartbeat falls at `anchor` + [`stagger`] within the second,
+/// however long each took to start. In `(0, HEARTBEAT]`: a lone controller started at `anchor`
+/// waits a whole `HEARTBEAT`, as before.
+pub fn first_heartbeat(index: usize, count: usize, anchor: Instant, now: Instant) -> Duration {
+    let period = HEARTBEAT.as_nanos();
+    let slot = stagger(index, count).as_nanos();
+    let into = now.saturating_duration_since(anchor).as_nanos() % period;
+    match (slot + period - into) % period {
+        0 => HEARTBEAT,
+        wait => Duration::from_nanos(wait as u64),
+    }
+}
+
 /// A published state: the snapshot it was made from and its serialized form (the same bytes
 /// for every client, wrapped once in the socket's text type).
 #[derive(Debug)]
@@ -143,6 +168,10 @@ pub struct Setup {
     pub engine: Engine,
     pub journal: Option<Journal>,
     pub rehearsal: bool,
+    /// How long after the start the first heartbeat comes: [`HEARTBEAT`] for a lone controller,
+    /// [`first_heartbeat`] for each of several started together. Later ones follow every
+    /// `HEARTBEAT` after the last publish.
+    pub first_heartbeat: Duration,
 }
 
 struct Controller {
@@ -158,7 +187,8 @@ struct Controller {
     seq: u64,
     state: watch::Sender<Arc<Published>>,
     events: broadcast::Sender<Event>,
-    last_refresh: Instant,
+    /// When the stored state is next refreshed: a [`HEARTBEAT`] after the last publish.
+    next_heartbeat: Instant,
 }
 
 /// A journal that cannot be written: since when, and when the moderator was last told.
@@ -182,6 +212,7 @@ pub fn spawn(
             engine,
             journal: None,
             rehearsal: false,
+            first_heartbeat: HEARTBEAT,
         },
         shutdown,
     )
@@ -198,6 +229,7 @@ pub fn spawn_with(
         engine,
         journal,
         rehearsal,
+        first_heartbeat,
     } = setup;
     let snapshot = engine.snapshot(clock.now());
     let first = Arc::new(Published {
@@ -233,7 +265,7 @@ pub fn spawn_with(
         seq: 1,
         state,
         events,
-        last_refresh: Instant::now(),
+        next_heartbeat: Instant::now() + first_heartbeat,
     };
     let task = tokio::spawn(controller.run(rx, shutdown));
     (handle, task)
@@ -245,7 +277,7 @@ impl Controller {
         self.flush_journal();
         loop {
             let now = self.clock.now();
-            let heartbeat = self.last_refresh + HEARTBEAT;
+            let heartbeat = self.next_heartbeat;
             let wake = match self.engine.next_change(now) {
                 Some(at) => self.clock.instant_of(at).min(heartbeat),
                 None => heartbeat,
@@ -428,7 +460,7 @@ impl Controller {
             *stored = fresh;
             notify
         });
-        self.last_refresh = Instant::now();
+        self.next_heartbeat = Instant::now() + HEARTBEAT;
         published
     }
 
@@ -496,6 +528,70 @@ mod tests {
         ));
     }
 
+    /// Issue 12: an event's rooms start their controllers together; their heartbeats are spread
+    /// over the second, each room in its own millisecond, and a lone controller keeps its cadence.
+    #[test]
+    fn staggered_heartbeats_spread_over_the_second() {
+        let offsets: Vec<Duration> = (0..200).map(|i| stagger(i, 200)).collect();
+        assert!(
+            offsets
+                .iter()
+                .all(|d| *d > Duration::ZERO && *d <= HEARTBEAT)
+        );
+        let ms: std::collections::BTreeSet<u128> =
+            offsets.iter().map(|d| d.as_millis() % 1000).collect();
+        assert_eq!(
+            ms.len(),
+            200,
+            "each room in its own millisecond: {offsets:?}"
+        );
+        assert_eq!(stagger(0, 1), HEARTBEAT);
+        let t0 = Instant::now();
+        assert_eq!(
+            first_heartbeat(0, 1, t0, t0),
+            HEARTBEAT,
+            "a lone controller's cadence"
+        );
+        let late = t0 + Duration::from_millis(1300);
+        assert_eq!(first_heartbeat(1, 4, t0, late), Duration::from_millis(200));
+    }
+
+    /// Issue 12: rooms whose controllers start in the same instant refresh their states (and,
+    /// paused or in overtime, broadcast them) in different milliseconds of every second, not all
+    /// at once. The clock follows tokio's paused time, so the phases are exact.
+    #[tokio::test(start_paused = true)]
+    async fn rooms_started_together_refresh_in_different_milliseconds() {
+        let shutdown = CancellationToken::new();
+        let rooms = 4;
+        let anchor = Instant::now();
+        let mut handles = Vec::new();
+        for i in 0..rooms {
+            let show = talk();
+            let setup = Setup {
+                engine: Engine::new(&show),
+                show,
+                clock: Clock::new(1.0),
+                journal: None,
+                rehearsal: false,
+                first_heartbeat: first_heartbeat(i, rooms, anchor, Instant::now()),
+            };
+            handles.push(spawn_with(setup, shutdown.clone()).0);
+            // Each room takes a while to start (its journal is created and synced first).
+            tokio::time::sleep(Duration::from_millis(7)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(3100)).await;
+        // When each room last refreshed its state, within the second since `anchor`.
+        let phases: Vec<u128> = handles
+            .iter()
+            .map(|h| {
+                let at = h.clock().instant_of(h.subscribe().borrow().snapshot.at);
+                at.saturating_duration_since(anchor).as_millis() % 1000
+            })
+            .collect();
+        assert_eq!(phases, [250, 500, 750, 0]);
+        shutdown.cancel();
+    }
+
     /// A disk that refuses every write (`/dev/full`): the show goes on, and the moderator hears
     /// about it at once and again every 30 s, with the lines waiting counted.
     #[tokio::test(start_paused = true)]
@@ -520,6 +616,7 @@ mod tests {
                 clock: Clock::new(1.0),
                 journal: Some(Journal::over(file, path, 0)),
                 rehearsal: false,
+                first_heartbeat: HEARTBEAT,
             },
             shutdown.clone(),
         );

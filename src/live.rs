@@ -197,7 +197,8 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
     let mut side_tasks = Vec::new();
     let mut speeds = Vec::new();
     let mut rehearsals = false;
-    for room in &config.rooms {
+    let rooms_started = tokio::time::Instant::now();
+    for (index, room) in config.rooms.iter().enumerate() {
         let start = match &room.begin {
             Begin::Fresh {
                 token,
@@ -230,6 +231,13 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
             engine,
             journal: Some(journal),
             rehearsal,
+            // Rooms start together: their heartbeats are spread over the second.
+            first_heartbeat: controller::first_heartbeat(
+                index,
+                config.rooms.len(),
+                rooms_started,
+                tokio::time::Instant::now(),
+            ),
         };
         let (control, task) = controller::spawn_with(setup, shutdown.clone());
         // Desktop notifications name the room when there are several.

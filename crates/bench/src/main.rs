@@ -6,9 +6,13 @@
 //! cargo build --release --workspace && cargo run --release -p podium-bench -- --clients 1000
 //! ```
 //!
+//! `--rooms R --clients-per-room N` measures an event of R rooms with N viewers each instead (see
+//! `rooms`).
+//!
 //! Targets live here, never in timed tests.
 
 mod raw;
+mod rooms;
 mod viewers;
 
 use std::path::PathBuf;
@@ -35,7 +39,8 @@ struct Args {
     #[arg(long, default_value_t = 20)]
     samples: usize,
     /// Seconds over which idle and running traffic is counted (every frame the server sends,
-    /// with its header: states, `alive`, and the pings it sends every 5 s).
+    /// with its header: states, `alive`, and the pings it sends every 5 s). Rooms mode: the
+    /// seconds over which `alive` arrivals are timed (2 to 5).
     #[arg(long, default_value_t = 10)]
     window: u64,
     /// The podium binary (default: next to this one, i.e. target/release/podium).
@@ -45,9 +50,17 @@ struct Args {
     #[arg(long, default_value = "sessions/002_iml_session_four.toml")]
     session: PathBuf,
     /// Where podium writes its journal (it syncs each state change to disk before broadcasting it,
-    /// so the disk is part of the command latency); e.g. /dev/shm to leave the disk out.
+    /// so the disk is part of the command latency); e.g. /dev/shm to leave the disk out. Rooms
+    /// mode: where its scratch directory (event file, journals) goes.
     #[arg(long)]
     journal_dir: Option<PathBuf>,
+    /// Rooms mode: run an event of this many rooms in one podium (with a lone room in a second
+    /// podium to compare with), `--clients-per-room` viewers each; `--clients` is then unused.
+    #[arg(long)]
+    rooms: Option<usize>,
+    /// Viewers of each room in the rooms mode.
+    #[arg(long, default_value_t = 50)]
+    clients_per_room: usize,
     /// Measure the raw baseline before podium rather than after (to see order effects).
     #[arg(long)]
     raw_first: bool,
@@ -63,25 +76,29 @@ fn main() -> anyhow::Result<()> {
     if args.raw_server {
         return runtime.block_on(raw::serve());
     }
-    if (limit as usize) < args.clients + 64 {
-        bail!(
-            "this process may open only {limit} files; --clients {} needs more",
-            args.clients
-        );
+    let sockets = match args.rooms {
+        Some(r) => r * args.clients_per_room + args.clients_per_room + r,
+        None => args.clients,
+    };
+    if (limit as usize) < sockets + 64 {
+        bail!("this process may open only {limit} files; {sockets} viewers need more");
+    }
+    if let Some(rooms) = args.rooms {
+        let plan = rooms::Plan {
+            rooms,
+            per_room: args.clients_per_room,
+            samples: args.samples,
+            window: args.window.clamp(2, 5),
+            podium: podium_binary(&args)?,
+            dir: args.journal_dir.clone(),
+        };
+        return runtime.block_on(rooms::bench(plan));
     }
     runtime.block_on(bench(args))
 }
 
-/// What one server did under the load.
-struct Run {
-    connect_s: f64,
-    latencies: Latencies,
-    rss_before_kib: u64,
-    rss_after_kib: u64,
-}
-
-async fn bench(args: Args) -> anyhow::Result<()> {
-    let n = args.clients;
+/// The podium binary: `--podium`, or the one next to this bench.
+fn podium_binary(args: &Args) -> anyhow::Result<PathBuf> {
     let podium = match &args.podium {
         Some(p) => p.clone(),
         None => std::env::current_exe()?
@@ -95,6 +112,20 @@ async fn bench(args: Args) -> anyhow::Result<()> {
             podium.display()
         );
     }
+    Ok(podium)
+}
+
+/// What one server did under the load.
+struct Run {
+    connect_s: f64,
+    latencies: Latencies,
+    rss_before_kib: u64,
+    rss_after_kib: u64,
+}
+
+async fn bench(args: Args) -> anyhow::Result<()> {
+    let n = args.clients;
+    let podium = podium_binary(&args)?;
     eprintln!("podium-bench: {n} viewers; podium = {}", podium.display());
     // The first storm of a process pays for growing its heap and the kernel's socket tables;
     // pay it once, unmeasured, against a throwaway raw server, so the order of the runs is fair.
@@ -360,9 +391,9 @@ impl Server {
         let stdout = child.stdout.take().context("piped stdout")?;
         let mut lines = BufReader::new(stdout).lines();
         let url = loop {
-            let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+            let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
                 .await
-                .context("the server printed no URL within 10 s")??
+                .context("the server printed no URL within 30 s")??
                 .context("the server exited before printing its URL")?;
             if let Some(url) = line.strip_prefix(prefix) {
                 break url.trim().to_owned();

@@ -2,8 +2,8 @@
 //! stamping when the state being timed reaches each of them.
 
 use std::future::Future;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -31,6 +31,11 @@ struct Probe {
     /// server sends: states, `alive`, pings.
     bytes: AtomicU64,
     max_seq: AtomicU64,
+    /// Text frames other than `{"type":"alive"}` received by all viewers (states, replies).
+    texts: AtomicU64,
+    /// While set, viewer 0 notes when each `alive` frame arrives (the rooms mode's heartbeats).
+    logging: AtomicBool,
+    alive_log: Mutex<Vec<Instant>>,
 }
 
 impl Probe {
@@ -47,6 +52,16 @@ impl Probe {
 
     fn saw(&self, viewer: usize, text: &str) {
         self.count(text.len());
+        if is_alive(text) {
+            if viewer == 0
+                && self.logging.load(Ordering::Relaxed)
+                && let Ok(mut log) = self.alive_log.lock()
+            {
+                log.push(Instant::now());
+            }
+            return;
+        }
+        self.texts.fetch_add(1, Ordering::Relaxed);
         let Some(seq) = seq_of(text) else { return };
         self.max_seq.fetch_max(seq, Ordering::Relaxed);
         let target = self.target.load(Ordering::Acquire);
@@ -56,6 +71,11 @@ impl Probe {
             self.arrived.fetch_add(1, Ordering::AcqRel);
         }
     }
+}
+
+/// Whether a text frame is the server's `{"type":"alive"}` (and nothing else).
+fn is_alive(text: &str) -> bool {
+    text.len() < 32 && text.contains("\"alive\"")
 }
 
 /// The `seq` of a state message without parsing all of it (the bench shares the CPU).
@@ -79,6 +99,9 @@ impl Fleet {
             arrivals: (0..n).map(|_| AtomicU64::new(0)).collect(),
             bytes: AtomicU64::new(0),
             max_seq: AtomicU64::new(0),
+            texts: AtomicU64::new(0),
+            logging: AtomicBool::new(false),
+            alive_log: Mutex::new(Vec::new()),
         });
         let handshakes = Arc::new(Semaphore::new(concurrency));
         let (ready, mut readies) = mpsc::channel::<Result<(), String>>(n.max(1));
@@ -154,6 +177,29 @@ impl Fleet {
     /// The highest `seq` any viewer has seen.
     pub fn max_seq(&self) -> u64 {
         self.probe.max_seq.load(Ordering::Relaxed)
+    }
+
+    /// Text frames other than `alive` received so far by all viewers together.
+    pub fn texts(&self) -> u64 {
+        self.probe.texts.load(Ordering::Relaxed)
+    }
+
+    /// From now on, viewer 0 notes when each `alive` frame reaches it.
+    pub fn start_alive_log(&self) {
+        if let Ok(mut log) = self.probe.alive_log.lock() {
+            log.clear();
+        }
+        self.probe.logging.store(true, Ordering::Relaxed);
+    }
+
+    /// Stops noting and returns when viewer 0's `alive` frames arrived.
+    pub fn take_alive_log(&self) -> Vec<Instant> {
+        self.probe.logging.store(false, Ordering::Relaxed);
+        self.probe
+            .alive_log
+            .lock()
+            .map(|mut log| std::mem::take(&mut *log))
+            .unwrap_or_default()
     }
 
     /// Bytes each viewer received per second over `window`.
@@ -248,6 +294,14 @@ mod tests {
             Some(17)
         );
         assert_eq!(super::seq_of(r#"{"type":"pong"}"#), None);
+    }
+
+    #[test]
+    fn alive_is_told_from_states() {
+        assert!(super::is_alive(r#"{"type":"alive"}"#));
+        assert!(!super::is_alive(
+            r#"{"type":"state","seq":3,"title":"alive"}"#
+        ));
     }
 
     #[test]

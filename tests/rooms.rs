@@ -53,6 +53,57 @@ async fn a_command_in_one_room_reaches_only_that_rooms_viewers() {
     assert_eq!(b["seq"], before_b["seq"], "room b's state did not change");
 }
 
+/// Isolation: room A bursts 200 long messages at 20 viewers that never read (their buffers fill,
+/// the server drops them), while room B starts. B's viewer hears its own start and nothing of A,
+/// and A's healthy viewer still gets A's latest message: one room's trouble is its own.
+#[tokio::test]
+async fn a_burst_and_stalled_viewers_in_one_room_leave_another_room_unharmed() {
+    let event = TestEvent::start(&["a", "b"], short_show(), 1.0).await;
+    let mut stalled = Vec::new();
+    for _ in 0..20 {
+        stalled.push(crate::common::raw_upgrade_at(event.addr, "/r/a/ws", Some(4096)).await);
+    }
+    let mut healthy_a = event.ws("a").await;
+    let mut in_b = event.ws("b").await;
+    healthy_a.next_of("state").await;
+    let before_b = in_b.next_of("state").await;
+
+    let token_a = room_token("a");
+    let burst = futures_util::future::join_all((0..200).map(|i| {
+        let body = format!(r#"{{"cmd":"message","text":"{i:03} {}"}}"#, "x".repeat(270));
+        let token = token_a.clone();
+        let event = &event;
+        async move { event.command_as("a", Some(&token), &body).await.0 }
+    }));
+    let start_b = async {
+        let (status, answer) = event
+            .command_as("b", Some(&room_token("b")), r#"{"cmd":"start"}"#)
+            .await;
+        assert_eq!(status, 200, "{answer}");
+        answer
+    };
+    let (statuses, answer) = tokio::join!(burst, start_b);
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    assert_eq!(answer["phase"], "running");
+
+    let started = in_b.state_where(|s| s["phase"] == "running").await;
+    assert_eq!(started["seq"], before_b["seq"].as_u64().expect("seq") + 1);
+    assert_eq!(
+        started["message"], "",
+        "room b never shows room a's messages"
+    );
+    // The commands ran concurrently: whichever applied last is A's message now, and a viewer
+    // always gets the latest state (intermediate ones may be skipped).
+    let (status, _, body) = event.get_text("/r/a/api/state").await;
+    assert_eq!(status, 200);
+    let now_a: serde_json::Value = serde_json::from_str(&body).expect("JSON state");
+    let last_a = healthy_a
+        .state_where(|s| s["message"] == now_a["message"])
+        .await;
+    assert_eq!(last_a["phase"], "ready");
+    drop(stalled);
+}
+
 #[tokio::test]
 async fn a_rooms_token_controls_that_room_only_and_the_organisers_every_room() {
     let event = TestEvent::start(&["a", "b"], short_show(), 1.0).await;

@@ -207,6 +207,15 @@ pub fn short_show() -> Arc<show::Show> {
 /// Opens a raw TCP connection and completes a WebSocket upgrade on `/ws` by hand, returning the
 /// socket (with the server's first bytes possibly unread): a client that can then stall or misbehave.
 pub async fn raw_upgrade(addr: std::net::SocketAddr, recv_buffer: Option<u32>) -> TcpStream {
+    raw_upgrade_at(addr, "/ws", recv_buffer).await
+}
+
+/// [`raw_upgrade`] of the socket at `path` (e.g. a room's `/r/a/ws`).
+pub async fn raw_upgrade_at(
+    addr: std::net::SocketAddr,
+    path: &str,
+    recv_buffer: Option<u32>,
+) -> TcpStream {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
     if let Some(size) = recv_buffer {
@@ -216,7 +225,7 @@ pub async fn raw_upgrade(addr: std::net::SocketAddr, recv_buffer: Option<u32>) -
     stream
         .write_all(
             format!(
-                "GET /ws HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+                "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
                  Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
             )
             .as_bytes(),

@@ -506,11 +506,9 @@ fn event_begin(
     if args.token.is_some() {
         problems.push(Problem::TokenWithRooms);
     }
-    let given_organiser = match &args.organiser_token {
-        Some(t) if t.trim().chars().count() >= server::MIN_TOKEN_CHARS => {
-            Some(Token::new(t.trim()))
-        }
-        Some(_) => {
+    let given_organiser = match args.organiser_token.as_deref().map(long_token) {
+        Some(Some(token)) => Some(token),
+        Some(None) => {
             problems.push(Problem::ShortOrganiserToken);
             None
         }
@@ -645,13 +643,17 @@ fn load(file: &Path) -> Result<(Show, String), LoadError> {
     Ok((show, journal::content_hash(text.as_bytes())))
 }
 
+/// A given token, trimmed, if it has at least [`server::MIN_TOKEN_CHARS`] characters.
+fn long_token(given: &str) -> Option<Token> {
+    let trimmed = given.trim();
+    (trimmed.chars().count() >= server::MIN_TOKEN_CHARS).then(|| Token::new(trimmed))
+}
+
 /// A new run: the token (given and long enough, or drawn now) and where its journal will go.
 fn fresh(args: &RunArgs, problems: &mut Vec<Problem>) -> Option<Begin> {
-    let token = match &args.token {
-        Some(t) if t.trim().chars().count() >= server::MIN_TOKEN_CHARS => {
-            Some(Token::new(t.trim()))
-        }
-        Some(_) => {
+    let token = match args.token.as_deref().map(long_token) {
+        Some(Some(token)) => Some(token),
+        Some(None) => {
             problems.push(Problem::ShortToken);
             None
         }

@@ -183,21 +183,8 @@ async fn bench(args: Args) -> anyhow::Result<()> {
         .await;
     let mut latencies = Latencies::default();
     for i in 0..args.samples {
-        let body = serde_json::json!({"cmd": "message", "text": format!("bench {i}")}).to_string();
-        let expected = fleet.max_seq() + 1;
         let lat = fleet
-            .time_delivery(expected, async {
-                let answer: serde_json::Value = http
-                    .post(format!("{base}/api/command"))
-                    .bearer_auth(TOKEN)
-                    .body(body)
-                    .send()
-                    .await?
-                    .error_for_status()?
-                    .json()
-                    .await?;
-                Ok(answer["seq"].as_u64().unwrap_or_default())
-            })
+            .time_message(&http, &format!("{base}/api/command"), TOKEN, i)
             .await?;
         latencies.extend(lat);
         tokio::time::sleep(Duration::from_millis(100)).await;

@@ -209,7 +209,7 @@ async fn run(plan: &Plan, dir: &Path) -> anyhow::Result<Report> {
         for which in [lone_first, !lone_first] {
             if which {
                 let url = format!("{lone_base}/api/command");
-                let lat = timed(&http, &lone_fleet, &url, TOKEN, i).await?;
+                let lat = lone_fleet.time_message(&http, &url, TOKEN, i).await?;
                 slowest.push(format!(
                     "lone {:.1}",
                     lat.iter().copied().fold(0.0, f64::max)
@@ -218,7 +218,7 @@ async fn run(plan: &Plan, dir: &Path) -> anyhow::Result<Report> {
             } else {
                 let before: Vec<u64> = fleets.iter().map(Fleet::texts).collect();
                 let url = format!("{base}/r/{}/api/command", room_id(k));
-                let lat = timed(&http, &fleets[k], &url, ORGANISER, i).await?;
+                let lat = fleets[k].time_message(&http, &url, ORGANISER, i).await?;
                 slowest.push(format!(
                     "{} {:.1}",
                     room_id(k),
@@ -260,31 +260,6 @@ async fn run(plan: &Plan, dir: &Path) -> anyhow::Result<Report> {
         alive,
         heartbeat_missing,
     })
-}
-
-/// Posts a message command to `url` and times its state's arrival at every viewer of `fleet`.
-async fn timed(
-    http: &reqwest::Client,
-    fleet: &Fleet,
-    url: &str,
-    token: &str,
-    i: usize,
-) -> anyhow::Result<Vec<f64>> {
-    let body = serde_json::json!({"cmd": "message", "text": format!("bench {i}")}).to_string();
-    fleet
-        .time_delivery(fleet.max_seq() + 1, async {
-            let answer: serde_json::Value = http
-                .post(url)
-                .bearer_auth(token)
-                .body(body)
-                .send()
-                .await?
-                .error_for_status()?
-                .json()
-                .await?;
-            Ok(answer["seq"].as_u64().unwrap_or_default())
-        })
-        .await
 }
 
 /// The `server_time_ms` of the state a new socket gets first: the instant of the room's last

@@ -210,6 +210,31 @@ impl Fleet {
         (after - before) as f64 / self.tasks.len().max(1) as f64 / window.as_secs_f64()
     }
 
+    /// Posts message command number `i` to `url` with `token` and times its state's arrival at
+    /// every viewer.
+    pub async fn time_message(
+        &self,
+        http: &reqwest::Client,
+        url: &str,
+        token: &str,
+        i: usize,
+    ) -> anyhow::Result<Vec<f64>> {
+        let body = serde_json::json!({"cmd": "message", "text": format!("bench {i}")}).to_string();
+        self.time_delivery(self.max_seq() + 1, async {
+            let answer: serde_json::Value = http
+                .post(url)
+                .bearer_auth(token)
+                .body(body)
+                .send()
+                .await?
+                .error_for_status()?
+                .json()
+                .await?;
+            Ok(answer["seq"].as_u64().unwrap_or_default())
+        })
+        .await
+    }
+
     /// Runs `trigger` (which returns the `seq` it caused, expected to be `seq`) and returns, for
     /// every viewer, the milliseconds from the trigger to that state's arrival.
     pub async fn time_delivery(

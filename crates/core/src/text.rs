@@ -20,3 +20,19 @@ pub fn printable(text: &str) -> Cow<'_, str> {
             .collect(),
     )
 }
+
+/// `c` without its accent, for the Latin letters of the seeds' languages (French, Spanish,
+/// German, Portuguese): `é` → `e`, `ñ` → `n`, `ç` → `c`. Other characters are returned as they
+/// are. Lower case only: callers lower-case first.
+pub fn fold_accent(c: char) -> char {
+    match c {
+        'à' | 'á' | 'â' | 'ä' | 'ã' | 'å' => 'a',
+        'é' | 'è' | 'ê' | 'ë' => 'e',
+        'í' | 'ì' | 'î' | 'ï' => 'i',
+        'ó' | 'ò' | 'ô' | 'ö' | 'õ' => 'o',
+        'ú' | 'ù' | 'û' | 'ü' => 'u',
+        'ç' => 'c',
+        'ñ' => 'n',
+        c => c,
+    }
+}

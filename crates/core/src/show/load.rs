@@ -73,6 +73,19 @@ struct RawSegment {
     on_end: Option<Spanned<String>>,
 }
 
+impl LoadError {
+    /// The error `message` at `span` of `text` (the file `path`), as `FILE:LINE:COL`.
+    pub(crate) fn at(path: &Path, text: &str, span: Range<usize>, message: String) -> LoadError {
+        let (line, col) = line_col(text, span.start);
+        LoadError::Invalid {
+            path: path.to_owned(),
+            line,
+            col,
+            message,
+        }
+    }
+}
+
 /// Validates the bytes of a session file read from `path` (named in every error): the caller
 /// reads the file, so this crate does no I/O. `default_zone` is the zone of a file that names
 /// none (the app passes the machine's).
@@ -114,15 +127,7 @@ pub fn utf8(bytes: &[u8]) -> Result<&str, NotUtf8> {
 /// Validates session text; `path` is only used in messages and kept in the `Show`;
 /// `default_zone` is the zone of a file that names none.
 pub fn parse(path: &Path, text: &str, default_zone: Tz) -> Result<Show, LoadError> {
-    let fail = |span: Range<usize>, message: String| {
-        let (line, col) = line_col(text, span.start);
-        LoadError::Invalid {
-            path: path.to_owned(),
-            line,
-            col,
-            message,
-        }
-    };
+    let fail = |span: Range<usize>, message: String| LoadError::at(path, text, span, message);
     let raw: RawShow = toml::from_str(text).map_err(|e| {
         // `[segment]` parses as one table ("duplicate key" when it is repeated, "expected a
         // sequence" otherwise): say what to write instead.
@@ -149,15 +154,7 @@ pub(crate) fn validate(
     default_zone: Tz,
     empty_at: usize,
 ) -> Result<Show, LoadError> {
-    let fail = |span: Range<usize>, message: String| {
-        let (line, col) = line_col(text, span.start);
-        LoadError::Invalid {
-            path: path.to_owned(),
-            line,
-            col,
-            message,
-        }
-    };
+    let fail = |span: Range<usize>, message: String| LoadError::at(path, text, span, message);
 
     let timezone = match &raw.timezone {
         Some(tz) => parse_zone(tz.get_ref()).map_err(|why| fail(tz.span(), why))?,

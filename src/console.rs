@@ -614,7 +614,7 @@ mod tests {
         };
         assert_eq!(phase_text(&paused(-80_500.0)), "paused — over by 1:20");
         assert_eq!(phase_text(&paused(-1_000.0)), "paused — over by 0:01");
-        assert_eq!(phase_text(&paused(-999.0)), "paused");
+        assert_eq!(phase_text(&paused(-999.0)), "paused — time's up");
         assert_eq!(phase_text(&paused(42_000.0)), "paused");
         let overtime = Shown {
             phase: Phase::Overtime,

@@ -3,6 +3,7 @@
 // The server decides what a command does; this page only asks and shows the answer.
 import { Connection } from './connection.js';
 import {
+  countdownAt,
   formatDuration,
   formatOffset,
   formatSlack,
@@ -295,7 +296,9 @@ function render() {
   view.title.textContent = state.segment?.title ?? '';
   view.speaker.textContent = state.segment?.speaker ?? '';
   view.remaining.textContent = formatRemaining(remaining);
-  view.phase.textContent = PHASE_NAMES[phase] ?? phase;
+  // A pause keeps the countdown's words: "Paused — over by 1:20" (issue 14).
+  view.phase.textContent =
+    phase === 'paused' ? countdownAt(state, now).words : (PHASE_NAMES[phase] ?? phase);
   view.offset.textContent = formatOffset(state.schedule_offset_ms);
   view.offset.dataset.sign = Math.sign(Math.round(state.schedule_offset_ms / 1000));
   view.projectedEnd.textContent =

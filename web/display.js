@@ -98,11 +98,17 @@ export function msUntilNextChange(state, serverNowMs) {
 export function countdownAt(state, serverNowMs) {
   const remaining = remainingAt(state, serverNowMs);
   const phase = phaseAt(state, remaining);
+  let words = phaseWords(phase, remaining);
+  // A pause past the hard limit keeps saying so, as it did while running (issue 14).
+  const limit = state.segment ? overMaxAt(state.segment) : null;
+  if (phase === 'paused' && limit != null && remaining <= limit && remaining <= -1000) {
+    words = words.replace('Paused — ', 'Paused — past the limit · ');
+  }
   return {
     remaining,
     digits: formatRemaining(remaining),
     phase,
-    words: phaseWords(phase, remaining),
+    words,
     nextChangeInMs: msUntilNextChange(state, serverNowMs),
   };
 }
@@ -154,7 +160,8 @@ function minutes(n) {
 
 /**
  * The phase in words, for a speaker who cannot tell the colours apart (or a greyscale monitor):
- * "2 minutes left", "Time's up", "Over by 1:20", "Paused — over by 1:20". Running needs none (the
+ * "2 minutes left", "Time's up", "Over by 1:20", "Paused — over by 1:20", "Paused — time's up" (a
+ * pause at 0:00; past the limit `countdownAt` adds it, as it knows the limit). Running needs none (the
  * calm default: only the digits); the moving phases derive theirs from `remainingMs`, like the
  * digits. Cases: tests/cases/display.json ("words"), shared with Rust.
  */
@@ -165,7 +172,8 @@ export function phaseWords(phase, remainingMs) {
       return 'Ready';
     case 'paused':
       // A pause in overtime still says how far over the segment is.
-      return remainingMs <= -1000 ? `Paused — over by ${over()}` : 'Paused';
+      if (remainingMs <= -1000) return `Paused — over by ${over()}`;
+      return remainingMs <= 0 ? "Paused — time's up" : 'Paused';
     case 'warning': {
       const seconds = Math.ceil(remainingMs / 1000);
       if (seconds >= 60) return `${minutes(Math.floor(seconds / 60))} left`;

@@ -150,11 +150,21 @@ impl Countdown {
     pub fn at(&self, now_ms: f64) -> Shown {
         let remaining_ms = self.remaining_at(now_ms);
         let phase = self.phase_at(remaining_ms);
+        let past_limit = self
+            .over_max_at()
+            .is_some_and(|limit| remaining_ms <= limit);
+        let words = match phase_words(phase, remaining_ms) {
+            // A pause past the limit keeps saying so, as it did while running (issue 14).
+            words if phase == Phase::Paused && past_limit && remaining_ms <= -1000.0 => {
+                words.replacen("Paused — ", "Paused — past the limit · ", 1)
+            }
+            words => words,
+        };
         Shown {
             remaining_ms,
             digits: digits(remaining_ms),
             phase,
-            words: phase_words(phase, remaining_ms),
+            words,
             next_change_in_ms: self.next_change_in(now_ms),
         }
     }
@@ -240,12 +250,15 @@ fn minutes(n: u64) -> String {
 
 /// The phase in words, for a speaker who cannot tell the colours apart: `2 minutes left`,
 /// `Time's up`, `Over by 1:20`, `Paused — over by 1:20` (a pause in overtime keeps saying how
-/// far over). Running needs none (only the digits); finished says it in place of the digits.
+/// far over; at `0:00`, `Paused — time's up`). Running needs none (only the digits); finished
+/// says it in place of the digits. A pause past the hard limit says so too, which needs the
+/// segment's limit: [`Countdown::at`].
 pub fn phase_words(phase: Phase, remaining_ms: f64) -> String {
     let over = || digits(remaining_ms).trim_start_matches('+').to_owned();
     match phase {
         Phase::Ready => "Ready".into(),
         Phase::Paused if remaining_ms <= -1000.0 => format!("Paused — over by {}", over()),
+        Phase::Paused if remaining_ms <= 0.0 => "Paused — time's up".into(),
         Phase::Paused => "Paused".into(),
         Phase::Warning => {
             let seconds = (remaining_ms / 1000.0).ceil();

@@ -12,6 +12,7 @@
 //! - [`journal`]: the record of a run, replayed to resume.
 //! - [`protocol`]: the wire types, serialized once per change.
 //! - [`report`]: planned-versus-actual reports from journals.
+//! - [`nats`]: the optional link over NATS: origin publishing, relays, the standby.
 //! - [`server`]: HTTP routes, WebSocket connections, embedded pages.
 //! - [`console`]: the moderator's terminal.
 //! - [`follow`]: `podium follow`, the speaker view in a terminal (clock sync, display rules).
@@ -31,6 +32,7 @@ pub mod follow;
 pub mod import;
 pub mod journal;
 pub mod live;
+pub mod nats;
 pub mod protocol;
 pub mod report;
 pub mod server;

@@ -1,0 +1,1 @@
+//! `podium relay`: serves the rooms seen on NATS to viewers, without re-serializing.

@@ -372,6 +372,7 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
         tls: config.tls.clone(),
         allowed_origins: config.allowed_origins.clone(),
         allowed_hosts: server::origin::machine_names(),
+        speaker_hosts: hosts.clone(),
     };
     let registry = match &config.organiser {
         Some(organiser) if !config.single => server::Rooms::event(

@@ -24,6 +24,7 @@ mod readme;
 mod rooms;
 mod security;
 mod server;
+mod share;
 mod signals;
 mod sync_harness;
 mod terminal;

@@ -114,6 +114,36 @@ export function countdownAt(state, serverNowMs) {
 }
 
 /**
+ * The speaker page's progress bar at `serverNowMs`: `{elapsed, warnFrom, over}`, or null when the
+ * show is finished (or the length is not positive). `elapsed` is the share of the segment's
+ * current length used (adjustments included), clamped to 0..1: it holds while paused and stays
+ * full in overtime; `warnFrom` is where the warning zone starts (null without one); `over`: no
+ * time left. Cases: tests/cases/display.json ("progress"), shared with Rust.
+ */
+export function progressAt(state, serverNowMs) {
+  const length = state.segment?.duration_ms;
+  if (state.phase === 'finished' || !(length > 0)) return null;
+  const share = (used) => Math.min(1, Math.max(0, used / length));
+  const remaining = remainingAt(state, serverNowMs);
+  const warn = state.segment.warn_ms;
+  return {
+    elapsed: share(length - remaining),
+    warnFrom: warn == null ? null : share(length - warn),
+    over: remaining <= 0,
+  };
+}
+
+/**
+ * When the running segment reaches zero, in the server's Unix ms rounded to the nearest minute
+ * (halves up), for "ends at 15:40"; null unless the countdown moves with time left (a paused or
+ * waiting segment has no fixed end; past zero the digits say how far over).
+ */
+export function endsAtMinute(state, serverNowMs) {
+  if (!isTicking(state) || !(remainingAt(state, serverNowMs) > 0)) return null;
+  return Math.round(state.ends_at_ms / 60000) * 60000;
+}
+
+/**
  * How long a page waits before it redraws on its own, in whole real ms (rounded up: a timer fires
  * early on a fraction): until the digits or the phase next change. Every page schedules its
  * redraws with this, so their digits flip together. A page that also shows the time of day

@@ -67,6 +67,31 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
         include_str!("../../web/overview.js"),
     ),
+    (
+        "share.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/share.js"),
+    ),
+    (
+        "context.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/context.js"),
+    ),
+    (
+        "context.css",
+        "text/css; charset=utf-8",
+        include_str!("../../web/context.css"),
+    ),
+    (
+        "popout.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/popout.js"),
+    ),
+    (
+        "popout.css",
+        "text/css; charset=utf-8",
+        include_str!("../../web/popout.css"),
+    ),
 ];
 
 pub const SPEAKER_HTML: &str = include_str!("../../web/speaker.html");

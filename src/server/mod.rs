@@ -19,6 +19,7 @@ pub mod origin;
 mod overview;
 pub mod presence;
 pub mod rooms;
+pub mod share;
 pub mod throttle;
 mod tls;
 mod ws;
@@ -108,6 +109,9 @@ pub struct Config {
     /// Host names accepted in `Host` besides IP addresses, `localhost` and the allowed origins'
     /// hosts: e.g. the machine's own names.
     pub allowed_hosts: Vec<String>,
+    /// The `host:port`s speakers reach the server at, for the control page's share panel (a
+    /// wildcard bind's addresses, loopback last); empty: the `Host` each request came to.
+    pub speaker_hosts: Vec<String>,
 }
 
 impl Config {
@@ -120,6 +124,7 @@ impl Config {
             tls: None,
             allowed_origins: Vec::new(),
             allowed_hosts: Vec::new(),
+            speaker_hosts: Vec::new(),
         }
     }
 }
@@ -173,6 +178,8 @@ pub(crate) struct App {
     attempts: Attempts,
     /// Which `Host` and `Origin` headers are let in.
     policy: Arc<origin::Policy>,
+    /// Where speakers reach the server (the share panel's links).
+    share: Arc<share::Hosts>,
 }
 
 /// Serves with default limits over plain HTTP until `shutdown` is cancelled.
@@ -222,6 +229,10 @@ pub async fn serve_rooms(
             &config.allowed_hosts,
             config.tls.is_some(),
         )),
+        share: Arc::new(share::Hosts {
+            hosts: config.speaker_hosts.clone(),
+            https: config.tls.is_some(),
+        }),
     };
     tracker.spawn(throttle::report_every(
         app.attempts.clone(),
@@ -266,6 +277,8 @@ fn router(app: App, allow_framing: bool) -> Router {
         .route(&format!("{prefix}/api/show"), get(show))
         .route(&format!("{prefix}/api/command"), post(command))
         .route(&format!("{prefix}/api/presence"), get(presence_list))
+        .route(&format!("{prefix}/api/share"), get(share::share))
+        .route(&format!("{prefix}/api/share/qr.svg"), get(share::qr))
         .route(&format!("{prefix}/ws"), get(socket))
         .route("/assets/{name}", get(asset));
     if !app.rooms.is_single() {

@@ -13,6 +13,8 @@ import {
   agendaRows,
   countdownAt,
   cueFor,
+  endsAtMinute,
+  progressAt,
   msUntilNextChange,
   nextRedrawIn,
   phaseWords,
@@ -47,6 +49,22 @@ test('phase words, offsets, lengths and slack follow the shared table', () => {
   for (const { ms, words } of TABLE.offsets) assert.equal(formatOffset(ms), words, `offset ${ms}`);
   for (const { ms, text } of TABLE.durations) assert.equal(formatDuration(ms), text, `length ${ms}`);
   for (const { ms, words } of TABLE.slack) assert.equal(formatSlack(ms), words, `slack ${ms}`);
+});
+
+test('the progress bar and the end follow the shared table', () => {
+  assert.ok(TABLE.progress.length >= 15, `${TABLE.progress.length} cases`);
+  for (const c of TABLE.progress) {
+    const got = progressAt(c.state, c.now_ms);
+    if (c.progress === null) {
+      assert.equal(got, null, c.name);
+    } else {
+      assert.ok(Math.abs(got.elapsed - c.progress.elapsed) < 1e-9, `${c.name}: ${got.elapsed}`);
+      if (c.progress.warn_from === null) assert.equal(got.warnFrom, null, c.name);
+      else assert.ok(Math.abs(got.warnFrom - c.progress.warn_from) < 1e-9, `${c.name}: ${got.warnFrom}`);
+      assert.equal(got.over, c.progress.over, c.name);
+    }
+    assert.equal(endsAtMinute(c.state, c.now_ms), c.ends_at_ms, c.name);
+  }
 });
 
 // ---- One redraw rule for every page ---------------------------------------------------------

@@ -10,6 +10,9 @@
 //! - The next change is when the digits or the phase next change (never a free-running beat).
 //! - Lengths and offsets are rounded to the nearest second, halves up (`1.5 s behind` reads
 //!   `0:02 behind`, ahead or behind alike).
+//! - The speaker page's progress bar is the share of the segment's current length used, clamped
+//!   to `0..=1` (full in overtime, held while paused), with the warning zone marked; its "ends at"
+//!   is the deadline to the nearest minute, only while the segment runs with time left.
 //!
 //! Pure: plain numbers in, text out. A [`Countdown`] is built from the engine's [`Snapshot`]
 //! ([`Countdown::of`], in show time) or from the wire state (in the server's Unix ms, by the
@@ -167,6 +170,44 @@ impl Countdown {
             words,
             next_change_in_ms: self.next_change_in(now_ms),
         }
+    }
+}
+
+/// The speaker page's progress bar at one instant ([`Countdown::progress_at`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Progress {
+    /// The share of the segment's current length used, `0..=1` (full once no time is left).
+    pub elapsed: f64,
+    /// Where the warning zone starts, as a share of the length (`1`: no zone).
+    pub warn_from: Option<f64>,
+    /// No time is left (zero, overtime, past the limit, stopped).
+    pub over: bool,
+}
+
+impl Countdown {
+    /// The progress bar at `now_ms`: time used against the segment's current length (the
+    /// moderator's adjustments included), clamped to `0..=1`, so it holds while paused and stays
+    /// full in overtime. `None` when the show is finished or the length is not positive.
+    pub fn progress_at(&self, now_ms: f64) -> Option<Progress> {
+        if self.phase == Phase::Finished || self.duration_ms <= 0.0 {
+            return None;
+        }
+        let share = |used: f64| (used / self.duration_ms).clamp(0.0, 1.0);
+        let remaining = self.remaining_at(now_ms);
+        Some(Progress {
+            elapsed: share(self.duration_ms - remaining),
+            warn_from: self.warn_ms.map(|warn| share(self.duration_ms - warn)),
+            over: remaining <= 0.0,
+        })
+    }
+
+    /// When the running segment reaches zero, to the nearest minute (halves up), on the clock of
+    /// `ends_at_ms` (the wire's: the server's Unix ms): "ends at 15:40". `None` unless the
+    /// countdown moves with time left: a paused or waiting segment has no fixed end, and past
+    /// zero the digits say how far over it is.
+    pub fn ends_at(&self, now_ms: f64) -> Option<f64> {
+        let ends_at = self.ends_at_ms.filter(|_| self.is_ticking())?;
+        (self.remaining_at(now_ms) > 0.0).then(|| (ends_at / 60_000.0).round() * 60_000.0)
     }
 }
 

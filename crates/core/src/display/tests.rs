@@ -69,6 +69,32 @@ fn the_countdown_follows_the_shared_table() {
 }
 
 #[test]
+fn the_progress_bar_and_the_end_follow_the_shared_table() {
+    let table = table();
+    let cases = cases(&table, "progress");
+    assert!(cases.len() >= 15, "{} cases", cases.len());
+    for case in cases {
+        let name = case["name"].as_str().expect("name");
+        let c = countdown(&case["state"]);
+        let now = case["now_ms"].as_f64().expect("now_ms");
+        let want = &case["progress"];
+        match c.progress_at(now) {
+            None => assert!(want.is_null(), "{name}: no bar"),
+            Some(got) => {
+                let close = |a: f64, b: &Value| (a - b.as_f64().expect("a number")).abs() < 1e-9;
+                assert!(close(got.elapsed, &want["elapsed"]), "{name}: {got:?}");
+                match got.warn_from {
+                    Some(w) => assert!(close(w, &want["warn_from"]), "{name}: {got:?}"),
+                    None => assert!(want["warn_from"].is_null(), "{name}: {got:?}"),
+                }
+                assert_eq!(Some(got.over), want["over"].as_bool(), "{name}");
+            }
+        }
+        assert_eq!(c.ends_at(now), case["ends_at_ms"].as_f64(), "{name}");
+    }
+}
+
+#[test]
 fn phase_words_follow_the_shared_table() {
     let table = table();
     for case in cases(&table, "words") {

@@ -187,9 +187,17 @@ pub struct RunArgs {
     /// Close a connection that has not sent a complete request (or TLS handshake) for this long.
     #[arg(long, default_value = "10s", value_parser = parse_timeout)]
     pub handshake_timeout: Duration,
-    /// Control commands one WebSocket connection may send per second.
+    /// Control commands one WebSocket connection (or one OSC sender's address) may send per second.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub commands_per_second: u32,
+    /// Take commands over OSC (UDP) on this address: a port alone listens on 127.0.0.1; OSC has
+    /// no password, so 0.0.0.0:PORT is warned about (docs/osc.md).
+    #[arg(long, value_name = "ADDR")]
+    pub osc_listen: Option<String>,
+    /// Send the phase and remaining seconds over OSC to HOST:PORT (repeatable): lighting desks,
+    /// QLab, vMix (docs/osc.md).
+    #[arg(long = "osc-send", value_name = "HOST:PORT")]
+    pub osc_send: Vec<String>,
 }
 
 fn parse_timeout(s: &str) -> Result<Duration, String> {

@@ -44,6 +44,8 @@ pub struct RunConfig {
     pub allow_framing: bool,
     pub allowed_origins: Vec<String>,
     pub limits: server::Limits,
+    /// OSC in and out (`--osc-listen`, `--osc-send`).
+    pub osc: crate::osc::OscConfig,
     /// Said on stderr when the run starts (a legacy zone abbreviation, ignored flags, the address
     /// chosen among a host name's).
     pub warnings: Vec<String>,
@@ -154,6 +156,8 @@ pub enum Problem {
         min = server::MIN_TOKEN_CHARS
     )]
     ShortOrganiserToken,
+    #[error(transparent)]
+    Osc(#[from] crate::osc::OscError),
     #[error("--resume {}: room {id:?} has no journal there ({why})", run.display())]
     RoomJournal {
         run: PathBuf,
@@ -250,6 +254,9 @@ impl RunConfig {
             // clap makes each require the other.
             _ => None,
         };
+        let osc = crate::osc::OscConfig::from_args(args.osc_listen.as_deref(), &args.osc_send)
+            .map_err(|errors| problems.extend(errors.into_iter().map(Problem::Osc)))
+            .unwrap_or_default();
         let started = match event {
             Some(event) if event.single => single_begin(&args, event, &mut problems, &mut warnings),
             Some(event) => event_begin(&args, event, &mut problems, &mut warnings),
@@ -290,6 +297,7 @@ impl RunConfig {
                     commands_per_second: args.commands_per_second,
                     ..server::Limits::default()
                 },
+                osc,
                 warnings,
             }),
             _ => Err(ConfigError { problems }),

@@ -10,6 +10,7 @@
 //! - [`controller`]: the one task that owns the engine and publishes serialized states.
 //! - [`live`]: one live run: journal, listener, wiring, shutdown, report.
 //! - [`journal`]: the record of a run, replayed to resume.
+//! - [`osc`]: OSC commands in and the countdown out, over UDP (desks, QLab, vMix).
 //! - [`protocol`]: the wire types, serialized once per change.
 //! - [`report`]: planned-versus-actual reports from journals.
 //! - [`nats`]: the optional link over NATS: origin publishing, relays, the standby.
@@ -33,6 +34,7 @@ pub mod import;
 pub mod journal;
 pub mod live;
 pub mod nats;
+pub mod osc;
 pub mod protocol;
 pub mod report;
 pub mod server;

@@ -169,6 +169,17 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
         context: "cannot read the listening address".into(),
         source,
     })?;
+    // OSC's port too, before any journal.
+    let osc_in = crate::osc::bind(&config.osc).map_err(|source| RunError::Io {
+        context: format!(
+            "cannot listen for OSC on {} (in use? try another --osc-listen)",
+            config
+                .osc
+                .listen
+                .map_or_else(String::new, |a| a.to_string())
+        ),
+        source,
+    })?;
     // One directory for an event's run, named once, so every room's journal is found together.
     let run_dir = config.run_dir.as_ref().map(|dir| match dir {
         RunDir::Given(dir) | RunDir::Resumed(dir) => dir.clone(),
@@ -365,6 +376,37 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
     if !interactive {
         term::say("no terminal on stdin: headless, control over HTTP only");
     }
+    if let Some(socket) = &osc_in
+        && let Ok(at) = socket.local_addr()
+    {
+        term::say(format_args!("osc in:       udp://{at} (docs/osc.md)"));
+        if let Some(warning) = crate::osc::exposure_warning(at) {
+            let _ = writeln!(std::io::stderr(), "{warning}");
+        }
+    }
+    for target in &config.osc.send {
+        term::say(format_args!("osc out:      udp://{target}"));
+    }
+    let osc_rooms = crate::osc::Rooms {
+        rooms: rooms
+            .iter()
+            .map(|r| crate::osc::Room {
+                id: r.id.clone(),
+                control: r.control.clone(),
+            })
+            .collect(),
+        single: config.single,
+    };
+    side_tasks.extend(
+        crate::osc::spawn(
+            &config.osc,
+            osc_in,
+            osc_rooms,
+            config.limits.commands_per_second,
+            shutdown.clone(),
+        )
+        .await,
+    );
     let server_config = server::Config {
         token: rooms[0].token.clone(),
         limits: config.limits.clone(),

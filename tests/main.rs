@@ -16,6 +16,7 @@ mod journal;
 mod js;
 mod limits;
 mod loader;
+mod osc;
 mod overview;
 mod plan;
 mod presence;

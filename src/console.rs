@@ -249,7 +249,7 @@ fn on_key(
             KeyCode::Enter => {
                 let text = std::mem::take(text);
                 *mode = Mode::Keys;
-                return Some(Command::Message(text.trim().to_owned()));
+                return Some(Command::Message(text.trim().into()));
             }
             KeyCode::Esc => *mode = Mode::Keys,
             KeyCode::Backspace => {

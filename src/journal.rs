@@ -485,8 +485,12 @@ impl Header {
                     warn: d(s.warn_ms),
                     notes: None,
                     on_end: s.on_end,
+                    auto_start: false,
                 })
                 .collect(),
+            // Messages are journaled with their text, so replay needs no presets.
+            messages: Default::default(),
+            auto_start: false,
         }
     }
 }

@@ -105,7 +105,7 @@ impl Report {
             match cmd {
                 Command::Pause => pauses[index] += u32::from(applied),
                 Command::Toggle if running => pauses[index] += u32::from(applied),
-                Command::Message(text) if !text.is_empty() => messages[index] += u32::from(applied),
+                Command::Message(message) if !message.is_clear() => messages[index] += u32::from(applied),
                 Command::Reset if applied => {
                     (pauses, messages, spans) = (vec![0; n], vec![0; n], Spans::new(n));
                 }

@@ -4,13 +4,17 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use podium::engine::Command;
+use podium::engine::{Command, Message, Text};
 use podium::protocol::{MAX_MESSAGE_CHARS, command_json, parse_command};
 
 fuzz_target!(|data: &[u8]| {
     match parse_command(data) {
         Ok(cmd) => {
-            if let Command::Message(text) = &cmd {
+            if let Command::Message(Message {
+                text: Text::Written(text),
+                ..
+            }) = &cmd
+            {
                 assert!(text.chars().count() <= MAX_MESSAGE_CHARS);
                 assert!(!text.chars().any(char::is_control));
             }

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::Command;
+use crate::engine::{Command, Message, Text};
 
 /// The shortest moderator token: `--token` refuses shorter ones, and so does a journal being
 /// resumed. Sixteen characters are 64 bits even when drawn only from hex digits: at the 20,000
@@ -15,7 +15,7 @@ use crate::engine::Command;
 pub const MIN_TOKEN_CHARS: usize = 16;
 
 /// The longest message the moderator can send to the speaker, in characters.
-pub const MAX_MESSAGE_CHARS: usize = 280;
+pub const MAX_MESSAGE_CHARS: usize = crate::show::MAX_MESSAGE_CHARS;
 
 /// A command as sent to `POST /api/command`.
 // Unit-like commands are empty struct variants so that unknown keys are refused for them too.
@@ -30,7 +30,18 @@ enum CommandBody {
     Previous {},
     Goto { index: usize },
     Adjust { seconds: i64 },
-    Message { text: String },
+    /// `{"cmd":"message","text":"…"}` or `{"cmd":"message","preset":N}` (N from 1), with
+    /// `"flash"` and `"chime"` optional.
+    Message {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        text: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        preset: Option<usize>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        flash: Option<bool>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        chime: Option<bool>,
+    },
     Reset {},
     Fit {},
     Blackout { on: bool },
@@ -48,7 +59,18 @@ pub fn command_json(cmd: &Command) -> serde_json::Value {
         Command::Previous => CommandBody::Previous {},
         Command::Goto(index) => CommandBody::Goto { index },
         Command::Adjust(seconds) => CommandBody::Adjust { seconds },
-        Command::Message(text) => CommandBody::Message { text },
+        Command::Message(Message { text, flash, chime }) => {
+            let (text, preset) = match text {
+                Text::Written(text) => (Some(text), None),
+                Text::Preset(n) => (None, Some(n)),
+            };
+            CommandBody::Message {
+                text,
+                preset,
+                flash,
+                chime,
+            }
+        }
         Command::Reset => CommandBody::Reset {},
         Command::Fit => CommandBody::Fit {},
         Command::Blackout(on) => CommandBody::Blackout { on },
@@ -75,23 +97,44 @@ fn command_of(body: CommandBody) -> Result<Command, String> {
         CommandBody::Previous {} => Command::Previous,
         CommandBody::Goto { index } => Command::Goto(index),
         CommandBody::Adjust { seconds } => Command::Adjust(seconds),
-        CommandBody::Message { text } => {
-            let text = text.trim();
-            if text.chars().count() > MAX_MESSAGE_CHARS {
-                return Err(format!(
-                    "message too long: at most {MAX_MESSAGE_CHARS} characters fit on the speaker's screen"
-                ));
-            }
-            if text.chars().any(char::is_control) {
-                return Err("message contains control characters".into());
-            }
-            Command::Message(text.to_owned())
+        CommandBody::Message {
+            text,
+            preset,
+            flash,
+            chime,
+        } => {
+            let text = match (text, preset) {
+                (None, Some(n)) => Text::Preset(n),
+                (Some(text), None) => Text::Written(written(&text)?),
+                _ => {
+                    return Err(
+                        "a message has either \"text\" or \"preset\" (a number from 1): send \
+                         {\"cmd\":\"message\",\"text\":\"Wrap up\"} or {\"cmd\":\"message\",\"preset\":1}"
+                            .into(),
+                    );
+                }
+            };
+            Command::Message(Message { text, flash, chime })
         }
         CommandBody::Reset {} => Command::Reset,
         CommandBody::Fit {} => Command::Fit,
         CommandBody::Blackout { on } => Command::Blackout(on),
         CommandBody::Focus { on } => Command::Focus(on),
     })
+}
+
+/// A written message, trimmed, or why it cannot go on the speaker's screen.
+fn written(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text.chars().count() > MAX_MESSAGE_CHARS {
+        return Err(format!(
+            "message too long: at most {MAX_MESSAGE_CHARS} characters fit on the speaker's screen"
+        ));
+    }
+    if text.chars().any(char::is_control) {
+        return Err("message contains control characters".into());
+    }
+    Ok(text.to_owned())
 }
 
 /// What a client may send over the socket.
@@ -200,6 +243,44 @@ mod tests {
             Command::Reset,
             Command::Blackout(true),
             Command::Focus(false),
+        ] {
+            let json = command_json(&cmd).to_string();
+            assert_eq!(parse_command(json.as_bytes()), Ok(cmd), "{json}");
+        }
+        assert_eq!(
+            parse_command(br#"{"cmd":"message","preset":2}"#),
+            Ok(Command::Message(Message::preset(2)))
+        );
+        assert_eq!(
+            parse_command(br#"{"cmd":"message","text":"Louder","flash":false,"chime":true}"#),
+            Ok(Command::Message(Message {
+                text: Text::Written("Louder".into()),
+                flash: Some(false),
+                chime: Some(true),
+            }))
+        );
+        for both_or_neither in [
+            &br#"{"cmd":"message","text":"x","preset":1}"#[..],
+            br#"{"cmd":"message"}"#,
+            br#"{"cmd":"message","flash":true}"#,
+        ] {
+            let err = parse_command(both_or_neither).unwrap_err();
+            assert!(err.contains("either \"text\" or \"preset\""), "{err}");
+        }
+        for bad in [
+            &br#"{"cmd":"message","preset":-1}"#[..],
+            br#"{"cmd":"message","preset":"1"}"#,
+            br#"{"cmd":"message","text":"x","flash":"yes"}"#,
+        ] {
+            assert!(parse_command(bad).unwrap_err().starts_with("bad command"));
+        }
+        for cmd in [
+            Command::Message(Message::preset(3)),
+            Command::Message(Message {
+                text: Text::Written("Wrap up".into()),
+                flash: Some(true),
+                chime: Some(false),
+            }),
         ] {
             let json = command_json(&cmd).to_string();
             assert_eq!(parse_command(json.as_bytes()), Ok(cmd), "{json}");

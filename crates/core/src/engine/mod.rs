@@ -13,6 +13,9 @@ use std::time::Duration;
 
 use crate::show::{Kind, OnEnd, Show};
 
+pub use message::{Message, OnScreen, Text};
+
+mod message;
 mod replan;
 #[cfg(test)]
 mod tests;
@@ -43,8 +46,10 @@ pub enum Command {
     Goto(usize),
     /// Add (positive) or take (negative) seconds from the current segment.
     Adjust(i64),
-    /// Text for the speaker; empty clears it.
-    Message(String),
+    /// Text or a preset for the speaker, with a flash or chime on arrival; empty text clears it.
+    /// It clears itself when the segment changes unless the session says `message_clears =
+    /// "never"` (`message.rs`).
+    Message(Message),
     Reset,
     /// Shorten the remaining segments, within their `min`, so that the show ends on its target.
     Fit,
@@ -166,6 +171,11 @@ pub struct Snapshot {
     /// When the running segment reaches zero; `None` unless running.
     pub deadline: Option<ShowTime>,
     pub message: String,
+    /// When the message on screen was sent (`None` without one): pages flash or chime when it
+    /// changes, as `message_flash` and `message_chime` say.
+    pub message_at: Option<ShowTime>,
+    pub message_flash: bool,
+    pub message_chime: bool,
     /// Positive: the show is behind its plan by this much.
     pub schedule_offset_ms: i64,
     pub show_started: Option<ShowTime>,
@@ -249,7 +259,7 @@ pub struct Engine {
     index: usize,
     mode: Mode,
     extra_ms: i64,
-    message: String,
+    board: message::Board,
     show_started: Option<ShowTime>,
     records: Vec<Record>,
     announced: Phase,
@@ -285,7 +295,7 @@ impl Engine {
             index: 0,
             mode: Mode::Ready,
             extra_ms: 0,
-            message: String::new(),
+            board: message::Board::new(&show.messages),
             show_started: None,
             announced: Phase::Ready,
             target: None,
@@ -312,6 +322,16 @@ impl Engine {
     /// The [`Event::Fitted`] of the latest `fit` since the start or a reset.
     pub fn last_fit(&self) -> Option<&Event> {
         self.last_fit.as_ref()
+    }
+
+    /// `cmd` as it should be journaled: a message with its words and options spelled out (a
+    /// preset becomes its text), so that a replay does not depend on the session's presets.
+    /// Refused as `apply` would refuse it (a preset the session does not have).
+    pub fn resolve(&self, cmd: Command) -> Result<Command, Refused> {
+        match cmd {
+            Command::Message(message) => self.board.resolve(message).map(Command::Message),
+            other => Ok(other),
+        }
     }
 
     /// Applies a command at `now`. Phase changes due before `now` are reported first.
@@ -343,6 +363,7 @@ impl Engine {
             match on_end {
                 OnEnd::Next if self.index + 1 < self.plan.len() => {
                     self.index += 1;
+                    self.board.segment_changed();
                     self.extra_ms = 0;
                     let full = self.plan[self.index].duration_ms;
                     self.run(deadline, full, &mut events);
@@ -350,6 +371,7 @@ impl Engine {
                 }
                 OnEnd::Next => {
                     self.mode = Mode::Finished { at: deadline };
+                    self.board.segment_changed();
                     self.announced = Phase::Finished;
                     events.push(Event::Finished);
                 }
@@ -446,7 +468,10 @@ impl Engine {
                 Mode::Running { deadline } => Some(deadline),
                 _ => None,
             },
-            message: self.message.clone(),
+            message: self.board.on_screen.text.clone(),
+            message_at: self.board.on_screen.at,
+            message_flash: self.board.on_screen.flash,
+            message_chime: self.board.on_screen.chime,
             schedule_offset_ms,
             show_started: self.show_started,
             projected_end,
@@ -536,10 +561,12 @@ impl Engine {
                     self.switch_to(self.index + 1, now, events);
                 } else if matches!(self.mode, Mode::Stopped { .. }) {
                     self.mode = Mode::Finished { at: now };
+                    self.board.segment_changed();
                     events.push(Event::Finished);
                 } else if matches!(self.mode, Mode::Running { .. } | Mode::Paused { .. }) {
                     self.leave(now, events);
                     self.mode = Mode::Finished { at: now };
+                    self.board.segment_changed();
                     events.push(Event::Finished);
                 } else {
                     return refuse("already at the last segment");
@@ -581,14 +608,14 @@ impl Engine {
                 }
                 self.extra_ms += delta;
             }
-            Command::Message(text) => self.message = text,
+            Command::Message(message) => self.board.say(message, now)?,
             Command::Blackout(on) => self.blackout = on,
             Command::Focus(on) => self.focus = on,
             Command::Reset => {
                 self.index = 0;
                 self.mode = Mode::Ready;
                 self.extra_ms = 0;
-                self.message.clear();
+                self.board.clear();
                 self.show_started = None;
                 self.records = vec![Record::default(); self.plan.len()];
                 self.announced = Phase::Ready;
@@ -639,6 +666,7 @@ impl Engine {
             self.leave(now, events);
         }
         self.index = index;
+        self.board.segment_changed();
         self.extra_ms = 0;
         let full = self.plan[index].duration_ms;
         match was {

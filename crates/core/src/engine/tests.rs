@@ -21,6 +21,7 @@ fn seg(title: &str, minutes: u64, max: Option<u64>, warn_s: u64) -> Segment {
         warn: Duration::from_secs(warn_s),
         notes: None,
         on_end: OnEnd::Overtime,
+        auto_start: false,
     }
 }
 
@@ -38,6 +39,8 @@ fn show() -> Show {
             seg("Talk B", 15, None, 120),
             seg("Q&A", 30, None, 300),
         ],
+        messages: Default::default(),
+        auto_start: false,
     }
 }
 
@@ -293,7 +296,7 @@ fn message_is_set_and_cleared_and_reset_clears_all() {
     assert_eq!(e.snapshot(t(0)).message, "Wrap up");
     let (e, _) = run(&[
         (0, Command::Message("Wrap up".into())),
-        (0, Command::Message(String::new())),
+        (0, Command::Message(String::new().into())),
     ]);
     assert_eq!(e.snapshot(t(0)).message, "");
     let (e, _) = run(&[

@@ -12,7 +12,10 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::zone::parse_zone;
-use super::{DEFAULT_WARN, End, Kind, OnEnd, Segment, Show, format_hms};
+use super::{
+    DEFAULT_WARN, End, Kind, MAX_MESSAGE_CHARS, MAX_PRESETS, MessageClears, Messages, OnEnd,
+    Preset, Segment, Show, format_hms,
+};
 
 /// Why a session file was refused.
 #[derive(Debug, thiserror::Error)]
@@ -43,8 +46,22 @@ pub(crate) struct RawShow {
     end: Option<Spanned<String>>,
     warn: Option<Spanned<RawLength>>,
     on_end: Option<Spanned<String>>,
+    auto_start: Option<Spanned<bool>>,
+    message_clears: Option<Spanned<String>>,
+    message_flash: Option<bool>,
+    message_chime: Option<bool>,
+    #[serde(default)]
+    preset: Vec<Spanned<RawPreset>>,
     #[serde(default)]
     segment: Vec<Spanned<RawSegment>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPreset {
+    text: Spanned<String>,
+    flash: Option<bool>,
+    chime: Option<bool>,
 }
 
 /// A length as written. Only text is a length ("8m"); a bare number is taken apart from other
@@ -71,6 +88,7 @@ struct RawSegment {
     warn: Option<Spanned<RawLength>>,
     notes: Option<String>,
     on_end: Option<Spanned<String>>,
+    auto_start: Option<Spanned<bool>>,
 }
 
 impl LoadError {
@@ -176,6 +194,17 @@ pub(crate) fn validate(
         Some(o) => parse_on_end(o).map_err(|why| fail(o.span(), why))?,
         None => OnEnd::default(),
     };
+    let messages = messages(&raw).map_err(|(span, why)| fail(span, why))?;
+    if let Some(auto) = raw.auto_start.as_ref().filter(|a| *a.get_ref())
+        && start.is_none()
+    {
+        return Err(fail(
+            auto.span(),
+            "auto_start = true needs the show's start: add e.g. start = \"2021-06-10T14:00:00\", \
+             or give auto_start to a segment with an `at`"
+                .into(),
+        ));
+    }
     if raw.segment.is_empty() {
         return Err(fail(
             empty_at..empty_at,
@@ -306,6 +335,20 @@ pub(crate) fn validate(
             Some(o) => parse_on_end(o).map_err(|why| fail(o.span(), why))?,
             None => default_on_end,
         };
+        let auto_start = match &seg.auto_start {
+            Some(auto) if *auto.get_ref() && at.is_none() => {
+                return Err(fail(
+                    auto.span(),
+                    format!(
+                        "segment {} ({title:?}) has auto_start but no `at`: give the time it starts \
+                         by itself, e.g. at = \"15:00\"",
+                        n + 1
+                    ),
+                ));
+            }
+            Some(auto) => *auto.get_ref(),
+            None => false,
+        };
         segments.push(Segment {
             title: title.to_owned(),
             speaker: seg.speaker.clone().filter(|s| !s.trim().is_empty()),
@@ -317,6 +360,7 @@ pub(crate) fn validate(
             warn,
             notes: seg.notes.clone().filter(|s| !s.trim().is_empty()),
             on_end,
+            auto_start,
         });
     }
 
@@ -334,6 +378,8 @@ pub(crate) fn validate(
         timezone,
         end,
         segments,
+        messages,
+        auto_start: raw.auto_start.is_some_and(|a| a.into_inner()),
     };
     if let (Some(start), Some(End::TimeOfDay(time)), Some(raw_end)) = (start, show.end, &raw.end)
         && let Some(why) = skipped(timezone, start, time)
@@ -353,6 +399,76 @@ pub(crate) fn validate(
         ));
     }
     Ok(show)
+}
+
+/// The presets and message defaults of a file (the defaults where it says nothing), or the span
+/// and reason of the first refusal.
+fn messages(raw: &RawShow) -> Result<Messages, (Range<usize>, String)> {
+    let mut messages = Messages::default();
+    if let Some(clears) = &raw.message_clears {
+        messages.clears = match clears.get_ref().trim() {
+            "segment" => MessageClears::Segment,
+            "never" => MessageClears::Never,
+            other => {
+                return Err((
+                    clears.span(),
+                    format!(
+                        "message_clears = {other:?} is not a choice: write \"segment\" (a message \
+                         goes when the segment changes, the default) or \"never\" (it stays until \
+                         cleared)"
+                    ),
+                ));
+            }
+        };
+    }
+    messages.flash = raw.message_flash.unwrap_or(messages.flash);
+    messages.chime = raw.message_chime.unwrap_or(messages.chime);
+    if raw.preset.is_empty() {
+        return Ok(messages);
+    }
+    if let Some(extra) = raw.preset.get(MAX_PRESETS) {
+        return Err((
+            extra.span(),
+            format!(
+                "preset {} is one too many: a session has at most {MAX_PRESETS} presets, one for \
+                 each of the keys 1–9",
+                MAX_PRESETS + 1
+            ),
+        ));
+    }
+    messages.presets = Vec::with_capacity(raw.preset.len());
+    for (n, preset) in raw.preset.iter().enumerate() {
+        let preset = preset.get_ref();
+        let text = preset.text.get_ref().trim();
+        let why = if text.is_empty() {
+            Some(format!(
+                "preset {} is empty: give the words the speaker should see",
+                n + 1
+            ))
+        } else if text.chars().count() > MAX_MESSAGE_CHARS {
+            Some(format!(
+                "preset {} has {} characters: at most {MAX_MESSAGE_CHARS} fit on the speaker's screen",
+                n + 1,
+                text.chars().count()
+            ))
+        } else if text.chars().any(char::is_control) {
+            Some(format!(
+                "preset {} contains a control character (a line break or tab): write it on one line",
+                n + 1
+            ))
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            return Err((preset.text.span(), why));
+        }
+        messages.presets.push(Preset {
+            text: text.to_owned(),
+            flash: preset.flash,
+            chime: preset.chime,
+        });
+    }
+    Ok(messages)
 }
 
 /// Why `time` on the start's day cannot be meant: the clocks skip it there.

@@ -37,6 +37,87 @@ pub struct Show {
     /// The end of the slot the show must fit, if the file gives one.
     pub end: Option<End>,
     pub segments: Vec<Segment>,
+    /// The moderator's preset messages and how messages behave (`[[preset]]`, `message_*`).
+    pub messages: Messages,
+    /// The show starts by itself at its `start` (`auto_start = true` at the top of the file).
+    pub auto_start: bool,
+}
+
+/// The longest message the moderator can send to the speaker, in characters: every one fits
+/// the speaker's screen whole.
+pub const MAX_MESSAGE_CHARS: usize = 280;
+
+/// How many presets a session may have: one for each of the terminal's keys 1–9.
+pub const MAX_PRESETS: usize = 9;
+
+/// The presets of a session file that gives none: what moderators send most.
+pub const DEFAULT_PRESETS: [&str; 5] = [
+    "Please wrap up",
+    "One minute left",
+    "Time is up",
+    "Speak louder",
+    "Slow down",
+];
+
+/// Messages for the speaker: the presets (one tap, key or `{"cmd":"message","preset":N}`) and
+/// the session's defaults for how a message arrives and when it goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Messages {
+    /// At least one, at most [`MAX_PRESETS`]; [`DEFAULT_PRESETS`] when the file gives none.
+    pub presets: Vec<Preset>,
+    /// When a message leaves the speaker's screen by itself.
+    pub clears: MessageClears,
+    /// A message flashes on arrival unless it says otherwise.
+    pub flash: bool,
+    /// A message chimes on arrival unless it says otherwise.
+    pub chime: bool,
+}
+
+/// One preset message; `flash`/`chime` override the session's defaults for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preset {
+    pub text: String,
+    pub flash: Option<bool>,
+    pub chime: Option<bool>,
+}
+
+/// When a message clears itself (`message_clears`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MessageClears {
+    /// When the segment changes: a message is for the speaker it was sent to (the default).
+    #[default]
+    Segment,
+    /// Only when the moderator clears it or sends another.
+    Never,
+}
+
+impl MessageClears {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageClears::Segment => "segment",
+            MessageClears::Never => "never",
+        }
+    }
+}
+
+impl Default for Messages {
+    /// The defaults of a file that says nothing: [`DEFAULT_PRESETS`], cleared when the segment
+    /// changes, a flash and no chime on arrival.
+    fn default() -> Messages {
+        Messages {
+            presets: DEFAULT_PRESETS
+                .iter()
+                .map(|text| Preset {
+                    text: (*text).to_owned(),
+                    flash: None,
+                    chime: None,
+                })
+                .collect(),
+            clears: MessageClears::Segment,
+            flash: true,
+            chime: false,
+        }
+    }
 }
 
 /// The end of the slot: a full date-time, or a time of day on the day the show starts.
@@ -63,6 +144,8 @@ pub struct Segment {
     pub notes: Option<String>,
     /// What happens when the countdown reaches zero.
     pub on_end: OnEnd,
+    /// The segment starts by itself at its `at` (`auto_start = true`; only with an `at`).
+    pub auto_start: bool,
 }
 
 /// What a segment does when its time runs out (`on_end` in the session file).

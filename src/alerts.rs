@@ -25,23 +25,26 @@ pub struct Alert {
     pub body: String,
 }
 
+/// Where an alert loop reads the run-of-show, which edits change: the controller's states.
+pub type Shows = tokio::sync::watch::Receiver<Arc<crate::controller::Published>>;
+
 /// The alert for an event, if it deserves one.
 pub fn describe(show: &Show, event: &Event) -> Option<Alert> {
     let (index, summary) = match event {
         Event::Fitted { changes, short_ms } => return Some(describe_fit(show, changes, *short_ms)),
         Event::Warning { index } => {
-            let warn = show.segments[*index].warn;
+            let warn = show.segments.get(*index)?.warn;
             (*index, format!("{} left", format_hms(warn)))
         }
         Event::Overtime { index } => (*index, "Time is up".to_owned()),
         Event::Stopped { index } => (*index, "Time is up: stopped at 0:00".to_owned()),
         Event::OverMax { index } => {
-            let max = show.segments[*index].max.unwrap_or_default();
+            let max = show.segments.get(*index)?.max.unwrap_or_default();
             (*index, format!("Past the {} hard limit", format_hms(max)))
         }
         _ => return None,
     };
-    let seg = &show.segments[index];
+    let seg = show.segments.get(index)?;
     let title = printable(&seg.title);
     let body = match &seg.speaker {
         Some(speaker) => format!("{}. {title} — {}", index + 1, printable(speaker)),
@@ -97,7 +100,7 @@ pub struct Outlets {
 /// deserves an alert, until `shutdown` or the sender is gone. With several rooms, `room` is the
 /// room's name, and each alert's summary begins with it.
 pub fn spawn(
-    show: Arc<Show>,
+    show: Shows,
     room: Option<Arc<str>>,
     events: broadcast::Receiver<Event>,
     outlets: Outlets,
@@ -127,7 +130,7 @@ pub fn in_room(room: Option<&str>, mut alert: Alert) -> Alert {
 /// end: a desktop notification, and with `outlets.log` the log (the terminal console prints them
 /// itself).
 pub fn spawn_journal(
-    show: Arc<Show>,
+    show: Shows,
     room: Option<Arc<str>>,
     notices: broadcast::Receiver<JournalNotice>,
     outlets: Outlets,
@@ -153,7 +156,7 @@ pub fn spawn_journal(
 /// The one alert loop: each message `describe`d into an alert goes to the log and the desktop;
 /// a lagging receiver skips what it missed; a notification never outlives `shutdown`.
 async fn forward<T: Clone>(
-    show: Arc<Show>,
+    shows: Shows,
     room: Option<Arc<str>>,
     mut messages: broadcast::Receiver<T>,
     describe: impl Fn(&Show, &T) -> Option<(Level, Alert)>,
@@ -173,6 +176,8 @@ async fn forward<T: Clone>(
                 Err(RecvError::Closed) => break,
             },
         };
+        // The run-of-show as edited now: the message's segment numbers are of this one.
+        let show = shows.borrow().show.clone();
         let Some((level, alert)) = describe(&show, &message) else {
             continue;
         };

@@ -141,7 +141,7 @@ pub async fn run_rooms(
             _ = redraw.tick() => {}
             event = events.recv() => match event {
                 Ok(event) => {
-                    if let Some(alert) = alerts::describe(control.show(), &event) {
+                    if let Some(alert) = alerts::describe(&control.current_show(), &event) {
                         let line = format!("{} — {}", alert.summary, alert.body);
                         if let Err(e) = screen.print(&line.bold().red().to_string()) {
                             return lost("cannot write to the terminal", e);
@@ -503,7 +503,8 @@ const MAX_TITLE_COLUMNS: usize = 40;
 fn status_line(control: &Handle, room: &str, columns: usize) -> Line {
     let published = control.subscribe().borrow().clone();
     let snap = &published.snapshot;
-    let show = control.show();
+    // The run-of-show this state was made with (edits change it).
+    let show = &published.show;
     let seg = &show.segments[snap.index];
     let now = control.clock().now();
     // Show time throughout: the snapshot's deadline and `now` are both on the show's clock.

@@ -68,6 +68,8 @@ pub struct Published {
     pub seq: u64,
     pub snapshot: Snapshot,
     pub json: Utf8Bytes,
+    /// The run-of-show as edited when this state was made (the same `Arc` until the next edit).
+    pub show: Arc<Show>,
 }
 
 /// While the journal cannot be written, the moderator is told again this often.
@@ -137,8 +139,15 @@ impl Handle {
         self.events.subscribe()
     }
 
+    /// The run-of-show as loaded: its title, zone and start (which edits never change). For its
+    /// segments, which edits do change, see [`Handle::current_show`].
     pub fn show(&self) -> &Arc<Show> {
         &self.show
+    }
+
+    /// The run-of-show as edited so far (that of the latest published state).
+    pub fn current_show(&self) -> Arc<Show> {
+        self.state.borrow().show.clone()
     }
 
     pub fn clock(&self) -> &Clock {
@@ -232,10 +241,17 @@ pub fn spawn_with(
         first_heartbeat,
     } = setup;
     let snapshot = engine.snapshot(clock.now());
+    // A replayed engine may hold an edited run-of-show.
+    let show = if engine.revision() == 0 {
+        show
+    } else {
+        Arc::new(engine.show().clone())
+    };
     let first = Arc::new(Published {
         seq: 1,
         json: protocol::state_json(&show, &clock, rehearsal, 1, &snapshot).into(),
         snapshot,
+        show: show.clone(),
     });
     let (state, state_rx) = watch::channel(first);
     let (events, _) = broadcast::channel(64);
@@ -420,6 +436,7 @@ impl Controller {
                     seq: self.seq,
                     snapshot,
                     json: json.into(),
+                    show: self.show.clone(),
                 }));
             }
             Request::ShowInfo(reply) => {
@@ -447,12 +464,17 @@ impl Controller {
         if changed {
             self.seq += 1;
         }
+        // An edit (or a replayed engine with edits) changes the run-of-show every view shows.
+        if snapshot.revision != self.state.borrow().snapshot.revision {
+            self.show = Arc::new(self.engine.show().clone());
+        }
         let json =
             protocol::state_json(&self.show, &self.clock, self.rehearsal, self.seq, &snapshot);
         let published = Arc::new(Published {
             seq: self.seq,
             snapshot,
             json: json.into(),
+            show: self.show.clone(),
         });
         let fresh = published.clone();
         self.state.send_if_modified(|stored| {

@@ -18,7 +18,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::engine::{Command, Engine, Event, ShowTime, Target};
+use crate::engine::{Command, Edit, Engine, Event, ShowTime, Target};
 use crate::protocol;
 use crate::show::{Show, format_hms};
 
@@ -224,6 +224,18 @@ impl Line {
                 }
             }
             Line::Resume { .. } | Line::End { .. } => Ok(()),
+        }
+    }
+
+    /// How many segments this line's edit inserts, if it is one.
+    fn inserts(&self) -> usize {
+        let Line::Command { cmd, .. } = self else {
+            return 0;
+        };
+        match protocol::parse_command(cmd.to_string().as_bytes()) {
+            Ok(Command::Edit(Edit::Insert { .. })) => 1,
+            Ok(Command::Edit(Edit::Upcoming { segments, .. })) => segments.len(),
+            _ => 0,
         }
     }
 
@@ -727,6 +739,7 @@ pub fn read(path: &Path) -> Result<Recorded, JournalError> {
     let mut good_len = 0u64;
     let mut pending: Option<(usize, String)> = None;
     let mut number = 0usize;
+    let mut inserted = 0usize;
     let mut buf = String::new();
     loop {
         buf.clear();
@@ -764,9 +777,11 @@ pub fn read(path: &Path) -> Result<Recorded, JournalError> {
                 Ok(())
             }
             Ok(None) => {
-                let segments = header.as_ref().map_or(0, |h| h.segments.len());
+                // Edits may insert segments: no line names one beyond all those ever inserted.
+                let segments = header.as_ref().map_or(0, |h| h.segments.len()) + inserted;
                 if let Some(line) = lines.last() {
                     line.check(segments).map_err(damaged)?;
+                    inserted += line.inserts();
                 }
                 Ok(())
             }

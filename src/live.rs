@@ -254,14 +254,14 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
         // Desktop notifications name the room when there are several.
         let label: Option<Arc<str>> = (!config.single).then(|| room.name.as_str().into());
         side_tasks.push(alerts::spawn(
-            control.show().clone(),
+            control.subscribe(),
             label.clone(),
             control.events(),
             outlets,
             shutdown.clone(),
         ));
         side_tasks.push(alerts::spawn_journal(
-            control.show().clone(),
+            control.subscribe(),
             label,
             control.journal_notices(),
             outlets,

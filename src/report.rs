@@ -10,9 +10,9 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::engine::{Command, Engine, Phase, ShowTime};
+use crate::engine::{Command, Edit, Engine, Phase, ShowTime};
 use crate::journal::{Line, Recorded, wall};
-use crate::show::{Kind, OnEnd, Show};
+use crate::show::{Kind, OnEnd};
 use podium_core::display;
 
 #[derive(Debug, thiserror::Error)]
@@ -90,22 +90,34 @@ impl Report {
         let header = &recorded.header;
         let show = header.show();
         let mut engine = Engine::new(&show).with_target(header.target());
-        let n = show.segments.len();
+        // Counts are kept by each segment's stable number (`Engine::segment_ids`): edits insert,
+        // delete and move segments, and the rows are the edited run-of-show.
+        let n = show.segments.len()
+            + recorded
+                .commands()
+                .map(|(_, cmd)| match cmd {
+                    Command::Edit(Edit::Insert { .. }) => 1,
+                    Command::Edit(Edit::Upcoming { segments, .. }) => segments.len(),
+                    _ => 0,
+                })
+                .sum::<usize>();
         let (mut pauses, mut messages) = (vec![0u32; n], vec![0u32; n]);
         let mut spans = Spans::new(n);
         let mut cursor: Option<ShowTime> = None;
         for (at, cmd) in recorded.commands() {
             if let Some(from) = cursor {
-                spans.advance(&mut engine, &show, from, at);
+                spans.advance(&mut engine, from, at);
             }
             cursor = Some(cursor.map_or(at, |c| c.max(at)));
-            let index = engine.index();
+            let index = engine.segment_ids()[engine.index()] as usize;
             let running = engine.snapshot(at).phase.is_running();
             let applied = engine.apply(cmd.clone(), at).is_ok();
             match cmd {
                 Command::Pause => pauses[index] += u32::from(applied),
                 Command::Toggle if running => pauses[index] += u32::from(applied),
-                Command::Message(message) if !message.is_clear() => messages[index] += u32::from(applied),
+                Command::Message(message) if !message.is_clear() => {
+                    messages[index] += u32::from(applied)
+                }
                 Command::Reset if applied => {
                     (pauses, messages, spans) = (vec![0; n], vec![0; n], Spans::new(n));
                 }
@@ -124,8 +136,9 @@ impl Report {
             .max()
             .map(ShowTime);
         if let (Some(from), Some(to)) = (cursor, last_at) {
-            spans.advance(&mut engine, &show, from, to);
+            spans.advance(&mut engine, from, to);
         }
+        let show = engine.show().clone();
         let started = engine.records().iter().filter_map(|r| r.started).min();
         // Live runs use the real clock; rehearsals at another speed map show time onto the plan.
         let real_start =
@@ -148,12 +161,14 @@ impl Report {
             .segments
             .iter()
             .zip(engine.records())
+            .zip(engine.segment_ids())
             .enumerate()
-            .map(|(index, (seg, rec))| {
+            .map(|(index, ((seg, rec), id))| {
+                let id = *id as usize;
                 let planned_ms = seg.duration.as_millis() as i64;
                 let planned_start = planned_anchor + chrono::Duration::milliseconds(offset);
                 offset += planned_ms;
-                let actual_ms = rec.started.map(|_| spans.running_ms[index]);
+                let actual_ms = rec.started.map(|_| spans.running_ms[id]);
                 Row {
                     index,
                     title: seg.title.clone(),
@@ -164,9 +179,9 @@ impl Report {
                     planned_ms,
                     actual_ms,
                     overrun_ms: actual_ms.map(|a| a - planned_ms),
-                    pauses: pauses[index],
-                    paused_ms: spans.held_ms[index],
-                    messages: messages[index],
+                    pauses: pauses[id],
+                    paused_ms: spans.held_ms[id],
+                    messages: messages[id],
                 }
             })
             .collect();
@@ -684,12 +699,14 @@ impl Spans {
 
     /// Credits show time `from..to` to whatever the engine was doing, carrying out hand-overs
     /// and stops at their own deadlines (as the live controller's ticks did).
-    fn advance(&mut self, engine: &mut Engine, show: &Show, from: ShowTime, to: ShowTime) {
+    fn advance(&mut self, engine: &mut Engine, from: ShowTime, to: ShowTime) {
         let mut at = from;
         while at < to {
             engine.tick(at);
             let snap = engine.snapshot(at);
-            let ends_itself = show
+            let id = engine.segment_ids()[snap.index] as usize;
+            let ends_itself = engine
+                .show()
                 .segments
                 .get(snap.index)
                 .is_some_and(|s| s.on_end != OnEnd::Overtime);
@@ -699,9 +716,9 @@ impl Spans {
             };
             let span = until.0 - at.0;
             if snap.phase.is_running() {
-                self.running_ms[snap.index] += span;
+                self.running_ms[id] += span;
             } else if snap.phase == Phase::Paused && snap.show_started.is_some() {
-                self.held_ms[snap.index] += span;
+                self.held_ms[id] += span;
             }
             at = until;
         }

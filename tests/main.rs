@@ -8,6 +8,7 @@ mod browser;
 mod cli;
 mod dbus;
 mod disk_full;
+mod edits;
 mod engine_props;
 mod event;
 mod follow;

@@ -189,7 +189,11 @@ pub fn show_info(
                     .iter()
                     .map(|c| FitChange {
                         index: c.index,
-                        title: show.segments[c.index].title.clone(),
+                        title: show
+                            .segments
+                            .get(c.index)
+                            .map(|s| s.title.clone())
+                            .unwrap_or_default(),
                         from_ms: c.from_ms,
                         to_ms: c.to_ms,
                     })

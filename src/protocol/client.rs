@@ -7,6 +7,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::{Command, Message, Text};
 
+mod edit;
+
+pub use edit::{MAX_NOTES_CHARS, MAX_TITLE_CHARS};
+
 /// The shortest moderator token: `--token` refuses shorter ones, and so does a journal being
 /// resumed. Sixteen characters are 64 bits even when drawn only from hex digits: at the 20,000
 /// guesses a second measured against an unthrottled server, finding one would take some 15
@@ -28,8 +32,12 @@ enum CommandBody {
     Toggle {},
     Next {},
     Previous {},
-    Goto { index: usize },
-    Adjust { seconds: i64 },
+    Goto {
+        index: usize,
+    },
+    Adjust {
+        seconds: i64,
+    },
     /// `{"cmd":"message","text":"…"}` or `{"cmd":"message","preset":N}` (N from 1), with
     /// `"flash"` and `"chime"` optional.
     Message {
@@ -44,8 +52,15 @@ enum CommandBody {
     },
     Reset {},
     Fit {},
-    Blackout { on: bool },
-    Focus { on: bool },
+    Blackout {
+        on: bool,
+    },
+    Focus {
+        on: bool,
+    },
+    /// An edit of the run-of-show: `{"cmd":"edit","op":"set","segment":2,"title":"…"}`.
+    Edit(edit::EditBody),
+    Undo {},
 }
 
 /// A command in its wire form (`{"cmd":"adjust","seconds":60}`), as the journal records it.
@@ -75,6 +90,8 @@ pub fn command_json(cmd: &Command) -> serde_json::Value {
         Command::Fit => CommandBody::Fit {},
         Command::Blackout(on) => CommandBody::Blackout { on },
         Command::Focus(on) => CommandBody::Focus { on },
+        Command::Edit(edit) => CommandBody::Edit(edit::body_of(edit)),
+        Command::Undo => CommandBody::Undo {},
     };
     serde_json::to_value(body).expect("a command serializes")
 }
@@ -120,6 +137,8 @@ fn command_of(body: CommandBody) -> Result<Command, String> {
         CommandBody::Fit {} => Command::Fit,
         CommandBody::Blackout { on } => Command::Blackout(on),
         CommandBody::Focus { on } => Command::Focus(on),
+        CommandBody::Edit(body) => Command::Edit(edit::edit_of(body)?),
+        CommandBody::Undo {} => Command::Undo,
     })
 }
 

@@ -34,6 +34,8 @@ struct StateMsg<'a> {
     slack_ms: Option<i64>,
     blackout: bool,
     focus: bool,
+    /// How many times the run-of-show was edited: pages refetch `/api/show` when it changes.
+    revision: u64,
 }
 
 #[derive(Serialize)]
@@ -96,6 +98,7 @@ pub fn state_json(
         slack_ms: snap.slack_ms,
         blackout: snap.blackout,
         focus: snap.focus,
+        revision: snap.revision,
     };
     serde_json::to_string(&msg).expect("state serializes: plain data, no maps with non-string keys")
 }

@@ -11,10 +11,13 @@
 
 use std::time::Duration;
 
-use crate::show::{Kind, OnEnd, Show};
+use crate::show::{Kind, OnEnd, Segment, Show};
 
 pub use message::{Message, OnScreen, Text};
 
+pub use edit::{Changes, Edit, MAX_EDIT_LENGTH, UNDO_DEPTH, check_segment};
+
+mod edit;
 mod message;
 mod replan;
 #[cfg(test)]
@@ -57,6 +60,10 @@ pub enum Command {
     Blackout(bool),
     /// Show only the message on the speaker's screen (true), or everything again (false).
     Focus(bool),
+    /// Edit the run-of-show (segments not yet started; see `edit.rs` for the rules).
+    Edit(Edit),
+    /// Undo the last edit of the run-of-show.
+    Undo,
 }
 
 /// When the show must end, in show time.
@@ -191,6 +198,8 @@ pub struct Snapshot {
     pub blackout: bool,
     /// The speaker's screen shows only the message.
     pub focus: bool,
+    /// How many times the run-of-show was edited: views refetch it when this changes.
+    pub revision: u64,
 }
 
 /// A segment's planned length now and, from the current one on, when it is projected to start.
@@ -233,6 +242,20 @@ struct Plan {
     on_end: OnEnd,
 }
 
+impl Plan {
+    fn of(s: &Segment) -> Plan {
+        Plan {
+            duration_ms: ms(s.duration),
+            original_ms: ms(s.duration),
+            min_ms: ms(s.shortest()),
+            max_ms: s.max.map(ms),
+            warn_ms: ms(s.warn),
+            kind: s.kind,
+            on_end: s.on_end,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Mode {
     Ready,
@@ -267,6 +290,14 @@ pub struct Engine {
     last_fit: Option<Event>,
     blackout: bool,
     focus: bool,
+    /// The run-of-show as edited (`edit.rs`); `plan` follows it segment by segment.
+    show: Show,
+    /// Each segment's stable number ([`Engine::segment_ids`]) and the next one to give.
+    ids: Vec<u32>,
+    next_id: u32,
+    /// The inverses of the edits made, newest last.
+    undo: Vec<Edit>,
+    revision: u64,
 }
 
 fn ms(d: Duration) -> i64 {
@@ -275,19 +306,7 @@ fn ms(d: Duration) -> i64 {
 
 impl Engine {
     pub fn new(show: &Show) -> Engine {
-        let plan: Vec<Plan> = show
-            .segments
-            .iter()
-            .map(|s| Plan {
-                duration_ms: ms(s.duration),
-                original_ms: ms(s.duration),
-                min_ms: ms(s.shortest()),
-                max_ms: s.max.map(ms),
-                warn_ms: ms(s.warn),
-                kind: s.kind,
-                on_end: s.on_end,
-            })
-            .collect();
+        let plan: Vec<Plan> = show.segments.iter().map(Plan::of).collect();
         assert!(!plan.is_empty(), "a validated show has segments");
         Engine {
             records: vec![Record::default(); plan.len()],
@@ -302,6 +321,11 @@ impl Engine {
             last_fit: None,
             blackout: false,
             focus: false,
+            ids: (0..show.segments.len() as u32).collect(),
+            next_id: show.segments.len() as u32,
+            show: show.clone(),
+            undo: Vec::new(),
+            revision: 0,
         }
     }
 
@@ -482,6 +506,7 @@ impl Engine {
                 .map(|target| target.0 - self.projected_from(now).0),
             blackout: self.blackout,
             focus: self.focus,
+            revision: self.revision,
         }
     }
 
@@ -627,6 +652,23 @@ impl Engine {
                 self.focus = false;
             }
             Command::Fit => self.fit(now, events)?,
+            Command::Edit(edit) => {
+                let inverse = self.edit(edit, now)?;
+                // The last fit's changes name segments by their old numbers.
+                self.last_fit = None;
+                if self.undo.len() == UNDO_DEPTH {
+                    self.undo.remove(0);
+                }
+                self.undo.push(inverse);
+            }
+            Command::Undo => {
+                let Some(last) = self.undo.pop() else {
+                    return refuse("there is no edit to undo");
+                };
+                self.edit(last, now)
+                    .map_err(|why| Refused(format!("the last edit cannot be undone: {why}")))?;
+                self.last_fit = None;
+            }
         }
         Ok(())
     }

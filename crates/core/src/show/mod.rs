@@ -128,7 +128,7 @@ pub enum End {
 }
 
 /// One item of the programme.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Segment {
     pub title: String,
     pub speaker: Option<String>,

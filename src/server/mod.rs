@@ -20,6 +20,7 @@ mod overview;
 pub mod presence;
 pub mod rooms;
 pub mod share;
+pub mod source;
 pub mod throttle;
 mod tls;
 mod ws;
@@ -39,6 +40,7 @@ use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use sha2::Digest as _;
 use subtle::ConstantTimeEq;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -53,6 +55,7 @@ use crate::protocol;
 use presence::Introduction;
 use rooms::{Access, Room};
 pub use rooms::{RoomEntry, RoomView, Rooms};
+use source::{Outcome, Source};
 use throttle::{Attempts, Verdict};
 
 /// The shortest moderator token (see [`protocol::MIN_TOKEN_CHARS`]).
@@ -129,13 +132,28 @@ impl Config {
     }
 }
 
-/// The moderator's secret. Compared in constant time; never logged (`Debug` hides it).
+/// The moderator's secret. Compared in constant time; never logged (`Debug` hides it). A relay
+/// knows only its SHA-256 digest ([`Token::from_digest`]): it checks a presented token against
+/// that, and the origin checks it again when the command arrives.
 #[derive(Clone)]
-pub struct Token(Arc<str>);
+pub struct Token(Arc<str>, Option<[u8; 32]>);
 
 impl Token {
     pub fn new(secret: impl Into<Arc<str>>) -> Token {
-        Token(secret.into())
+        Token(secret.into(), None)
+    }
+
+    /// A token known by its digest only (`podium relay`); [`Token::expose`] is empty.
+    pub fn from_digest(digest: [u8; 32]) -> Token {
+        Token(Arc::from(""), Some(digest))
+    }
+
+    /// SHA-256 of the secret: what the origin publishes for its relays.
+    pub fn digest(&self) -> [u8; 32] {
+        match self.1 {
+            Some(digest) => digest,
+            None => sha2::Sha256::digest(self.0.as_bytes()).into(),
+        }
     }
 
     /// 128 bits from the operating system's random source, as 32 hex digits.
@@ -148,6 +166,7 @@ impl Token {
                 .map(|b| format!("{b:02x}"))
                 .collect::<String>()
                 .into(),
+            None,
         ))
     }
 
@@ -156,7 +175,13 @@ impl Token {
     }
 
     pub(crate) fn matches(&self, presented: &str) -> bool {
-        self.0.as_bytes().ct_eq(presented.as_bytes()).into()
+        match self.1 {
+            None => self.0.as_bytes().ct_eq(presented.as_bytes()).into(),
+            Some(digest) => {
+                let presented: [u8; 32] = sha2::Sha256::digest(presented.as_bytes()).into();
+                digest.ct_eq(&presented).into()
+            }
+        }
     }
 }
 
@@ -365,7 +390,7 @@ async fn asset(Path(name): Path<String>) -> Response {
 
 async fn state(InRoom(room): InRoom) -> Response {
     match room.control.fresh().await {
-        Ok(published) => json_text(published.json.as_str().to_owned()),
+        Ok(json) => json_text(json.as_str().to_owned()),
         Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
     }
 }
@@ -379,8 +404,17 @@ async fn show(
     if let Err(refusal) = authorize(&app, &room, peer, &headers) {
         return *refusal;
     }
-    match room.control.show_info().await {
-        Ok(info) => Json(info).into_response(),
+    show_text(&room, false).await
+}
+
+/// `GET /api/show` (`public` false) or `/api/agenda` (true); on a relay, the origin's last one.
+async fn show_text(room: &Room, public: bool) -> Response {
+    match room.control.show_json(public).await {
+        Ok(Some(text)) => json_text(text),
+        Ok(None) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the run-of-show has not arrived from the moderator's machine yet",
+        ),
         Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
     }
 }
@@ -403,10 +437,7 @@ async fn speaker_page(
 
 /// The run-of-show without notes, for the agenda view: public, like the state.
 async fn agenda(InRoom(room): InRoom) -> Response {
-    match room.control.show_info().await {
-        Ok(info) => Json(protocol::Agenda::from(info)).into_response(),
-        Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
-    }
+    show_text(&room, true).await
 }
 
 /// Applies one command. The body is a plain `Body`, not an extractor that reads it: it is read
@@ -454,10 +485,15 @@ async fn command(
         Ok(cmd) => cmd,
         Err(why) => return error(StatusCode::BAD_REQUEST, &why),
     };
-    match room.control.command(cmd).await {
-        Ok(Ok(published)) => json_text(published.json.as_str().to_owned()),
-        Ok(Err(refused)) => error(StatusCode::CONFLICT, &refused.0),
-        Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
+    let token = bearer(&headers).unwrap_or_default();
+    match room.control.command(cmd, token, body.to_vec()).await {
+        Outcome::Applied(published) => json_text(published.json.as_str().to_owned()),
+        Outcome::Refused(refused) => error(StatusCode::CONFLICT, &refused),
+        Outcome::Stopped(e) => error(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
+        Outcome::Forwarded(answer) => {
+            let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::BAD_GATEWAY);
+            (status, json_text(answer.body)).into_response()
+        }
     }
 }
 
@@ -509,8 +545,8 @@ async fn socket(
         .max_frame_size(limits.max_message)
         .on_upgrade(move |socket| async move {
             let _alive = tracker.token();
-            let clock = viewer.control.clock();
-            let seat = presence.join(intro, clock.unix_ms(clock.now()));
+            let now_ms = viewer.control.now_unix_ms().round() as i64;
+            let seat = presence.join(intro, now_ms);
             ws::serve_socket(socket, viewer, seat).await;
         })
 }
@@ -584,6 +620,63 @@ async fn presence_list(
     .into_response()
 }
 
+/// A command a relay forwarded (`podium.<event>.cmd`): the same checks and the same answers as
+/// `POST /api/command` — the room, the token, the body's bound and form, the engine's verdict —
+/// but no throttle here: the relay throttles wrong tokens per address of the client it serves.
+pub async fn forwarded_command(
+    rooms: &Rooms,
+    room: &str,
+    token: &str,
+    body: &[u8],
+) -> source::Forwarded {
+    let answer = |status: StatusCode, body: String| source::Forwarded {
+        status: status.as_u16(),
+        body,
+    };
+    let refusal = |status: StatusCode, why: &str| {
+        answer(status, serde_json::json!({ "error": why }).to_string())
+    };
+    let Some(room) = rooms.get(room).or_else(|| rooms.only()) else {
+        return refusal(
+            StatusCode::NOT_FOUND,
+            &format!("there is no room {room:?} in this event"),
+        );
+    };
+    match rooms.access(&room, token) {
+        Access::Moderator | Access::Organiser => {}
+        Access::OtherRoom(other) => {
+            return refusal(StatusCode::FORBIDDEN, &other_room(&other, &room.id));
+        }
+        Access::Wrong => return refusal(StatusCode::UNAUTHORIZED, "wrong moderator token"),
+    }
+    if body.len() > MAX_BODY {
+        return refusal(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("a command body is at most {MAX_BODY} bytes"),
+        );
+    }
+    let cmd = match protocol::parse_command(body) {
+        Ok(cmd) => cmd,
+        Err(why) => return refusal(StatusCode::BAD_REQUEST, &why),
+    };
+    let Some(control) = room.control.local() else {
+        return refusal(StatusCode::BAD_GATEWAY, "this room is not controlled here");
+    };
+    match control.command(cmd).await {
+        Ok(Ok(published)) => answer(StatusCode::OK, published.json.as_str().to_owned()),
+        Ok(Err(refused)) => refusal(StatusCode::CONFLICT, &refused.0),
+        Err(e) => refusal(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
+    }
+}
+
+/// Why another room's token is refused here.
+fn other_room(other: &str, here: &str) -> String {
+    format!(
+        "this is the moderator token of room {other:?}, not of room {here:?}: it controls that \
+         room only; use this room's own control link, or the organiser's token"
+    )
+}
+
 /// The token in `Authorization: Bearer TOKEN`, if any.
 fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers
@@ -608,11 +701,7 @@ fn authorize(
             Access::Moderator | Access::Organiser => Ok(()),
             Access::OtherRoom(other) => Err(Box::new(error(
                 StatusCode::FORBIDDEN,
-                &format!(
-                    "this is the moderator token of room {other:?}, not of room {:?}: it controls \
-                     that room only; use this room's own control link, or the organiser's token",
-                    room.id
-                ),
+                &other_room(&other, &room.id),
             ))),
             Access::Wrong => Err(refused(app, &room.control, peer)),
         },
@@ -624,7 +713,7 @@ fn authorize(
 }
 
 /// The answer to a wrong token: `401`, or `429` past the burst of its source.
-fn refused(app: &App, control: &Handle, peer: SocketAddr) -> Box<Response> {
+fn refused(app: &App, control: &Source, peer: SocketAddr) -> Box<Response> {
     match wrong_token(control, &app.attempts, peer) {
         Verdict::Wrong => Box::new(error(StatusCode::UNAUTHORIZED, "wrong moderator token")),
         Verdict::Throttled { retry_after } => {
@@ -643,12 +732,11 @@ fn refused(app: &App, control: &Handle, peer: SocketAddr) -> Box<Response> {
 
 /// Records a wrong token from `peer`, logging a source's first at once (later ones are summarised
 /// every minute).
-fn wrong_token(control: &Handle, attempts: &Attempts, peer: SocketAddr) -> Verdict {
-    let clock = control.clock();
+fn wrong_token(control: &Source, attempts: &Attempts, peer: SocketAddr) -> Verdict {
     let (verdict, first) = attempts.fail(
         peer.ip(),
         tokio::time::Instant::now(),
-        clock.unix_ms(clock.now()),
+        control.now_unix_ms().round() as i64,
     );
     if first {
         tracing::warn!(

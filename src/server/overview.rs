@@ -37,10 +37,10 @@ use tokio_util::task::TaskTracker;
 
 use super::origin::Policy;
 use super::presence::Presence;
+use super::source::{Source, States};
 use super::throttle::{Attempts, Verdict};
 use super::ws::{self, ALIVE_EVERY, Due, Liveness};
 use super::{Limits, Token, assets};
-use crate::controller::{Handle, Published};
 use crate::protocol::{self, ClientMsg};
 
 /// How often the screen counts are compared with what the socket last said.
@@ -50,7 +50,7 @@ const SCREENS_EVERY: Duration = Duration::from_secs(1);
 struct OverviewRoom {
     id: String,
     name: String,
-    control: Handle,
+    control: Source,
     /// The room's connected screens.
     presence: Presence,
 }
@@ -64,14 +64,14 @@ struct Prepared {
 
 impl Prepared {
     fn new(room: OverviewRoom) -> Prepared {
-        let planned = room.control.show().start.map(|t| t.timestamp_millis());
+        let planned = room.control.planned_start_ms();
         let head = head(&room.id, &room.name, planned);
         Prepared { room, head }
     }
 
     /// The room's frame: its head, the screen count, and the state's bytes as published.
-    fn frame(&self, screens: usize, state: &Published) -> String {
-        frame(&self.head, screens, state.json.as_str())
+    fn frame(&self, screens: usize, state: &str) -> String {
+        frame(&self.head, screens, state)
     }
 }
 
@@ -222,12 +222,11 @@ async fn serve(socket: WebSocket, overview: Overview, peer: SocketAddr) {
     let Some(first) = rooms.first() else {
         return;
     };
-    let mut states: Vec<watch::Receiver<Arc<Published>>> =
-        rooms.iter().map(|r| r.room.control.subscribe()).collect();
+    let mut states: Vec<States> = rooms.iter().map(|r| r.room.control.subscribe()).collect();
     let mut screens: Vec<usize> = rooms.iter().map(|r| r.room.presence.count()).collect();
     let mut liveness = Liveness::new(send_timeout, ALIVE_EVERY, Instant::now());
     for (i, room) in rooms.iter().enumerate() {
-        let frame = room.frame(screens[i], &states[i].borrow_and_update());
+        let frame = room.frame(screens[i], &states[i].latest());
         if ws::send(&mut tx, Message::Text(frame.into()), send_timeout)
             .await
             .is_err()
@@ -252,7 +251,7 @@ async fn serve(socket: WebSocket, overview: Overview, peer: SocketAddr) {
                     break;
                 }
                 screens[i] = rooms[i].room.presence.count();
-                let frame = rooms[i].frame(screens[i], &states[i].borrow_and_update());
+                let frame = rooms[i].frame(screens[i], &states[i].latest());
                 if ws::send(&mut tx, Message::Text(frame.into()), send_timeout).await.is_err() {
                     break;
                 }
@@ -266,7 +265,7 @@ async fn serve(socket: WebSocket, overview: Overview, peer: SocketAddr) {
                     }
                     screens[i] = now;
                     // The state as last published: the same bytes, not a new serialization.
-                    let frame = room.frame(now, &states[i].borrow());
+                    let frame = room.frame(now, &states[i].current());
                     if ws::send(&mut tx, Message::Text(frame.into()), send_timeout).await.is_err() {
                         return;
                     }
@@ -292,7 +291,7 @@ async fn serve(socket: WebSocket, overview: Overview, peer: SocketAddr) {
                         Ok(ClientMsg::Ping { id, client_ms }) => protocol::pong_json(
                             id,
                             client_ms,
-                            first.room.control.clock().now_unix_ms(),
+                            first.room.control.now_unix_ms(),
                         ),
                         Ok(ClientMsg::Sync { .. } | ClientMsg::Auth { .. }) => continue,
                         Ok(ClientMsg::Command { .. }) => protocol::error_json(
@@ -323,9 +322,7 @@ async fn serve(socket: WebSocket, overview: Overview, peer: SocketAddr) {
 
 /// The first room whose state changed, and how (cancel-safe: `changed` is). `states` is never
 /// empty: an event has at least one room.
-async fn changed_room(
-    states: &mut [watch::Receiver<Arc<Published>>],
-) -> (usize, Result<(), watch::error::RecvError>) {
+async fn changed_room(states: &mut [States]) -> (usize, Result<(), watch::error::RecvError>) {
     let waits = states
         .iter_mut()
         .enumerate()

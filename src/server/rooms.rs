@@ -13,6 +13,7 @@ use axum::response::{Html, IntoResponse, Response};
 
 use super::Token;
 use super::presence::Presence;
+use super::source::{Remote, Source};
 use crate::controller::Handle;
 
 /// One room given to the server.
@@ -31,7 +32,7 @@ pub struct RoomEntry {
 pub(crate) struct Room {
     pub id: String,
     pub name: String,
-    pub control: Handle,
+    pub control: Source,
     pub token: Token,
     pub presence: Presence,
 }
@@ -54,8 +55,8 @@ struct Inner {
 pub struct RoomView {
     pub id: String,
     pub name: String,
-    /// The room's controller: its published state (`subscribe()`), show and clock.
-    pub control: Handle,
+    /// Where the room's state comes from: its published state (`subscribe()`), show and clock.
+    pub control: Source,
     /// Screens connected to the room now.
     pub screens: usize,
 }
@@ -94,15 +95,42 @@ impl Rooms {
         Rooms::build(rooms, false, Some(organiser))
     }
 
+    /// The rooms of an event served from elsewhere (`podium relay`): each `(id, name, source,
+    /// token)`, the tokens as digests (`Token::from_digest`); `single` serves the one room at `/`
+    /// like the origin does.
+    pub fn relayed(
+        rooms: Vec<(String, String, Arc<dyn Remote>, Token)>,
+        single: bool,
+        organiser: Option<Token>,
+    ) -> Rooms {
+        let rooms = rooms
+            .into_iter()
+            .map(|(id, name, remote, token)| (id, name, Source::Relayed(remote), token))
+            .collect();
+        Rooms::assemble(rooms, single, organiser)
+    }
+
     fn build(rooms: Vec<RoomEntry>, single: bool, organiser: Option<Token>) -> Rooms {
         let rooms = rooms
             .into_iter()
-            .map(|r| {
+            .map(|r| (r.id, r.name, Source::Local(r.control), r.token))
+            .collect();
+        Rooms::assemble(rooms, single, organiser)
+    }
+
+    fn assemble(
+        rooms: Vec<(String, String, Source, Token)>,
+        single: bool,
+        organiser: Option<Token>,
+    ) -> Rooms {
+        let rooms = rooms
+            .into_iter()
+            .map(|(id, name, control, token)| {
                 Arc::new(Room {
-                    id: r.id,
-                    name: r.name,
-                    control: r.control,
-                    token: r.token,
+                    id,
+                    name,
+                    control,
+                    token,
                     presence: Presence::default(),
                 })
             })
@@ -135,6 +163,28 @@ impl Rooms {
             .collect()
     }
 
+    /// What the origin tells its relays of each room (`nats::origin`): id, name, controller
+    /// (none for a relayed room) and the SHA-256 of its moderator token.
+    pub fn for_relays(&self) -> Vec<(String, String, Option<Handle>, [u8; 32])> {
+        self.inner
+            .rooms
+            .iter()
+            .map(|r| {
+                (
+                    r.id.clone(),
+                    r.name.clone(),
+                    r.control.local().cloned(),
+                    r.token.digest(),
+                )
+            })
+            .collect()
+    }
+
+    /// The SHA-256 of the organiser's token, if the event has one.
+    pub fn organiser_digest(&self) -> Option<[u8; 32]> {
+        self.inner.organiser.as_ref().map(Token::digest)
+    }
+
     /// Whether `presented` is the organiser's token.
     pub fn is_organiser(&self, presented: &str) -> bool {
         self.inner
@@ -160,8 +210,8 @@ impl Rooms {
             .cloned()
     }
 
-    /// Any room's controller (for the clock, which every room shares the base of).
-    pub(crate) fn first(&self) -> Option<&Handle> {
+    /// Any room's source (for the clock, which every room shares the base of).
+    pub(crate) fn first(&self) -> Option<&Source> {
         self.inner.rooms.first().map(|r| &r.control)
     }
 
@@ -235,22 +285,14 @@ impl Rooms {
     fn list_html(&self) -> String {
         let mut items = String::from("<ul class=\"rooms\">\n");
         for room in &self.inner.rooms {
-            let published = room.control.subscribe().borrow().clone();
-            let snapshot = &published.snapshot;
-            let now = room
-                .control
-                .show()
-                .segments
-                .get(snapshot.index)
-                .map(|s| s.title.as_str())
-                .unwrap_or("");
+            let (now, phase) = room.control.now_line();
             items.push_str(&format!(
                 "<li><a href=\"/r/{id}/\">{name}</a> — <span class=\"now\">{now}</span> \
                  <span class=\"phase\">({phase})</span></li>\n",
                 id = escape(&room.id),
                 name = escape(&room.name),
-                now = escape(now),
-                phase = snapshot.phase.as_str(),
+                now = escape(&now),
+                phase = escape(&phase),
             ));
         }
         items.push_str("</ul>");

@@ -22,9 +22,9 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::source::{Outcome, Source};
 use super::throttle::{Attempts, Verdict};
 use super::{Limits, Token};
-use crate::controller::Handle;
 use crate::protocol::{self, ClientMsg};
 use crate::server::presence::Seat;
 
@@ -38,7 +38,7 @@ pub(super) const ALIVE_EVERY: Duration = Duration::from_secs(1);
 
 /// What one connection's loop needs.
 pub(super) struct Viewer {
-    pub control: Handle,
+    pub control: Source,
     /// The room's moderator token.
     pub token: Token,
     /// The event's organiser token, which controls every room (none for a single session).
@@ -68,7 +68,7 @@ pub(super) async fn serve_socket(socket: WebSocket, viewer: Viewer, seat: Seat) 
     let mut commands = Bucket::new(viewer.limits.commands_per_second, Instant::now());
     let (mut tx, mut rx) = socket.split();
     let mut states = viewer.control.subscribe();
-    let first = states.borrow_and_update().json.clone();
+    let first = states.latest();
     if send(&mut tx, Message::Text(first), send_timeout)
         .await
         .is_err()
@@ -89,7 +89,7 @@ pub(super) async fn serve_socket(socket: WebSocket, viewer: Viewer, seat: Seat) 
                     say_goodbye(&mut tx, send_timeout).await;
                     break;
                 }
-                let json = states.borrow_and_update().json.clone();
+                let json = states.latest();
                 if send(&mut tx, Message::Text(json), send_timeout).await.is_err() {
                     break;
                 }
@@ -149,7 +149,7 @@ async fn answer(viewer: &Viewer, seat: &Seat, commands: &mut Bucket, text: &str)
     Some(match protocol::parse_client_msg(text) {
         // On the run's clock, like `server_time_ms` and `ends_at_ms`: never the raw wall clock.
         Ok(ClientMsg::Ping { id, client_ms }) => {
-            protocol::pong_json(id, client_ms, viewer.control.clock().now_unix_ms())
+            protocol::pong_json(id, client_ms, viewer.control.now_unix_ms())
         }
         Ok(ClientMsg::Sync { rtt_ms, offset_ms }) => {
             seat.report(rtt_ms, offset_ms);
@@ -174,14 +174,31 @@ async fn answer(viewer: &Viewer, seat: &Seat, commands: &mut Bucket, text: &str)
             if !viewer.may_control(&token) {
                 return Some(wrong_token(viewer, &token));
             }
-            match viewer.control.command(command).await {
-                Ok(Ok(published)) => protocol::applied_json(published.seq),
-                Ok(Err(refused)) => protocol::error_json(&refused.0),
-                Err(stopped) => protocol::error_json(&stopped.to_string()),
+            let body = protocol::command_json(&command).to_string().into_bytes();
+            match viewer.control.command(command, &token, body).await {
+                Outcome::Applied(published) => protocol::applied_json(published.seq),
+                Outcome::Refused(refused) => protocol::error_json(&refused),
+                Outcome::Stopped(stopped) => protocol::error_json(&stopped.to_string()),
+                Outcome::Forwarded(answer) => forwarded_reply(answer.status, &answer.body),
             }
         }
         Err(why) => protocol::error_json(&why),
     })
+}
+
+/// A relayed command's answer as the socket gives it: `applied` with the state's `seq`, or the
+/// origin's error.
+fn forwarded_reply(status: u16, body: &str) -> String {
+    let value: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+    if status == 200 {
+        if let Some(seq) = value.get("seq").and_then(serde_json::Value::as_u64) {
+            return protocol::applied_json(seq);
+        }
+    }
+    match value.get("error").and_then(serde_json::Value::as_str) {
+        Some(why) => protocol::error_json(why),
+        None => protocol::error_json(&format!("the moderator's machine answered {status}")),
+    }
 }
 
 fn too_many_commands(viewer: &Viewer) -> String {

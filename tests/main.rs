@@ -6,6 +6,7 @@ mod common;
 
 mod browser;
 mod cli;
+mod companion_doc;
 mod dbus;
 mod disk_full;
 mod edits;

@@ -138,8 +138,8 @@ pub fn spawn_journal(
 ) -> tokio::task::JoinHandle<()> {
     let describe_notice = |_: &Show, notice: &JournalNotice| {
         let level = match notice {
-            JournalNotice::Failing(_) => Level::Error,
-            JournalNotice::Recovered { .. } => Level::Warn,
+            JournalNotice::Failing(_) | JournalNotice::Unreplicated { .. } => Level::Error,
+            JournalNotice::Recovered { .. } | JournalNotice::Replicated { .. } => Level::Warn,
         };
         Some((level, describe_journal(notice)))
     };
@@ -218,6 +218,31 @@ pub fn describe_journal(notice: &JournalNotice) -> Alert {
         JournalNotice::Recovered { path, caught_up } => Alert {
             summary: "Journal writable again".to_owned(),
             body: format!("{} caught up in {}", lines(*caught_up), printable(path)),
+        },
+        JournalNotice::Unreplicated {
+            subject,
+            pending,
+            dropped,
+            error,
+        } => {
+            let mut body = format!(
+                "cannot send the journal to NATS ({subject}: {}): {} kept in memory, sent as soon \
+                 as NATS takes them; until then a standby cannot take over with them. The show \
+                 goes on here.",
+                printable(error),
+                lines(*pending)
+            );
+            if *dropped > 0 {
+                body.push_str(&format!(" {} already lost.", lines(*dropped)));
+            }
+            Alert {
+                summary: "JOURNAL NOT REPLICATED".to_owned(),
+                body,
+            }
+        }
+        JournalNotice::Replicated { subject } => Alert {
+            summary: "Journal replicated again".to_owned(),
+            body: format!("NATS has every line of {subject}"),
         },
     }
 }

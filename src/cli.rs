@@ -58,6 +58,16 @@ pub enum Cmd {
         #[arg(long)]
         name: Option<String>,
     },
+    /// Make a standby the primary now: releases the event's lease on NATS; the primary stops
+    /// accepting commands at its next renewal and a standby (`podium run … --standby`) takes over.
+    Takeover {
+        /// The NATS server, e.g. nats://10.0.0.5:4222
+        #[arg(long, value_name = "URL")]
+        nats: String,
+        /// The event's id, as in the subjects [default: the only event holding a lease there].
+        #[arg(long, value_name = "ID")]
+        event: Option<String>,
+    },
     /// Planned-versus-actual report of a recorded run; several journals are compared. An event's
     /// journals (or its run directory) give the whole event, then each room.
     Report {
@@ -198,12 +208,31 @@ pub struct RunArgs {
     /// QLab, vMix (docs/osc.md).
     #[arg(long = "osc-send", value_name = "HOST:PORT")]
     pub osc_send: Vec<String>,
+    /// Connect to NATS (outbound only, e.g. nats://10.0.0.5:4222): publish each room's state for
+    /// relays, copy the journal to JetStream for a standby, and hold the event's lease.
+    #[arg(long, value_name = "URL")]
+    pub nats: Option<String>,
+    /// With --nats: follow the primary's journal on NATS and take over when its lease lapses (or
+    /// on `podium takeover`); until then this machine serves its viewers and refuses commands.
+    #[arg(long, requires = "nats", conflicts_with = "resume")]
+    pub standby: bool,
+    /// With --nats: how long the primary's lease lasts unrenewed before a standby takes over.
+    #[arg(long, requires = "nats", default_value = "3s", value_parser = parse_lease)]
+    pub lease: Duration,
 }
 
 fn parse_timeout(s: &str) -> Result<Duration, String> {
     let d = humantime::parse_duration(s).map_err(|e| format!("{s:?}: {e}; e.g. 10s or 500ms"))?;
     if d < Duration::from_millis(10) || d > Duration::from_secs(3600) {
         return Err("must be between 10ms and 1h".into());
+    }
+    Ok(d)
+}
+
+fn parse_lease(s: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s).map_err(|e| format!("{s:?}: {e}; e.g. 3s"))?;
+    if d < Duration::from_millis(600) || d > Duration::from_secs(600) {
+        return Err("must be between 600ms and 10min (the primary renews it every second)".into());
     }
     Ok(d)
 }

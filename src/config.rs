@@ -46,6 +46,8 @@ pub struct RunConfig {
     pub limits: server::Limits,
     /// OSC in and out (`--osc-listen`, `--osc-send`).
     pub osc: crate::osc::OscConfig,
+    /// `--nats`: the link beyond this machine (relays, the standby, the lease).
+    pub nats: Option<crate::nats::standby::Options>,
     /// Said on stderr when the run starts (a legacy zone abbreviation, ignored flags, the address
     /// chosen among a host name's).
     pub warnings: Vec<String>,
@@ -278,6 +280,19 @@ impl RunConfig {
                 None
             }
         };
+        // NATS names the event: a session by its file's name, an event by its stem.
+        let nats = args.nats.clone().map(|url| crate::nats::standby::Options {
+            url,
+            event: match args.files.as_slice() {
+                [file] if started.as_ref().is_some_and(|s| s.single) => room_id(file),
+                _ => started
+                    .as_ref()
+                    .map(|s| nats_event_id(s))
+                    .unwrap_or_default(),
+            },
+            standby: args.standby,
+            lease: args.lease,
+        });
         match (started, bind) {
             (Some(started), Some(bind)) if problems.is_empty() => Ok(RunConfig {
                 title: started.title,
@@ -298,6 +313,7 @@ impl RunConfig {
                     ..server::Limits::default()
                 },
                 osc,
+                nats,
                 warnings,
             }),
             _ => Err(ConfigError { problems }),
@@ -445,6 +461,13 @@ fn load_event(
         single: false,
         rooms,
     })
+}
+
+/// An event's id on NATS when it has several rooms: its rooms' ids joined, as its run directory
+/// is named.
+fn nats_event_id(started: &Started) -> String {
+    let joined: Vec<&str> = started.rooms.iter().map(|r| r.id.as_str()).collect();
+    joined.join("-")
 }
 
 /// A room's id from its session file's name, made URL-safe: `Room XIX.toml` → `room-xix`.

@@ -162,8 +162,12 @@ pub async fn run_rooms(
                     let alert = alerts::describe_journal(&notice);
                     let line = format!("{} — {}", alert.summary, alert.body);
                     let line = match notice {
-                        JournalNotice::Failing(_) => line.bold().white().on_red().to_string(),
-                        JournalNotice::Recovered { .. } => line.green().to_string(),
+                        JournalNotice::Failing(_) | JournalNotice::Unreplicated { .. } => {
+                            line.bold().white().on_red().to_string()
+                        }
+                        JournalNotice::Recovered { .. } | JournalNotice::Replicated { .. } => {
+                            line.green().to_string()
+                        }
                     };
                     if let Err(e) = screen.print(&line) {
                         return lost("cannot write to the terminal", e);

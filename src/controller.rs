@@ -28,6 +28,7 @@ use crate::alerts;
 use crate::clock::Clock;
 use crate::engine::{Command, Engine, Event, Refused, ShowTime, Snapshot};
 use crate::journal::{self, Journal, JournalNotice, Line};
+use crate::nats::lease::Gate;
 use crate::protocol::{self, JournalHealth, ShowInfo};
 use crate::show::Show;
 
@@ -79,6 +80,18 @@ enum Request {
     Command(Command, oneshot::Sender<Result<Arc<Published>, Refused>>),
     Fresh(oneshot::Sender<Arc<Published>>),
     ShowInfo(oneshot::Sender<ShowInfo>),
+    /// A standby: the primary's journal, replayed (see [`Handle::follow`]).
+    Follow(Box<Engine>),
+    /// Becoming the primary (see [`Handle::promote`]).
+    Promote(Box<Engine>, Box<Journal>, oneshot::Sender<()>),
+    /// Sending the journal to NATS too (see [`Handle::replicate`]).
+    Replicate(
+        Box<crate::nats::journal::Replica>,
+        usize,
+        oneshot::Sender<()>,
+    ),
+    /// No longer the primary (see [`Handle::demote`]).
+    Demote(oneshot::Sender<()>),
 }
 
 /// The controller has stopped (shutdown); nothing more can be asked of it.
@@ -97,6 +110,7 @@ pub struct Handle {
     journal: Option<std::path::PathBuf>,
     journal_health: watch::Receiver<JournalHealth>,
     journal_notices: broadcast::Sender<JournalNotice>,
+    gate: Gate,
 }
 
 impl Handle {
@@ -168,6 +182,62 @@ impl Handle {
     pub fn journal_notices(&self) -> broadcast::Receiver<JournalNotice> {
         self.journal_notices.subscribe()
     }
+
+    /// Where news about the journal goes (its copy on NATS reports there too).
+    pub fn journal_notice_sender(&self) -> broadcast::Sender<JournalNotice> {
+        self.journal_notices.clone()
+    }
+
+    /// Whether this controller applies commands now (`--nats`: only the lease's holder does).
+    pub fn gate(&self) -> &Gate {
+        &self.gate
+    }
+
+    /// A standby follows the primary: `engine` is its journal replayed, published as is; this
+    /// controller records nothing (the primary's journal is mirrored as it arrives).
+    pub async fn follow(&self, engine: Engine) -> Result<(), Stopped> {
+        self.tx
+            .send(Request::Follow(Box::new(engine)))
+            .await
+            .map_err(|_| Stopped)
+    }
+
+    /// Takes over as the primary with `engine` (the mirrored journal replayed) and `journal`
+    /// (that mirror, reopened, replicating); resolves once its lines are recorded and the state
+    /// published. The caller opens the gate after.
+    pub async fn promote(&self, engine: Engine, journal: Journal) -> Result<(), Stopped> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Request::Promote(Box::new(engine), Box::new(journal), reply))
+            .await
+            .map_err(|_| Stopped)?;
+        rx.await.map_err(|_| Stopped)
+    }
+
+    /// Sends the journal's lines to NATS from number `already` on, and every line after.
+    pub async fn replicate(
+        &self,
+        replica: crate::nats::journal::Replica,
+        already: usize,
+    ) -> Result<(), Stopped> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Request::Replicate(Box::new(replica), already, reply))
+            .await
+            .map_err(|_| Stopped)?;
+        rx.await.map_err(|_| Stopped)
+    }
+
+    /// The lease is lost: stop sending lines to NATS at once and record nothing more (the new
+    /// primary's journal will be followed). The caller closes the gate first.
+    pub async fn demote(&self) -> Result<(), Stopped> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Request::Demote(reply))
+            .await
+            .map_err(|_| Stopped)?;
+        rx.await.map_err(|_| Stopped)
+    }
 }
 
 /// Everything the controller starts from: a fresh or replayed engine, and where to record.
@@ -198,6 +268,7 @@ struct Controller {
     events: broadcast::Sender<Event>,
     /// When the stored state is next refreshed: a [`HEARTBEAT`] after the last publish.
     next_heartbeat: Instant,
+    gate: Gate,
 }
 
 /// A journal that cannot be written: since when, and when the moderator was last told.
@@ -259,6 +330,7 @@ pub fn spawn_with(
     let path = journal.as_ref().map(|j| j.path().display().to_string());
     let (health, health_rx) = watch::channel(JournalHealth::ok(path));
     let (notices, _) = broadcast::channel(16);
+    let gate = Gate::default();
     let handle = Handle {
         tx,
         state: state_rx,
@@ -268,6 +340,7 @@ pub fn spawn_with(
         journal: journal.as_ref().map(|j| j.path().to_owned()),
         journal_health: health_rx,
         journal_notices: notices.clone(),
+        gate: gate.clone(),
     };
     let controller = Controller {
         engine,
@@ -282,6 +355,7 @@ pub fn spawn_with(
         state,
         events,
         next_heartbeat: Instant::now() + first_heartbeat,
+        gate,
     };
     let task = tokio::spawn(controller.run(rx, shutdown));
     (handle, task)
@@ -301,7 +375,7 @@ impl Controller {
             tokio::select! {
                 _ = shutdown.cancelled() => break,
                 request = rx.recv() => match request {
-                    Some(request) => self.handle(request),
+                    Some(request) => self.handle(request).await,
                     None => break,
                 },
                 _ = tokio::time::sleep_until(wake) => {
@@ -311,6 +385,7 @@ impl Controller {
                     if self.trouble.is_some() {
                         self.flush_journal();
                     }
+                    self.replicated().await;
                     self.publish(!events.is_empty(), self.engine.snapshot(now));
                     self.emit(events);
                 }
@@ -411,17 +486,69 @@ impl Controller {
         }
     }
 
-    fn handle(&mut self, request: Request) {
+    /// Waits (bounded) until NATS has the journal's lines, when they go there.
+    async fn replicated(&self) {
+        if let Some(journal) = &self.journal {
+            journal.replicated().await;
+        }
+    }
+
+    async fn handle(&mut self, request: Request) {
         match request {
             Request::Command(cmd, reply) => {
+                // Asked now, not when the command was sent: a process stopped (SIGSTOP) past its
+                // lease refuses what was waiting for it.
+                if let Err(why) = self.gate.check(Instant::now()) {
+                    let _ = reply.send(Err(Refused(why)));
+                    return;
+                }
                 let now = self.clock.now();
-                let result = self.engine.apply(cmd.clone(), now).map(|events| {
-                    self.record(now, Some(&cmd), &events);
-                    let published = self.publish(true, self.engine.snapshot(now));
-                    self.emit(events);
-                    published
-                });
+                // A preset is journaled as its text: a replay needs no presets (issue 14).
+                let result = match self
+                    .engine
+                    .resolve(cmd)
+                    .and_then(|cmd| Ok((self.engine.apply(cmd.clone(), now)?, cmd)))
+                {
+                    Ok((events, cmd)) => {
+                        self.record(now, Some(&cmd), &events);
+                        self.replicated().await;
+                        let published = self.publish(true, self.engine.snapshot(now));
+                        self.emit(events);
+                        Ok(published)
+                    }
+                    Err(refused) => Err(refused),
+                };
                 let _ = reply.send(result);
+            }
+            Request::Follow(engine) => {
+                self.engine = *engine;
+                let now = self.clock.now();
+                self.publish(true, self.engine.snapshot(now));
+            }
+            Request::Promote(engine, journal, reply) => {
+                self.engine = *engine;
+                self.journal = Some(*journal);
+                self.flush_journal();
+                self.replicated().await;
+                let now = self.clock.now();
+                self.publish(true, self.engine.snapshot(now));
+                let _ = reply.send(());
+            }
+            Request::Replicate(replica, already, reply) => {
+                if let Some(journal) = &mut self.journal {
+                    journal.replicate(*replica, already);
+                }
+                self.replicated().await;
+                let _ = reply.send(());
+            }
+            Request::Demote(reply) => {
+                if let Some(mut journal) = self.journal.take() {
+                    journal.stop_replicating();
+                    // Whatever waits for the disk still goes there.
+                    let _ = journal.flush();
+                }
+                self.trouble = None;
+                let _ = reply.send(());
             }
             Request::Fresh(reply) => {
                 let snapshot = self.engine.snapshot(self.clock.now());

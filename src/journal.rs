@@ -29,6 +29,16 @@ pub enum JournalNotice {
     Failing(protocol::JournalHealth),
     /// A write succeeded again: `caught_up` waiting lines are now on disk.
     Recovered { path: String, caught_up: usize },
+    /// Lines cannot reach NATS (the standby's copy, `--nats`): they wait in memory, in order;
+    /// sent at once and again every `JOURNAL_ALERT_EVERY` while they do.
+    Unreplicated {
+        subject: String,
+        pending: usize,
+        dropped: usize,
+        error: String,
+    },
+    /// NATS took every waiting line.
+    Replicated { subject: String },
 }
 
 /// Journal format version, in the header.
@@ -538,6 +548,8 @@ pub struct Journal {
     dropped: usize,
     /// A write failed since the file was last known to end at `good_len`.
     dirty: bool,
+    /// Where each line also goes, with `--nats`: JetStream, for a standby.
+    replica: Option<crate::nats::journal::Replica>,
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> JournalError + '_ {
@@ -610,6 +622,44 @@ impl Journal {
             pending: std::collections::VecDeque::new(),
             dropped: 0,
             dirty: false,
+            replica: None,
+        }
+    }
+
+    /// Sends this journal's lines to NATS from now on (`--nats`), after the lines from number
+    /// `already` on (the header is line 0) that it holds or that wait for the disk: the lines
+    /// before are in the stream already.
+    pub fn replicate(&mut self, mut replica: crate::nats::journal::Replica, already: usize) {
+        let text = std::fs::read(&self.path)
+            .map(|bytes| {
+                let whole = bytes.len().min(self.good_len as usize);
+                String::from_utf8_lossy(&bytes[..whole]).into_owned()
+            })
+            .unwrap_or_default();
+        for line in text
+            .lines()
+            .chain(self.pending.iter().map(|l| l.trim_end()))
+            .skip(already)
+        {
+            replica.push(line);
+        }
+        self.replica = Some(replica);
+    }
+
+    /// Stops sending lines to NATS, at once.
+    pub fn stop_replicating(&mut self) {
+        if let Some(replica) = self.replica.take() {
+            replica.stop();
+        }
+    }
+
+    /// Resolves when NATS has every line so far (see `Replica::settled`); at once without NATS.
+    pub fn replicated(&self) -> impl Future<Output = ()> + Send + 'static + use<> {
+        let settled = self.replica.as_ref().map(|r| r.settled());
+        async move {
+            if let Some(settled) = settled {
+                settled.await;
+            }
         }
     }
 
@@ -627,11 +677,15 @@ impl Journal {
     /// Adds lines to the end of the queue without writing them.
     pub fn queue(&mut self, lines: &[Line]) {
         for line in lines {
+            let mut text = serde_json::to_string(line).expect("a journal line serializes");
+            // NATS gets it even when the disk's queue is full: it keeps its own.
+            if let Some(replica) = &mut self.replica {
+                replica.push(&text);
+            }
             if self.pending.len() >= MAX_PENDING {
                 self.dropped += 1;
                 continue;
             }
-            let mut text = serde_json::to_string(line).expect("a journal line serializes");
             text.push('\n');
             self.pending.push_back(text);
         }

@@ -32,6 +32,8 @@ pub enum RunError {
         #[source]
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Nats(#[from] crate::nats::standby::StandbyError),
 }
 
 impl Exit for RunError {
@@ -39,17 +41,60 @@ impl Exit for RunError {
         match self {
             RunError::Journal(j) => j.exit_status(),
             RunError::Io { .. } => Status::Failure,
+            RunError::Nats(e) => e.exit_status(),
         }
     }
 }
 
-/// What a room starts from: a new journal, or a replayed one.
+/// What a room starts from: a new journal, or a replayed one (a standby's: none of its own).
 struct Start {
     clock: Clock,
     engine: Engine,
-    journal: Journal,
+    journal: Option<Journal>,
     token: Token,
     rehearsal: bool,
+}
+
+/// A standby's room: the primary's journal as followed so far, replayed as `--resume` does (same
+/// clock, token and deadlines); nothing is recorded here until it takes over.
+fn start_following(show: &show::Show, recorded: &Recorded) -> Start {
+    let header = &recorded.header;
+    Start {
+        clock: Clock::resume(header.speed, header.unix_at_zero_ms),
+        engine: recorded.replay(show),
+        journal: None,
+        token: Token::new(header.token.as_str()),
+        rehearsal: header.rehearsal,
+    }
+}
+
+/// Where a standby keeps its copy of each room's journal: where the room's own journal would go
+/// (`-followed` added to the name of a journal it resumes).
+fn mirrors(config: &RunConfig, run: Option<&Path>) -> Vec<crate::nats::standby::RoomSpec> {
+    let started = journal::wall(Clock::new(1.0).unix_at_zero_ms() as i64);
+    config
+        .rooms
+        .iter()
+        .map(|room| {
+            let mirror = match &room.begin {
+                Begin::Fresh { journal: place, .. } => match (place, run) {
+                    (JournalPlace::Given(path), _) => path.clone(),
+                    (JournalPlace::Default(dir), _) => {
+                        journal::default_path(dir, &room.file, started)
+                    }
+                    (JournalPlace::InRun, Some(run)) => journal::room_journal(run, &room.id),
+                    (JournalPlace::InRun, None) => PathBuf::from(format!("{}.jsonl", room.id)),
+                },
+                Begin::Resume { recorded, .. } => recorded.path.with_extension("followed.jsonl"),
+            };
+            crate::nats::standby::RoomSpec {
+                id: room.id.clone(),
+                show: room.show.clone(),
+                hash: room.hash.clone(),
+                mirror,
+            }
+        })
+        .collect()
 }
 
 /// Where a new journal of `room` goes: as given, named after the show, or `<room>.jsonl` in the
@@ -99,7 +144,7 @@ fn start_fresh(
     Ok(Start {
         clock,
         engine: Engine::new(show).with_target(target),
-        journal,
+        journal: Some(journal),
         token: token.clone(),
         rehearsal,
     })
@@ -134,7 +179,7 @@ fn start_resumed(
     Ok(Start {
         clock,
         engine,
-        journal,
+        journal: Some(journal),
         token: Token::new(header.token.as_str()),
         rehearsal: header.rehearsal,
     })
@@ -188,6 +233,15 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
             journal::default_run_dir(dir, stem, journal::wall(clock.unix_at_zero_ms() as i64))
         }
     });
+    // With --nats, this process's part (primary or standby) is decided before any room starts;
+    // a standby waits here for the primary's journals and starts its rooms from them.
+    let link = match &config.nats {
+        Some(options) => Some(
+            crate::nats::standby::Link::open(options.clone(), mirrors(&config, run_dir.as_deref()))
+                .await?,
+        ),
+        None => None,
+    };
     let shutdown = CancellationToken::new();
     tokio::spawn(shutdown_on_signal(shutdown.clone()));
     let hangup = CancellationToken::new();
@@ -210,21 +264,28 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
     let mut rehearsals = false;
     let rooms_started = tokio::time::Instant::now();
     for (index, room) in config.rooms.iter().enumerate() {
-        let start = match &room.begin {
-            Begin::Fresh {
-                token,
-                speed,
-                rehearsal,
-                journal,
-            } => start_fresh(
-                room,
-                (token, *speed, *rehearsal, journal),
-                run_dir.as_deref(),
-                config.organiser.as_ref(),
-            )?,
-            Begin::Resume { recorded, why } => {
-                start_resumed(&room.show, recorded, why.as_deref(), !config.single)?
-            }
+        let followed = link
+            .as_ref()
+            .and_then(|l| l.followed(&room.id))
+            .transpose()?;
+        let start = match (&followed, &room.begin) {
+            (Some(recorded), _) => start_following(&room.show, recorded),
+            (None, begin) => match begin {
+                Begin::Fresh {
+                    token,
+                    speed,
+                    rehearsal,
+                    journal,
+                } => start_fresh(
+                    room,
+                    (token, *speed, *rehearsal, journal),
+                    run_dir.as_deref(),
+                    config.organiser.as_ref(),
+                )?,
+                Begin::Resume { recorded, why } => {
+                    start_resumed(&room.show, recorded, why.as_deref(), !config.single)?
+                }
+            },
         };
         let Start {
             clock,
@@ -235,12 +296,16 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
         } = start;
         speeds.push(clock.speed());
         rehearsals |= rehearsal;
-        let journal_path = journal.path().to_owned();
+        let journal_path = match (&journal, &followed) {
+            (Some(journal), _) => journal.path().to_owned(),
+            (None, Some(recorded)) => recorded.path.clone(),
+            (None, None) => PathBuf::new(),
+        };
         let setup = controller::Setup {
             show: room.show.clone(),
             clock,
             engine,
-            journal: Some(journal),
+            journal,
             rehearsal,
             // Rooms start together: their heartbeats are spread over the second.
             first_heartbeat: controller::first_heartbeat(
@@ -275,6 +340,14 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
             token,
             journal_path,
         });
+    }
+
+    // The lease and the journals on NATS: the rooms' gates stay shut until it opens them.
+    if let Some(link) = link {
+        side_tasks.push(link.spawn(
+            rooms.iter().map(|r| r.control.clone()).collect(),
+            shutdown.clone(),
+        ));
     }
 
     // For a wildcard bind, the addresses speakers can use, loopback (this machine) last.

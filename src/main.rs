@@ -54,6 +54,7 @@ fn main() -> ExitCode {
         Cmd::Report { journals, format } => report(&journals, format),
         Cmd::Run(args) => run(args),
         Cmd::Follow { url, name } => follow(&url, name.as_deref()),
+        Cmd::Takeover { nats, event } => takeover(&nats, event.as_deref()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -586,6 +587,15 @@ fn run(args: RunArgs) -> Outcome {
         .map_err(Failed::other)?;
     rt.block_on(live::run(config))?;
     Ok(())
+}
+
+/// `podium takeover`: releases the event's lease so that a standby becomes the primary.
+fn takeover(url: &str, event: Option<&str>) -> Outcome {
+    let rt = tokio::runtime::Runtime::new()
+        .context("cannot start the async runtime")
+        .map_err(Failed::other)?;
+    let said = rt.block_on(podium::nats::standby::release(url, event))?;
+    emit(&format!("podium: {}\n", podium::term::printable(&said)))
 }
 
 fn follow(url: &str, name: Option<&str>) -> Outcome {

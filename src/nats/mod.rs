@@ -8,8 +8,11 @@
 //!
 //! **Invariant:** without `--nats` nothing here runs.
 
+pub mod journal;
+pub mod lease;
 pub mod origin;
 pub mod relay;
+pub mod standby;
 pub mod subjects;
 
 use std::time::Duration;

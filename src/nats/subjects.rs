@@ -25,6 +25,10 @@ pub const HEADER_EPOCH: &str = "Podium-Epoch";
 /// anything older than what it has.
 pub const HEADER_SEQ: &str = "Podium-Seq";
 
+/// Header: a journal line's number in its run (the show header is line 0), so a follower keeps
+/// each line once and in order.
+pub const HEADER_LINE: &str = "Podium-Line";
+
 /// The last-value data of a room that the pages need.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum What {
@@ -88,6 +92,19 @@ pub fn parse_room_value(subject: &str) -> Option<(&str, &str, What)> {
 /// `podium.<event>.<room>.journal` (stream [`JOURNAL_STREAM`]).
 pub fn journal(event: &str, room: &str) -> String {
     format!("{PREFIX}.{event}.{room}.journal")
+}
+
+/// `podium.<event>.*.journal`: every room's journal of an event (what a standby follows).
+pub fn journals_of(event: &str) -> String {
+    format!("{PREFIX}.{event}.*.journal")
+}
+
+/// Reads `podium.<event>.<room>.journal` back as `(event, room)`.
+pub fn parse_journal(subject: &str) -> Option<(&str, &str)> {
+    let mut parts = subject.split('.');
+    let (prefix, event, room, what) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    (parts.next().is_none() && prefix == PREFIX && what == "journal" && is_id(event) && is_id(room))
+        .then_some((event, room))
 }
 
 /// The journal stream's subjects: `podium.*.*.journal`.

@@ -1,0 +1,699 @@
+//! The primary and the standby of a show over NATS (issue 13). [`Link::open`] decides, before
+//! the rooms start, what this process is: the primary (it holds the event's lease) or a standby
+//! (someone else does, or `--standby`), which then follows every room's journal into a local
+//! [`Mirror`] and starts its rooms from them, replayed as `--resume` does. [`Link::spawn`] then
+//! drives the lease for the whole run: the primary renews it and sends its journals to JetStream;
+//! a standby follows, and when the lease lapses (or `podium takeover` released it) it takes the
+//! lease, catches up with the stream, and promotes its rooms — same tokens, same clock, same
+//! deadlines, since the journal holds them — and its own server goes on serving its viewers. A
+//! primary that loses the lease closes its rooms' [`Gate`]s at once and follows the new one.
+//!
+//! **Invariant:** a room's gate is open only while this process holds the lease (see
+//! [`super::lease`]); it opens only after the room was promoted from the whole replicated journal.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_nats::jetstream::{self, consumer, kv, stream};
+use futures_util::StreamExt;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::journal::{Mirror, Mirrored, Replica};
+use super::lease::{self, Entry, Gate, Holding, LeaseError, Renewal, Role, Verdict, Watcher};
+use super::{NatsError, subjects};
+use crate::controller::Handle;
+use crate::exit::{Exit, Status};
+use crate::journal::{self, Journal, JournalError, Line, Recorded};
+use crate::show::Show;
+use crate::term;
+
+/// What `--nats` with a lease needs.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub url: String,
+    pub event: String,
+    /// `--standby`: never take the lease at the start, only when it lapses.
+    pub standby: bool,
+    /// `--lease`.
+    pub lease: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StandbyError {
+    #[error(transparent)]
+    Nats(#[from] NatsError),
+    #[error(transparent)]
+    Lease(#[from] LeaseError),
+    #[error("{}: cannot write the copy of the primary's journal: {source}", path.display())]
+    Mirror {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the primary's journal of room {room}: {source}")]
+    Journal {
+        room: String,
+        #[source]
+        source: JournalError,
+    },
+    #[error("{0}")]
+    Takeover(String),
+    #[error(
+        "the primary started a new run of room {0} (another clock and token): this standby \
+         stops; start it again to follow the new run"
+    )]
+    NewRun(String),
+}
+
+impl Exit for StandbyError {
+    fn exit_status(&self) -> Status {
+        match self {
+            StandbyError::Journal { source, .. } if source.is_input() => Status::Input,
+            StandbyError::Takeover(_) => Status::Input,
+            _ => Status::Failure,
+        }
+    }
+}
+
+/// A room as the link needs it: its show (to check the primary's journal against) and where a
+/// standby keeps its copy of the primary's journal.
+pub struct RoomSpec {
+    pub id: String,
+    pub show: Arc<Show>,
+    pub hash: String,
+    pub mirror: PathBuf,
+}
+
+struct RoomLink {
+    id: String,
+    show: Arc<Show>,
+    hash: String,
+    subject: String,
+    mirror: Mirror,
+}
+
+/// What this process is right now.
+enum Part {
+    Primary(Holding),
+    Standby(Watcher),
+}
+
+/// The connection to NATS of one run, and its part in it.
+pub struct Link {
+    client: async_nats::Client,
+    stream: stream::Stream,
+    store: kv::Store,
+    options: Options,
+    me: String,
+    part: Part,
+    rooms: Vec<RoomLink>,
+    messages: Option<consumer::push::Ordered>,
+    /// How many times this process followed a new primary (names new mirrors).
+    generation: u32,
+}
+
+impl Link {
+    /// Connects, decides the part, and for a standby waits until the primary's journal of every
+    /// room has arrived (its header at least).
+    pub async fn open(options: Options, rooms: Vec<RoomSpec>) -> Result<Link, StandbyError> {
+        let client = super::connect(&options.url, "podium run", true).await?;
+        let js = jetstream::new(client.clone());
+        let stream = super::journal::stream(&js).await?;
+        let store = lease::bucket(&js).await?;
+        let me = lease::me();
+        let rooms = rooms
+            .into_iter()
+            .map(|r| RoomLink {
+                subject: subjects::journal(&options.event, &r.id),
+                mirror: Mirror::new(&r.mirror),
+                id: r.id,
+                show: r.show,
+                hash: r.hash,
+            })
+            .collect();
+        let mut link = Link {
+            client,
+            stream,
+            store,
+            me,
+            part: Part::Standby(Watcher::new("", options.lease)),
+            rooms,
+            messages: None,
+            generation: 0,
+            options,
+        };
+        link.part = link.decide().await?;
+        if let Part::Standby(_) = link.part {
+            link.await_primary().await?;
+            link.start_following().await?;
+        }
+        Ok(link)
+    }
+
+    /// A standby starts following only once a primary renews the lease: the stream may still
+    /// hold an older run (a primary that has just taken the lease purges it before it renews).
+    async fn await_primary(&self) -> Result<(), StandbyError> {
+        let event = &self.options.event;
+        let first = lease::read(&self.store, event).await?.map(|e| e.revision);
+        let since = Instant::now();
+        let mut told = false;
+        loop {
+            tokio::time::sleep(lease::WATCH_EVERY).await;
+            let now = lease::read(&self.store, event).await?;
+            if let Some(entry) = &now
+                && Some(entry.revision) != first
+                && !entry.lease.holder.is_empty()
+            {
+                return Ok(());
+            }
+            if !told && since.elapsed() >= self.options.lease {
+                told = true;
+                term::say(format_args!(
+                    "podium: standby of {event}: no primary renews the lease; waiting for one"
+                ));
+            }
+        }
+    }
+
+    /// Whether this process starts as the primary.
+    pub fn is_primary(&self) -> bool {
+        matches!(self.part, Part::Primary(_))
+    }
+
+    /// A standby's copy of room `id`'s journal, read back for the room to start from.
+    pub fn followed(&self, id: &str) -> Option<Result<Recorded, StandbyError>> {
+        if self.is_primary() {
+            return None;
+        }
+        let room = self.rooms.iter().find(|r| r.id == id)?;
+        Some(room.recorded())
+    }
+
+    /// The primary at the start holds the lease: free (never taken), or not renewed for a whole
+    /// lease while we watch. A live lease, or `--standby`, makes a standby.
+    async fn decide(&mut self) -> Result<Part, StandbyError> {
+        let mut watcher = Watcher::new(&self.me, self.options.lease);
+        if self.options.standby {
+            return Ok(Part::Standby(watcher));
+        }
+        let event = self.options.event.clone();
+        let mut first: Option<u64> = None;
+        loop {
+            let entry = lease::read(&self.store, &event).await?;
+            if let (Some(first), Some(entry)) = (first, &entry)
+                && entry.revision != first
+            {
+                term::say(format_args!(
+                    "podium: {} holds the lease of {event} (epoch {}) and renews it: starting as \
+                     a standby",
+                    term::printable(&entry.lease.holder),
+                    entry.lease.epoch
+                ));
+                return Ok(Part::Standby(watcher));
+            }
+            match watcher.judge(entry.as_ref(), Instant::now(), now_ms()) {
+                Verdict::Take { revision, lease } => {
+                    match lease::take(&self.store, &event, revision, lease).await? {
+                        Some(holding) => return Ok(Part::Primary(holding)),
+                        None => return Ok(Part::Standby(watcher)),
+                    }
+                }
+                Verdict::Follow { primary, epoch } => {
+                    if first.is_none() {
+                        term::say(format_args!(
+                            "podium: the lease of {event} names {} (epoch {epoch}); waiting {:?} \
+                             to see whether it is renewed",
+                            term::printable(&primary),
+                            self.options.lease
+                        ));
+                        first = entry.as_ref().map(|e| e.revision);
+                    }
+                }
+            }
+            tokio::time::sleep(lease::WATCH_EVERY).await;
+        }
+    }
+
+    /// Follows every room's journal from the stream's start, into new mirrors, until each has
+    /// its header.
+    async fn start_following(&mut self) -> Result<(), StandbyError> {
+        if self.generation > 0 {
+            for room in &mut self.rooms {
+                let path = after_generation(room.mirror.path(), self.generation);
+                room.mirror = Mirror::new(&path);
+            }
+        }
+        self.generation += 1;
+        let consumer = self
+            .stream
+            .create_consumer(consumer::push::OrderedConfig {
+                deliver_subject: self.client.new_inbox(),
+                filter_subject: subjects::journals_of(&self.options.event),
+                deliver_policy: consumer::DeliverPolicy::All,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| NatsError::JetStream(format!("following the journals: {e}")))?;
+        let messages = consumer
+            .messages()
+            .await
+            .map_err(|e| NatsError::JetStream(format!("following the journals: {e}")))?;
+        self.messages = Some(messages);
+        let mut told = false;
+        while !self.rooms.iter().all(|r| r.mirror.started()) {
+            if !told {
+                told = true;
+                term::say(format_args!(
+                    "podium: standby of {}: waiting for the primary's journal on NATS",
+                    self.options.event
+                ));
+            }
+            self.next_line().await?;
+        }
+        Ok(())
+    }
+
+    /// Takes the next journal line from the stream into its room's mirror; says which room
+    /// changed in a way a replay shows.
+    async fn next_line(&mut self) -> Result<Option<usize>, StandbyError> {
+        let Some(messages) = self.messages.as_mut() else {
+            return Ok(None);
+        };
+        let message = match messages.next().await {
+            Some(Ok(message)) => message,
+            Some(Err(e)) => {
+                tracing::warn!("following the journals on NATS: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                return Ok(None);
+            }
+            None => {
+                return Err(NatsError::JetStream("the journal consumer ended".into()).into());
+            }
+        };
+        let message = &message.message;
+        let Some((_, room)) = subjects::parse_journal(message.subject.as_str()) else {
+            return Ok(None);
+        };
+        let Some(index) = self.rooms.iter().position(|r| r.id == room) else {
+            return Ok(None);
+        };
+        let Some(number) = message
+            .headers
+            .as_ref()
+            .and_then(super::journal::line_number)
+        else {
+            return Ok(None);
+        };
+        let text = String::from_utf8_lossy(&message.payload);
+        let mirror = &mut self.rooms[index].mirror;
+        match mirror.accept(number, text.trim_end()) {
+            Ok(Mirrored::Header | Mirrored::Line { command: true }) => Ok(Some(index)),
+            Ok(_) => Ok(None),
+            Err(source) => Err(StandbyError::Mirror {
+                path: mirror.path().to_owned(),
+                source,
+            }),
+        }
+    }
+
+    /// Drives the lease and the journals until `shutdown`; `handles` are the rooms'
+    /// controllers, in the order of the rooms given to [`Link::open`].
+    pub fn spawn(
+        self,
+        handles: Vec<Handle>,
+        shutdown: CancellationToken,
+    ) -> tokio::task::JoinHandle<()> {
+        // Shut until the lease says otherwise: no command before the journal is replicated.
+        for handle in &handles {
+            handle.gate().set(Role::Standby {
+                primary: None,
+                epoch: 0,
+            });
+        }
+        tokio::spawn(async move {
+            if let Err(e) = self.drive(handles, shutdown.clone()).await {
+                tracing::error!("NATS: {e}");
+                if matches!(e, StandbyError::NewRun(_)) {
+                    shutdown.cancel();
+                }
+            }
+        })
+    }
+
+    async fn drive(
+        mut self,
+        handles: Vec<Handle>,
+        shutdown: CancellationToken,
+    ) -> Result<(), StandbyError> {
+        let gates: Vec<Gate> = handles.iter().map(|h| h.gate().clone()).collect();
+        if let Part::Primary(holding) = &self.part {
+            // A primary from the start: the stream gets its journals as they are (a fresh run
+            // replaces what the stream held of the rooms; a resumed one sends all again).
+            for (room, handle) in self.rooms.iter().zip(&handles) {
+                super::journal::purge(&self.stream, &room.subject).await?;
+                let replica = Replica::start(
+                    self.client.clone(),
+                    room.subject.clone(),
+                    sender_id(
+                        &room.subject,
+                        handle.clock().unix_at_zero_ms(),
+                        holding.lease.epoch,
+                    ),
+                    0,
+                    handle.journal_notice_sender(),
+                );
+                let _ = handle.replicate(replica, 0).await;
+            }
+            open(&gates, holding, self.options.lease);
+            term::say(format_args!(
+                "podium: primary of {} (lease epoch {})",
+                self.options.event, holding.lease.epoch
+            ));
+        }
+        loop {
+            let part = std::mem::replace(
+                &mut self.part,
+                Part::Standby(Watcher::new("", Duration::ZERO)),
+            );
+            self.part = match part {
+                Part::Primary(holding) => {
+                    match self.lead(holding, &handles, &gates, &shutdown).await? {
+                        Some(next) => next,
+                        None => return Ok(()),
+                    }
+                }
+                Part::Standby(watcher) => {
+                    match self.follow(watcher, &handles, &gates, &shutdown).await? {
+                        Some(next) => next,
+                        None => return Ok(()),
+                    }
+                }
+            };
+        }
+    }
+
+    /// The primary: renews every [`lease::renew_every`]; `None` at shutdown, a standby's part
+    /// once the lease is lost.
+    async fn lead(
+        &mut self,
+        mut holding: Holding,
+        handles: &[Handle],
+        gates: &[Gate],
+        shutdown: &CancellationToken,
+    ) -> Result<Option<Part>, StandbyError> {
+        let event = self.options.event.clone();
+        let lease_len = self.options.lease;
+        let mut next = holding.sent + lease::renew_every(lease_len);
+        let mut unsure_since: Option<Instant> = None;
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => return Ok(None),
+                _ = tokio::time::sleep_until(next) => {}
+            }
+            match lease::renew(&self.store, &event, &holding, lease_len / 3).await {
+                Renewal::Renewed(renewed) => {
+                    holding = renewed;
+                    open(gates, &holding, lease_len);
+                    if unsure_since.take().is_some() {
+                        term::say(format_args!(
+                            "podium: lease of {event} renewed again: commands are accepted"
+                        ));
+                    }
+                    next = holding.sent + lease::renew_every(lease_len);
+                }
+                Renewal::Unsure(why) => {
+                    if unsure_since.is_none() {
+                        unsure_since = Some(Instant::now());
+                        tracing::warn!(
+                            "cannot renew the lease of {event} ({why}): commands are refused from \
+                             {:?} after the last renewal until it is renewed",
+                            lease_len * 2 / 3
+                        );
+                    }
+                    next = Instant::now() + lease::WATCH_EVERY;
+                }
+                Renewal::Lost(now) => {
+                    let (holder, epoch) = now
+                        .as_ref()
+                        .map(|e| (e.lease.holder.clone(), e.lease.epoch))
+                        .unwrap_or_default();
+                    for gate in gates {
+                        gate.set(Role::Standby {
+                            primary: Some(holder.clone()).filter(|h| !h.is_empty()),
+                            epoch,
+                        });
+                    }
+                    for handle in handles {
+                        let _ = handle.demote().await;
+                    }
+                    let whom = if holder.is_empty() {
+                        "the lease was released (podium takeover)".to_owned()
+                    } else {
+                        format!("{} holds it now (epoch {epoch})", term::printable(&holder))
+                    };
+                    term::say(format_args!(
+                        "podium: no longer the primary of {event}: {whom}; standby now, commands \
+                         refused"
+                    ));
+                    self.start_following().await?;
+                    // Yields to the other standbys: takes over only if none does.
+                    return Ok(Some(Part::Standby(Watcher::new(&self.me, lease_len * 2))));
+                }
+            }
+        }
+    }
+
+    /// A standby: follows the journals and watches the lease; `None` at shutdown, the
+    /// primary's part once it took over.
+    async fn follow(
+        &mut self,
+        mut watcher: Watcher,
+        handles: &[Handle],
+        gates: &[Gate],
+        shutdown: &CancellationToken,
+    ) -> Result<Option<Part>, StandbyError> {
+        let event = self.options.event.clone();
+        let mut told: Option<(String, u64)> = None;
+        let mut tick = tokio::time::interval(lease::WATCH_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => return Ok(None),
+                changed = self.next_line() => {
+                    if let Some(index) = changed? {
+                        let room = &self.rooms[index];
+                        let recorded = room.recorded()?;
+                        // Another run (a primary started afresh): its clock and tokens are not
+                        // this process's.
+                        if recorded.header.unix_at_zero_ms
+                            != handles[index].clock().unix_at_zero_ms()
+                        {
+                            return Err(StandbyError::NewRun(room.id.clone()));
+                        }
+                        let engine = recorded.replay(&room.show);
+                        let _ = handles[index].follow(engine).await;
+                    }
+                }
+                _ = tick.tick() => {
+                    let entry = match lease::read(&self.store, &event).await {
+                        Ok(entry) => entry,
+                        Err(e) => {
+                            tracing::debug!("{e}");
+                            continue;
+                        }
+                    };
+                    match watcher.judge(entry.as_ref(), Instant::now(), now_ms()) {
+                        Verdict::Follow { primary, epoch } => {
+                            if told.as_ref() != Some(&(primary.clone(), epoch)) {
+                                for gate in gates {
+                                    gate.set(Role::Standby {
+                                        primary: Some(primary.clone()).filter(|p| !p.is_empty()),
+                                        epoch,
+                                    });
+                                }
+                                term::say(format_args!(
+                                    "podium: standby of {event}; the primary is {} (epoch {epoch})",
+                                    term::printable(if primary.is_empty() { "nobody" } else { &primary })
+                                ));
+                                told = Some((primary, epoch));
+                            }
+                        }
+                        Verdict::Take { revision, lease } => {
+                            if let Some(holding) =
+                                lease::take(&self.store, &event, revision, lease).await?
+                            {
+                                self.promote(&holding, handles).await?;
+                                open(gates, &holding, self.options.lease);
+                                term::say(format_args!(
+                                    "podium: took over as the primary of {event} (lease epoch {})",
+                                    holding.lease.epoch
+                                ));
+                                return Ok(Some(Part::Primary(holding)));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Catches up with every room's last line in the stream, then starts each room as the
+    /// primary from its mirror, replayed, journaling (and replicating) after it.
+    async fn promote(&mut self, holding: &Holding, handles: &[Handle]) -> Result<(), StandbyError> {
+        let catch_up = Instant::now() + Duration::from_secs(5);
+        for index in 0..self.rooms.len() {
+            let last = super::journal::last_line(&self.stream, &self.rooms[index].subject).await?;
+            while last.is_some_and(|last| self.rooms[index].mirror.lines() <= last)
+                && Instant::now() < catch_up
+            {
+                let _ = tokio::time::timeout_at(catch_up, self.next_line()).await;
+            }
+        }
+        self.messages = None;
+        for (room, handle) in self.rooms.iter().zip(handles) {
+            room.mirror.sync().map_err(|source| StandbyError::Mirror {
+                path: room.mirror.path().to_owned(),
+                source,
+            })?;
+            let recorded = room.recorded()?;
+            let engine = recorded.replay(&room.show);
+            let mut journal =
+                Journal::reopen(&recorded).map_err(|source| StandbyError::Journal {
+                    room: room.id.clone(),
+                    source,
+                })?;
+            let clock = handle.clock();
+            let now = clock.now();
+            journal.queue(&[Line::Resume {
+                at_ms: now.0,
+                wall: journal::wall(clock.unix_ms(now)),
+            }]);
+            let lines = room.mirror.lines();
+            let replica = Replica::start(
+                self.client.clone(),
+                room.subject.clone(),
+                sender_id(
+                    &room.subject,
+                    recorded.header.unix_at_zero_ms,
+                    holding.lease.epoch,
+                ),
+                lines,
+                handle.journal_notice_sender(),
+            );
+            journal.replicate(replica, lines as usize);
+            let _ = handle.promote(engine, journal).await;
+        }
+        tracing::info!("epoch {}: every room promoted", holding.lease.epoch);
+        Ok(())
+    }
+}
+
+impl RoomLink {
+    fn recorded(&self) -> Result<Recorded, StandbyError> {
+        let fail = |source| StandbyError::Journal {
+            room: self.id.clone(),
+            source,
+        };
+        let recorded = journal::read(self.mirror.path()).map_err(fail)?;
+        recorded
+            .header
+            .check_same_show(&recorded.path, &self.show, &self.hash)
+            .map_err(fail)?;
+        Ok(recorded)
+    }
+}
+
+/// Opens every room's gate for the holder of `holding`.
+fn open(gates: &[Gate], holding: &Holding, lease: Duration) {
+    for gate in gates {
+        gate.set(Role::Primary {
+            epoch: holding.lease.epoch,
+            until: holding.valid_until(lease),
+        });
+    }
+}
+
+/// Names the lines one holder of the lease sends of a room's run, for JetStream's
+/// deduplication (per stream, not per subject): the subject, the run's clock origin, the epoch.
+fn sender_id(subject: &str, unix_at_zero_ms: f64, epoch: u64) -> String {
+    format!("{subject}:{}:{epoch}", unix_at_zero_ms as i64)
+}
+
+fn now_ms() -> i64 {
+    crate::clock::unix_now_ms() as i64
+}
+
+/// `x.jsonl` → `x-2.jsonl`: the copy of the journal of the primary followed after the first.
+fn after_generation(path: &Path, generation: u32) -> PathBuf {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!("{stem}-{}.jsonl", generation + 1))
+}
+
+/// `podium takeover`: releases the lease of `event` (or of the only event with one), so that a
+/// standby takes over; the primary steps down at its next renewal. Returns what to tell.
+pub async fn release(url: &str, event: Option<&str>) -> Result<String, StandbyError> {
+    let client = super::connect(url, "podium takeover", true).await?;
+    let js = jetstream::new(client);
+    let store = lease::bucket(&js).await?;
+    let event = match event {
+        Some(event) => event.to_owned(),
+        None => {
+            let mut keys = store
+                .keys()
+                .await
+                .map_err(|e| LeaseError::Read {
+                    event: "(any)".into(),
+                    why: e.to_string(),
+                })?
+                .filter_map(|k| async move { k.ok() })
+                .collect::<Vec<String>>()
+                .await;
+            match keys.len() {
+                1 => keys.remove(0),
+                0 => {
+                    return Err(StandbyError::Takeover(
+                        "no event holds a lease on this NATS server: nothing to take over".into(),
+                    ));
+                }
+                _ => {
+                    keys.sort();
+                    return Err(StandbyError::Takeover(format!(
+                        "several events hold leases here ({}): name one with --event",
+                        keys.join(", ")
+                    )));
+                }
+            }
+        }
+    };
+    let Some(Entry { lease, revision }) = lease::read(&store, &event).await? else {
+        return Err(StandbyError::Takeover(format!(
+            "nobody holds the lease of {event}: a standby takes it by itself"
+        )));
+    };
+    let released = lease::Lease {
+        holder: String::new(),
+        epoch: lease.epoch,
+        renewed_ms: now_ms(),
+    };
+    match lease::take(&store, &event, Some(revision), released).await? {
+        Some(_) => Ok(format!(
+            "released the lease of {event} held by {} (epoch {}): the primary stops at its next \
+             renewal, a standby takes over within {:?}",
+            term::printable(if lease.holder.is_empty() {
+                "nobody"
+            } else {
+                &lease.holder
+            }),
+            lease.epoch,
+            lease::DEFAULT_LEASE
+        )),
+        None => Err(StandbyError::Takeover(format!(
+            "the lease of {event} changed meanwhile; try again"
+        ))),
+    }
+}

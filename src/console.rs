@@ -23,16 +23,55 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::alerts;
 use crate::controller::Handle;
-use crate::engine::{Command, Event, Phase};
+use crate::engine::{Command, Event, Message, Phase};
 use crate::journal;
 use crate::journal::JournalNotice;
 use crate::protocol::MAX_MESSAGE_CHARS;
 use crate::report::Report;
+use crate::show::Show;
 use crate::term::printable;
 use podium_core::display::{self, Countdown, Shown};
 
 const KEYS: &str = "space start/pause · n next · p previous · +/- 1 min · f fit to the end · m message · \
-                    b blackout · o message only · q quit";
+                    1-9 preset · b blackout · o message only · ? keys · q quit";
+
+/// The longest a preset is shown in the list of keys (the speaker sees it whole).
+const PRESET_COLUMNS: usize = 28;
+
+/// The keys and the session's presets (key `N` sends preset `N`), as lines of at most `width`
+/// columns, cut between items: printed when the terminal starts, on `?`, and when Tab selects a
+/// room, so that a moderator at 80×24 sees them without a wide status line.
+fn help_lines(show: &Show, width: usize) -> Vec<String> {
+    let width = width.max(20);
+    let keys = KEYS.split(" · ").map(str::to_owned);
+    let presets = show
+        .messages
+        .presets
+        .iter()
+        .enumerate()
+        .map(|(i, p)| format!("{} {}", i + 1, fit(&printable(&p.text), PRESET_COLUMNS)));
+    let mut lines = Vec::new();
+    for (head, items) in [
+        ("keys: ", keys.collect::<Vec<_>>()),
+        ("presets: ", presets.collect()),
+    ] {
+        let mut line = head.to_owned();
+        let mut first = true;
+        for item in items {
+            let sep = if first { "" } else { " · " };
+            if !first && line.width() + sep.width() + item.width() > width {
+                lines.push(std::mem::take(&mut line));
+                line = format!("  {item}");
+            } else {
+                line.push_str(sep);
+                line.push_str(&item);
+            }
+            first = false;
+        }
+        lines.push(line);
+    }
+    lines
+}
 
 /// The phase as the status line names it: `running`, `paused`; a pause in overtime keeps saying
 /// how far over, `paused — over by 1:20` (like the page and `podium follow`; issue 10).
@@ -133,6 +172,9 @@ pub async fn run_rooms(
     let mut redraw = tokio::time::interval(Duration::from_millis(100));
     let mut mode = Mode::Keys;
     let lost = |what: &str, e: std::io::Error| Ended::Lost(format!("{what}: {e}"));
+    if let Err(e) = print_help(&mut screen, &control) {
+        return lost("cannot write to the terminal", e);
+    }
     loop {
         let mut switch: Option<usize> = None;
         tokio::select! {
@@ -190,6 +232,15 @@ pub async fn run_rooms(
                         (selected + n - 1) % n
                     });
                 }
+                Some(Ok(TermEvent::Key(key)))
+                    if key.kind != KeyEventKind::Release
+                        && matches!(mode, Mode::Keys)
+                        && key.code == KeyCode::Char('?') =>
+                {
+                    if let Err(e) = print_help(&mut screen, &control) {
+                        return lost("cannot write to the terminal", e);
+                    }
+                }
                 Some(Ok(TermEvent::Key(key))) if key.kind != KeyEventKind::Release => {
                     if let Some(cmd) = on_key(key, &mut mode, &control, &shutdown) {
                         match control.command(cmd).await {
@@ -229,6 +280,9 @@ pub async fn run_rooms(
                 printable(&label)
             );
             if let Err(e) = screen.print(&line.bold().to_string()) {
+                return lost("cannot write to the terminal", e);
+            }
+            if let Err(e) = print_help(&mut screen, &control) {
                 return lost("cannot write to the terminal", e);
             }
         }
@@ -278,6 +332,10 @@ fn on_key(
             KeyCode::Char('-') => return Some(Command::Adjust(-60)),
             KeyCode::Char('f') => return Some(Command::Fit),
             KeyCode::Char('m') => *mode = Mode::Message(String::new()),
+            KeyCode::Char(digit @ '1'..='9') => {
+                let n = digit.to_digit(10).map_or(0, |n| n as usize);
+                return Some(Command::Message(Message::preset(n)));
+            }
             KeyCode::Char('b') => {
                 return Some(Command::Blackout(
                     !control.subscribe().borrow().snapshot.blackout,
@@ -570,6 +628,14 @@ fn status_line(control: &Handle, room: &str, columns: usize) -> Line {
     line
 }
 
+/// The keys and the selected room's presets, above the status line.
+fn print_help(screen: &mut Screen, control: &Handle) -> std::io::Result<()> {
+    for line in help_lines(control.show(), usize::from(screen.width)) {
+        screen.print(&line.dim().to_string())?;
+    }
+    Ok(())
+}
+
 /// At the end of the show: the report so far, and where the journal is.
 fn print_report(control: &Handle, screen: &mut Screen) -> std::io::Result<()> {
     let Some(path) = control.journal_path() else {
@@ -607,6 +673,28 @@ fn rewrite_line(text: &str) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 14: the presets (and every key) are listed within 80 columns, numbered as their keys.
+    #[test]
+    fn the_keys_and_presets_fit_80_columns() {
+        let show = crate::show::load_str(
+            std::path::Path::new("presets.toml"),
+            "[[preset]]\ntext = \"Please wrap up now, the next speaker is waiting backstage\"\n\
+             [[preset]]\ntext = \"Louder\"\n[[segment]]\ntitle = \"Talk\"\nduration = \"5m\"\n",
+        )
+        .expect("a valid show");
+        let lines = help_lines(&show, 80);
+        for line in &lines {
+            assert!(line.width() <= 80, "{} columns: {line}", line.width());
+        }
+        let text = lines.join("\n");
+        assert!(text.contains("1-9 preset"), "{text}");
+        assert!(
+            text.contains("presets: 1 Please wrap up now, the nex…"),
+            "{text}"
+        );
+        assert!(text.contains("2 Louder"), "{text}");
+    }
 
     #[test]
     fn a_pause_in_overtime_says_how_far_over() {

@@ -22,6 +22,7 @@ mod osc;
 mod overview;
 mod plan;
 mod presence;
+mod presets;
 mod protocol_doc;
 mod readme;
 mod rooms;

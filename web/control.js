@@ -35,6 +35,8 @@ const view = {
   messageInput: $('message-input'),
   messageClear: $('message-clear'),
   messageCurrent: $('message-current'),
+  messageFlash: $('message-flash'),
+  presets: $('presets'),
   feedback: $('feedback'),
   showSection: $('show-section'),
   showRows: $('show-rows'),
@@ -186,6 +188,7 @@ async function refreshShow() {
     show = answer;
     timeZone = answer.timezone;
     renderShow();
+    renderPresets();
   } catch (error) {
     if (request === showRequest) view.feedback.textContent = error.message;
   }
@@ -310,6 +313,7 @@ function render() {
   view.messageCurrent.textContent = state.message
     ? `On screen: “${state.message}”`
     : 'No message on screen.';
+  markPreset();
   for (const name of ['blackout', 'focus']) {
     document.getElementById(name)?.setAttribute('aria-pressed', String(Boolean(state[name])));
   }
@@ -327,6 +331,43 @@ function slackText(slackMs, targetEndMs) {
 }
 
 // ---- Run of show ---------------------------------------------------------------------------
+
+// ---- Preset messages ------------------------------------------------------------------------
+
+let presetsKey = ''; // the presets the buttons were made for
+
+/** One button per preset of the session (/api/show), numbered as its key; one tap sends it. */
+function renderPresets() {
+  const messages = show?.messages;
+  if (!messages) return;
+  const key = JSON.stringify(messages);
+  if (key !== presetsKey) {
+    presetsKey = key;
+    view.messageFlash.checked = messages.flash;
+    view.presets.replaceChildren(
+      ...messages.presets.map(({ n, text }) => {
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.dataset.preset = String(n);
+        button.setAttribute('aria-keyshortcuts', String(n));
+        const kbd = document.createElement('kbd');
+        kbd.textContent = String(n);
+        button.append(kbd, ` ${text}`);
+        return button;
+      }),
+    );
+  }
+  markPreset();
+}
+
+/** Disables the presets without a token; marks the one on the speaker's screen. */
+function markPreset() {
+  for (const button of view.presets.querySelectorAll('button')) {
+    button.disabled = !token;
+    const preset = show?.messages?.presets[Number(button.dataset.preset) - 1];
+    button.setAttribute('aria-pressed', String(Boolean(state?.message) && preset?.text === state.message));
+  }
+}
 
 function renderShow() {
   const plannedStart = show.planned_start ? Date.parse(show.planned_start) : NaN;
@@ -448,7 +489,12 @@ function wireInput() {
 
   view.messageForm.addEventListener('submit', (event) => {
     event.preventDefault();
-    send({ cmd: 'message', text: view.messageInput.value.trim() });
+    send({ cmd: 'message', text: view.messageInput.value.trim(), flash: view.messageFlash.checked });
+  });
+  view.presets.addEventListener('mousedown', (event) => event.preventDefault()); // keep keys working
+  view.presets.addEventListener('click', (event) => {
+    const button = event.target.closest('button[data-preset]');
+    if (button) send({ cmd: 'message', preset: Number(button.dataset.preset) });
   });
   view.messageClear.addEventListener('click', () => {
     view.messageInput.value = '';
@@ -467,6 +513,12 @@ function wireInput() {
     if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
     // Typing, and keyboard use of a focused button or field, keep their usual meaning.
     if (event.target.closest?.('input, textarea, select, button, [contenteditable]')) return;
+    const preset = /^[1-9]$/.test(event.key) ? Number(event.key) : 0;
+    if (preset && token && preset <= (show?.messages?.presets.length ?? 0)) {
+      event.preventDefault();
+      send({ cmd: 'message', preset });
+      return;
+    }
     const command = KEYS[event.key.toLowerCase()];
     if (!command || !token) return;
     event.preventDefault();

@@ -11,7 +11,25 @@ const CHIMES = {
   zero: [[880, 0, 0.3], [660, 0.22, 0.3], [440, 0.44, 0.7]],
   'over-max': [[440, 0, 0.25], [440, 0.3, 0.25], [440, 0.6, 0.25], [330, 0.9, 0.6]],
   test: [[880, 0, 0.25]],
+  message: [[988, 0, 0.18], [1319, 0.14, 0.4]],
 };
+
+/** How long a message that arrives flashes, in ms (the CSS animation's length). */
+export const FLASH_MS = 3_000;
+
+/**
+ * What a state's message asks on arrival: `{flash, chime}` when `state` brings a message sent
+ * since `lastAt` (the `message_at_ms` of the previous state, `undefined` before the first), else
+ * null. The first state after loading (or a reconnect) flashes only a message sent in the last
+ * few seconds: a page opened later does not flash an old one.
+ */
+export function messageCue(lastAt, state, serverNowMs) {
+  const at = state.message_at_ms ?? null;
+  if (at == null || at === lastAt || !state.message) return null;
+  if (lastAt === undefined && serverNowMs - at > FLASH_MS) return null;
+  const cue = { flash: Boolean(state.message_flash), chime: Boolean(state.message_chime) };
+  return cue.flash || cue.chime ? cue : null;
+}
 const TICKING = new Set(['running', 'warning', 'overtime', 'over-max']);
 
 export class Cues {
@@ -30,6 +48,8 @@ export class Cues {
     this.enabled = false;
     this.played = 0;
     this.last = null; // {index, phase} of the last render
+    this.messageAt = undefined; // message_at_ms of the last render
+    this.flashTimer = 0;
     this.wakeLock = null;
     this.wantAwake = false;
     this.button.addEventListener('click', () => this.#toggleSound());
@@ -39,8 +59,21 @@ export class Cues {
     this.#tickLocal();
   }
 
-  /** Called on every render with the phase being shown. */
-  update(state, phase) {
+  /** Called on every render with the phase being shown; `message` is the message's element. */
+  update(state, phase, message) {
+    const said = messageCue(this.messageAt, state, this.serverNow());
+    this.messageAt = state.message_at_ms ?? null;
+    if (said?.chime) this.#chime('message');
+    if (said?.flash && message) {
+      // Restart the animation for a message that follows another within the flash.
+      delete message.dataset.flash;
+      void message.offsetWidth;
+      message.dataset.flash = 'on';
+      clearTimeout(this.flashTimer);
+      this.flashTimer = setTimeout(() => delete message.dataset.flash, FLASH_MS);
+    } else if (!state.message && message) {
+      delete message.dataset.flash;
+    }
     const now = { index: state.index, phase };
     const cue = cueFor(this.last, now);
     this.last = now;

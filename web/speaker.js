@@ -79,11 +79,11 @@ function render() {
   view.remaining.dataset.size = finished ? 'word' : String(digits.length);
   setOptional(view.label, words);
   document.body.dataset.screen = state.blackout ? 'blackout' : state.focus ? 'focus' : 'normal';
-  cues.update(state, phase);
+  setOptional(view.message, state.message ?? ''); // before the cues: a new one may flash
+  cues.update(state, phase, view.message);
   setText(view.title, finished ? state.title : (state.segment?.title ?? ''));
   setOptional(view.speaker, finished ? '' : (state.segment?.speaker ?? ''));
   setOptional(view.next, finished || !state.next ? '' : nextLine(state.next));
-  setOptional(view.message, state.message ?? '');
   const length = view.message.textContent.length;
   view.message.dataset.length =
     length > LONGER_MESSAGE ? 'longer' : length > LONG_MESSAGE ? 'long' : 'short';

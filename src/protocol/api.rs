@@ -49,6 +49,29 @@ pub struct ShowInfo {
     segments: Vec<SegmentInfo>,
     /// What the last `fit` changed, `null` if nothing was fitted since the start or a reset.
     last_fit: Option<FitInfo>,
+    /// The moderator's preset messages (`{"cmd":"message","preset":N}`, N from 1) and how
+    /// messages behave.
+    messages: MessagesInfo,
+    /// Whether the show starts by itself at its planned start.
+    auto_start: bool,
+}
+
+#[derive(Serialize)]
+struct MessagesInfo {
+    presets: Vec<PresetInfo>,
+    /// `"segment"` (a message goes when the segment changes) or `"never"`.
+    clears: &'static str,
+    flash: bool,
+    chime: bool,
+}
+
+#[derive(Serialize)]
+struct PresetInfo {
+    /// The preset's number: its key in the terminal and `"preset"` in the command.
+    n: usize,
+    text: String,
+    flash: bool,
+    chime: bool,
 }
 
 #[derive(Serialize)]
@@ -202,5 +225,23 @@ pub fn show_info(
             }),
             _ => None,
         },
+        messages: MessagesInfo {
+            presets: show
+                .messages
+                .presets
+                .iter()
+                .enumerate()
+                .map(|(i, p)| PresetInfo {
+                    n: i + 1,
+                    text: p.text.clone(),
+                    flash: p.flash.unwrap_or(show.messages.flash),
+                    chime: p.chime.unwrap_or(show.messages.chime),
+                })
+                .collect(),
+            clears: show.messages.clears.as_str(),
+            flash: show.messages.flash,
+            chime: show.messages.chime,
+        },
+        auto_start: show.auto_start,
     }
 }

@@ -26,6 +26,11 @@ struct StateMsg<'a> {
     speed: f64,
     next: Option<NextMsg<'a>>,
     message: &'a str,
+    /// When the message on screen was sent, `null` without one: a page flashes or chimes (as
+    /// `message_flash`, `message_chime` say) when it changes.
+    message_at_ms: Option<i64>,
+    message_flash: bool,
+    message_chime: bool,
     schedule_offset_ms: i64,
     show_started_at_ms: Option<i64>,
     projected_end_ms: Option<i64>,
@@ -90,6 +95,9 @@ pub fn state_json(
             speaker: n.speaker.as_deref(),
         }),
         message: &snap.message,
+        message_at_ms: snap.message_at.map(|t| clock.unix_ms(t)),
+        message_flash: snap.message_flash,
+        message_chime: snap.message_chime,
         schedule_offset_ms: snap.schedule_offset_ms,
         show_started_at_ms: snap.show_started.map(|t| clock.unix_ms(t)),
         projected_end_ms: snap.projected_end.map(|t| clock.unix_ms(t)),

@@ -342,14 +342,6 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
         });
     }
 
-    // The lease and the journals on NATS: the rooms' gates stay shut until it opens them.
-    if let Some(link) = link {
-        side_tasks.push(link.spawn(
-            rooms.iter().map(|r| r.control.clone()).collect(),
-            shutdown.clone(),
-        ));
-    }
-
     // For a wildcard bind, the addresses speakers can use, loopback (this machine) last.
     let hosts = server::origin::reachable(addr, &server::origin::machine_addresses());
     let speed = speeds.first().copied().unwrap_or(1.0);
@@ -504,6 +496,15 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
         ),
         _ => server::Rooms::single(rooms[0].control.clone(), rooms[0].token.clone()),
     };
+    // The lease, the journals and the states on NATS: the rooms' gates are shut before the
+    // server takes any command, until the lease opens them.
+    if let Some(link) = link {
+        side_tasks.push(link.spawn(
+            rooms.iter().map(|r| r.control.clone()).collect(),
+            registry.clone(),
+            shutdown.clone(),
+        ));
+    }
     let server_task = tokio::spawn(server::serve_rooms(
         listener,
         registry,

@@ -112,6 +112,10 @@ pub struct Link {
     messages: Option<consumer::push::Ordered>,
     /// How many times this process followed a new primary (names new mirrors).
     generation: u32,
+    /// The server's rooms, for the origin's publishing and responders.
+    registry: Option<crate::server::Rooms>,
+    /// The origin (states, last values, responders) while this process is the primary.
+    origin: Option<super::origin::Origin>,
 }
 
 impl Link {
@@ -142,6 +146,8 @@ impl Link {
             rooms,
             messages: None,
             generation: 0,
+            registry: None,
+            origin: None,
             options,
         };
         link.part = link.decide().await?;
@@ -321,10 +327,12 @@ impl Link {
     /// Drives the lease and the journals until `shutdown`; `handles` are the rooms'
     /// controllers, in the order of the rooms given to [`Link::open`].
     pub fn spawn(
-        self,
+        mut self,
         handles: Vec<Handle>,
+        registry: crate::server::Rooms,
         shutdown: CancellationToken,
     ) -> tokio::task::JoinHandle<()> {
+        self.registry = Some(registry);
         // Shut until the lease says otherwise: no command before the journal is replicated.
         for handle in &handles {
             handle.gate().set(Role::Standby {
@@ -367,11 +375,27 @@ impl Link {
                 let _ = handle.replicate(replica, 0).await;
             }
             open(&gates, holding, self.options.lease);
+            let epoch = holding.lease.epoch;
+            self.start_origin(epoch).await;
             term::say(format_args!(
-                "podium: primary of {} (lease epoch {})",
-                self.options.event, holding.lease.epoch
+                "podium: primary of {} (lease epoch {epoch})",
+                self.options.event
             ));
         }
+        let result = self.alternate(&handles, &gates, &shutdown).await;
+        if let Some(origin) = self.origin.take() {
+            origin.stop().await;
+        }
+        result
+    }
+
+    /// Primary and standby in turn, until shutdown.
+    async fn alternate(
+        &mut self,
+        handles: &[Handle],
+        gates: &[Gate],
+        shutdown: &CancellationToken,
+    ) -> Result<(), StandbyError> {
         loop {
             let part = std::mem::replace(
                 &mut self.part,
@@ -379,13 +403,13 @@ impl Link {
             );
             self.part = match part {
                 Part::Primary(holding) => {
-                    match self.lead(holding, &handles, &gates, &shutdown).await? {
+                    match self.lead(holding, handles, gates, shutdown).await? {
                         Some(next) => next,
                         None => return Ok(()),
                     }
                 }
                 Part::Standby(watcher) => {
-                    match self.follow(watcher, &handles, &gates, &shutdown).await? {
+                    match self.follow(watcher, handles, gates, shutdown).await? {
                         Some(next) => next,
                         None => return Ok(()),
                     }
@@ -444,6 +468,9 @@ impl Link {
                             primary: Some(holder.clone()).filter(|h| !h.is_empty()),
                             epoch,
                         });
+                    }
+                    if let Some(origin) = self.origin.take() {
+                        origin.stop().await;
                     }
                     for handle in handles {
                         let _ = handle.demote().await;
@@ -526,6 +553,7 @@ impl Link {
                             {
                                 self.promote(&holding, handles).await?;
                                 open(gates, &holding, self.options.lease);
+                                self.start_origin(holding.lease.epoch).await;
                                 term::say(format_args!(
                                     "podium: took over as the primary of {event} (lease epoch {})",
                                     holding.lease.epoch
@@ -536,6 +564,24 @@ impl Link {
                     }
                 }
             }
+        }
+    }
+
+    /// Publishes the rooms' states and answers relays, with `epoch` on every state.
+    async fn start_origin(&mut self, epoch: u64) {
+        let Some(registry) = &self.registry else {
+            return;
+        };
+        match super::origin::Origin::start(
+            self.client.clone(),
+            &self.options.event,
+            registry,
+            epoch,
+        )
+        .await
+        {
+            Ok(origin) => self.origin = Some(origin),
+            Err(e) => tracing::error!("cannot publish to NATS: {e}"),
         }
     }
 

@@ -1,0 +1,295 @@
+//! The standby over NATS (issue 13), with a real `nats-server` and the real binary: a primary
+//! killed mid-segment is replaced by the standby within 5 s, with its deadline and every command
+//! it acknowledged; the old primary, back, stays standby and says who is primary; a primary
+//! stopped past its lease (SIGSTOP) refuses commands the moment it runs again and its states
+//! carry the older epoch; a restart of nats-server loses no journal line and no viewer.
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use nix::sys::signal::Signal;
+use serde_json::Value;
+use tokio::time::Instant;
+
+use crate::common::nats::NatsServer;
+use crate::common::{Client, Process, SHORT, TOKEN};
+
+/// The short show's event id on NATS (a session is named by its file) and its one room.
+const EVENT: &str = "short";
+const JOURNAL_SUBJECT: &str = "podium.short.main.journal";
+const STATE_SUBJECT: &str = "podium.short.main.state";
+
+/// A command that changes nothing a screen shows: it tells whether commands are accepted.
+const PROBE: &str = r#"{"cmd":"blackout","on":false}"#;
+
+/// POSTs a command; returns the status and the JSON answer.
+async fn post(base: &str, body: &str) -> (u16, Value) {
+    let resp = reqwest::Client::new()
+        .post(format!("{base}/api/command"))
+        .bearer_auth(TOKEN)
+        .body(body.to_owned())
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await
+        .expect("podium answers POST /api/command");
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+/// Polls `base` with [`PROBE`] until a command applies; returns when (fails after `within`).
+async fn accepts_commands_within(base: &str, within: Duration) -> (Instant, Value) {
+    let deadline = Instant::now() + within;
+    loop {
+        let (status, answer) = post(base, PROBE).await;
+        if status == 200 {
+            return (Instant::now(), answer);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{base} still refuses commands after {within:?}: {status} {answer}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn primary(nats: &NatsServer, extra: &[&str]) -> Process {
+    let url = nats.url();
+    let mut args = vec!["run", SHORT, "--nats", url.as_str(), "--speed", "10"];
+    args.extend_from_slice(extra);
+    Process::start(&args).await
+}
+
+async fn standby(nats: &NatsServer) -> Process {
+    primary(nats, &["--standby"]).await
+}
+
+/// The lines of the room's journal in JetStream, in order.
+async fn replicated_lines(url: &str) -> Vec<String> {
+    let client = async_nats::connect(url).await.expect("NATS connects");
+    let js = async_nats::jetstream::new(client);
+    let mut stream = js
+        .get_stream("PODIUM_JOURNAL")
+        .await
+        .expect("the journal stream exists");
+    let last = stream
+        .info()
+        .await
+        .expect("stream info")
+        .state
+        .last_sequence;
+    let consumer = stream
+        .create_consumer(async_nats::jetstream::consumer::pull::OrderedConfig {
+            filter_subject: JOURNAL_SUBJECT.into(),
+            ..Default::default()
+        })
+        .await
+        .expect("a consumer");
+    let mut messages = consumer.messages().await.expect("messages");
+    let mut lines = Vec::new();
+    loop {
+        let next = tokio::time::timeout(Duration::from_secs(2), messages.next()).await;
+        let Ok(Some(Ok(message))) = next else { break };
+        lines.push(String::from_utf8_lossy(&message.payload).into_owned());
+        let seq = message.info().map(|i| i.stream_sequence).unwrap_or(0);
+        if seq >= last {
+            break;
+        }
+    }
+    lines
+}
+
+fn journal_lines(process: &Process) -> Vec<String> {
+    let path = process
+        .journal_dir
+        .as_ref()
+        .expect("a journal chosen by the test helper")
+        .path()
+        .join("run.jsonl");
+    std::fs::read_to_string(path)
+        .expect("the journal reads")
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The issue's takeover: SIGKILL the primary mid-segment, right after its last acknowledged
+/// command; the standby accepts commands within 5 s, on the deadline the primary published, with
+/// every acknowledged command applied; the old primary, started again, stays standby and refuses
+/// commands naming the new primary.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_primary_is_replaced_by_the_standby_with_every_acknowledged_command() {
+    let nats = NatsServer::start();
+    let mut first = primary(&nats, &[]).await;
+    let second = standby(&nats).await;
+    let (status, refused) = post(&second.base, PROBE).await;
+    assert_eq!(status, 409, "a standby refuses commands: {refused}");
+
+    for body in [
+        r#"{"cmd":"start"}"#,
+        r#"{"cmd":"next"}"#,
+        r#"{"cmd":"adjust","seconds":120}"#,
+        r#"{"cmd":"message","text":"Two minutes more"}"#,
+        r#"{"cmd":"pause"}"#,
+    ] {
+        let (status, answer) = post(&first.base, body).await;
+        assert_eq!(status, 200, "{body}: {answer}");
+    }
+    // The last acknowledged command, then the kill at once.
+    let (status, last) = post(&first.base, r#"{"cmd":"resume"}"#).await;
+    assert_eq!(status, 200, "{last}");
+    first.signal(Signal::SIGKILL);
+    let killed = Instant::now();
+    let _ = first.child.wait().await;
+    let truth = last["ends_at_ms"]
+        .as_i64()
+        .expect("a running segment's deadline");
+
+    let (at, state) = accepts_commands_within(&second.base, Duration::from_secs(10)).await;
+    let took = at - killed;
+    println!("the standby accepted commands {took:?} after the primary was killed");
+    assert!(
+        took <= Duration::from_secs(5),
+        "the standby took {took:?} to become the primary"
+    );
+    assert_eq!(state["index"], 1, "next was applied: {state}");
+    assert_eq!(state["phase"], "running", "resume was applied: {state}");
+    assert_eq!(state["message"], "Two minutes more", "{state}");
+    let ends = state["ends_at_ms"].as_i64().expect("a deadline");
+    assert!(
+        (ends - truth).abs() <= 1000,
+        "the standby's deadline {ends} is {} ms from the primary's {truth}",
+        ends - truth
+    );
+    // Every line the primary journaled is in the standby's journal, in order.
+    let theirs = journal_lines(&first);
+    let ours = journal_lines(&second);
+    assert_eq!(ours[..theirs.len()], theirs[..], "the standby's journal");
+
+    // The old primary comes back (same command line): the lease is held, so it is a standby.
+    let back = primary(&nats, &[]).await;
+    let (status, refused) = post(&back.base, PROBE).await;
+    assert_eq!(status, 409, "{refused}");
+    let why = refused["error"].as_str().unwrap_or_default();
+    let holder = format!("pid {}", second.child.id().expect("running"));
+    assert!(
+        why.contains("standby") && why.contains(&holder),
+        "the old primary names the primary ({holder}): {why}"
+    );
+    // And the new primary goes on.
+    let (status, answer) = post(&second.base, r#"{"cmd":"message","text":"still here"}"#).await;
+    assert_eq!(status, 200, "{answer}");
+}
+
+/// No split brain: a primary stopped (SIGSTOP) past its lease is replaced; once running again it
+/// refuses every command at once, then follows the new primary, and what it still publishes
+/// carries the older epoch, which receivers drop.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_primary_stopped_past_its_lease_refuses_commands_the_moment_it_runs_again() {
+    let nats = NatsServer::start();
+    let first = primary(&nats, &[]).await;
+    let second = standby(&nats).await;
+    let (status, answer) = post(&first.base, r#"{"cmd":"start"}"#).await;
+    assert_eq!(status, 200, "{answer}");
+
+    let client = async_nats::connect(nats.url())
+        .await
+        .expect("NATS connects");
+    let mut states = client
+        .subscribe(STATE_SUBJECT)
+        .await
+        .expect("subscribed to the states");
+
+    first.signal(Signal::SIGSTOP);
+    accepts_commands_within(&second.base, Duration::from_secs(15)).await;
+    first.signal(Signal::SIGCONT);
+    // At once: whatever it had not yet renewed, it no longer may.
+    let (status, refused) = post(&first.base, PROBE).await;
+    assert_eq!(
+        status, 409,
+        "the stopped primary accepted a command: {refused}"
+    );
+    // It then learns who holds the lease, and says so.
+    let holder = format!("pid {}", second.child.id().expect("running"));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, refused) = post(&first.base, PROBE).await;
+        assert_eq!(status, 409, "{refused}");
+        let why = refused["error"].as_str().unwrap_or_default().to_owned();
+        if why.contains(&holder) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never named the primary: {why}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The new primary's states carry a higher epoch than any the old one published.
+    let (status, _) = post(&second.base, r#"{"cmd":"message","text":"new primary"}"#).await;
+    assert_eq!(status, 200);
+    let mut epochs = std::collections::BTreeSet::new();
+    let until = Instant::now() + Duration::from_secs(3);
+    while let Ok(Some(message)) = tokio::time::timeout_at(until, states.next()).await {
+        let epoch = message
+            .headers
+            .as_ref()
+            .and_then(|h| h.get("Podium-Epoch"))
+            .and_then(|v| v.as_str().parse::<u64>().ok())
+            .expect("every state names its epoch");
+        epochs.insert(epoch);
+    }
+    let newest = *epochs.last().expect("states were published");
+    assert!(
+        newest >= 2,
+        "the standby took over with a new epoch: {epochs:?}"
+    );
+    // A receiver keeps the highest epoch it saw: the old primary's (lower) states are dropped.
+    assert_eq!(epochs.iter().filter(|e| **e == newest).count(), 1);
+}
+
+/// NATS restarts mid-show: the origin's own viewers are served throughout, and the journal
+/// lines recorded meanwhile reach JetStream once it is back, all of them, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nats_restart_loses_no_journal_line_and_no_viewer() {
+    let mut nats = NatsServer::start();
+    // A long lease: commands are still accepted during the short outage.
+    let origin = primary(&nats, &["--lease", "20s"]).await;
+    let mut viewer = Client::connect(&origin.ws_url()).await;
+    viewer.next_of("state").await;
+    let (status, answer) = post(&origin.base, r#"{"cmd":"start"}"#).await;
+    assert_eq!(status, 200, "{answer}");
+
+    nats.kill();
+    // Meanwhile: a command (journaled) and the show moving on (the opening's warning and
+    // overtime, journaled by the controller) — all seen by the viewer.
+    let (status, answer) = post(&origin.base, r#"{"cmd":"message","text":"offline"}"#).await;
+    assert_eq!(status, 200, "{answer}");
+    let overtime = viewer
+        .state_where(|s| s["phase"] == "overtime" && s["message"] == "offline")
+        .await;
+    assert_eq!(overtime["index"], 0);
+    let during = journal_lines(&origin);
+    nats.restart();
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let replicated = replicated_lines(&nats.url()).await;
+        let local = journal_lines(&origin);
+        if replicated.len() >= during.len() {
+            assert_eq!(
+                replicated[..],
+                local[..replicated.len()],
+                "JetStream holds the journal, in order"
+            );
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "JetStream holds {} of the {} lines written meanwhile",
+            replicated.len(),
+            during.len()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Still the primary, still serving.
+    let (status, answer) = post(&origin.base, PROBE).await;
+    assert_eq!(status, 200, "{answer}");
+    let _ = EVENT;
+}

@@ -58,6 +58,10 @@ pub enum Cmd {
         #[arg(long)]
         name: Option<String>,
     },
+    /// Serve the rooms a moderator's podium publishes on NATS (`podium run … --nats URL`) to the
+    /// viewers near this machine: the same pages and sockets; commands with a token go to the
+    /// moderator's machine. Stateless: run as many as you need (README: Beyond one machine).
+    Relay(RelayArgs),
     /// Make a standby the primary now: releases the event's lease on NATS; the primary stops
     /// accepting commands at its next renewal and a standby (`podium run … --standby`) takes over.
     Takeover {
@@ -135,6 +139,34 @@ pub struct ImportArgs {
     /// Which sheet of an .xlsx or .ods workbook to import, by name or number (default: the first).
     #[arg(long)]
     pub sheet: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RelayArgs {
+    /// The NATS server the moderator's podium publishes to, e.g. nats://10.0.0.5:4222
+    #[arg(long, value_name = "URL")]
+    pub nats: String,
+    /// Address to listen on, as for `run`: use 0.0.0.0:8081 to let remote viewers connect.
+    #[arg(long, default_value = "127.0.0.1:8081")]
+    pub bind: String,
+    /// Serve this event (its id in the subjects) [default: the first one seen].
+    #[arg(long, value_name = "ID")]
+    pub event: Option<String>,
+    /// Serve HTTPS/WSS with this PEM certificate chain (leaf first); needs --tls-key.
+    #[arg(long, requires = "tls_key", value_name = "PEM")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, requires = "tls_cert", value_name = "PEM")]
+    pub tls_key: Option<PathBuf>,
+    /// Let other sites frame the pages (OBS browser sources, dashboards); default: forbidden.
+    #[arg(long)]
+    pub allow_framing: bool,
+    /// Let pages from this web origin read the live state (repeatable), as for `run`.
+    #[arg(long = "allow-origin", value_name = "URL", value_parser = crate::server::origin::normalize)]
+    pub allow_origins: Vec<String>,
+    /// Most open connections, viewers included; more are refused with 503.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_connections: u32,
 }
 
 #[derive(Debug, clap::Args)]

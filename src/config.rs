@@ -859,7 +859,7 @@ fn foreign(ip: IpAddr, machine: &[IpAddr]) -> Option<String> {
 /// (127.0.0.1, whatever the resolver says, so the printed URLs are the ones that work), or a host
 /// name, resolved now. A name with several addresses listens on the first IPv4 one (the one more
 /// clients reach), and the note says so.
-fn parse_bind(s: &str) -> Result<(SocketAddr, Option<String>), String> {
+pub(crate) fn parse_bind(s: &str) -> Result<(SocketAddr, Option<String>), String> {
     let s = s.trim();
     let hint = "write ADDRESS:PORT, e.g. 127.0.0.1:8080 (this machine only), 0.0.0.0:8080 (every \
                 interface) or [::]:8080, or a port alone";

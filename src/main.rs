@@ -55,6 +55,7 @@ fn main() -> ExitCode {
         Cmd::Run(args) => run(args),
         Cmd::Follow { url, name } => follow(&url, name.as_deref()),
         Cmd::Takeover { nats, event } => takeover(&nats, event.as_deref()),
+        Cmd::Relay(args) => relay(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -586,6 +587,20 @@ fn run(args: RunArgs) -> Outcome {
         .context("cannot start the async runtime")
         .map_err(Failed::other)?;
     rt.block_on(live::run(config))?;
+    Ok(())
+}
+
+/// `podium relay`: serves what a moderator's podium publishes on NATS, until Ctrl-C or SIGTERM.
+fn relay(args: podium::cli::RelayArgs) -> Outcome {
+    let config = podium::nats::relay::RelayConfig::from_args(args)?;
+    let rt = tokio::runtime::Runtime::new()
+        .context("cannot start the async runtime")
+        .map_err(Failed::other)?;
+    rt.block_on(async {
+        let shutdown = CancellationToken::new();
+        tokio::spawn(live::shutdown_on_signal(shutdown.clone()));
+        podium::nats::relay::run(config, shutdown).await
+    })?;
     Ok(())
 }
 

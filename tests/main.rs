@@ -18,6 +18,7 @@ mod journal;
 mod js;
 mod limits;
 mod loader;
+mod nats_relay;
 mod nats_standby;
 mod osc;
 mod overview;

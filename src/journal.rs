@@ -513,6 +513,7 @@ impl Header {
             // Messages are journaled with their text, so replay needs no presets.
             messages: Default::default(),
             auto_start: false,
+            speaker_page: Default::default(),
         }
     }
 }

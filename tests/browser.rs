@@ -559,9 +559,11 @@ const LAYOUT: &str = r#"
         for (const id of ['title', 'speaker', 'next', 'local', 'remaining']) {
             add(id, document.getElementById(id), true);
         }
-        for (const id of ['message', 'label', 'sound', 'status', 'rehearsal']) {
+        // Issue 14: the progress bar, "ends at" and "Pop out" (context.js, popout.js) too.
+        for (const id of ['message', 'label', 'sound', 'status', 'rehearsal', 'progress', 'popout']) {
             add(id, document.getElementById(id), false);
         }
+        add('ends-at', document.getElementById('ends-at'), true);
         phase = document.body.dataset.phase ?? null;
         const label = document.getElementById('label');
         words = shown(label) ? label.textContent : '';

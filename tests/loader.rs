@@ -226,3 +226,27 @@ on_end = "overtime"
     .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(plain.segments[0].on_end, OnEnd::Overtime);
 }
+
+/// Issue 14: the speaker page's progress bar and "ends at" are on unless `[speaker_page]` turns
+/// them off (the refusals are fixtures: speaker_page_*.toml).
+#[test]
+fn speaker_page_extras_are_on_unless_turned_off() {
+    let plain = load_str(
+        Path::new("plain.toml"),
+        "[[segment]]\ntitle = \"A\"\nduration = \"1m\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(plain.speaker_page.progress && plain.speaker_page.ends_at);
+    let off = load_str(
+        Path::new("off.toml"),
+        "[speaker_page]\nprogress = false\nends_at = false\n[[segment]]\ntitle = \"A\"\nduration = \"1m\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!off.speaker_page.progress && !off.speaker_page.ends_at);
+    let one = load_str(
+        Path::new("one.toml"),
+        "[speaker_page]\nends_at = false\n[[segment]]\ntitle = \"A\"\nduration = \"1m\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(one.speaker_page.progress && !one.speaker_page.ends_at);
+}

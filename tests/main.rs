@@ -31,6 +31,7 @@ mod rooms;
 mod security;
 mod server;
 mod share;
+mod speaker_extras;
 mod signals;
 mod sync_harness;
 mod terminal;

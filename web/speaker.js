@@ -3,6 +3,8 @@
 // every page follows).
 import { Connection } from './connection.js';
 import { Cues } from './cues.js';
+import { SpeakerContext } from './context.js';
+import { PopOut } from './popout.js';
 import { countdownAt, nextRedrawIn, tabTitle } from './display.js';
 
 const $ = (id) => document.getElementById(id);
@@ -55,6 +57,12 @@ const cues = new Cues(
   () => connection.serverNow(),
   options.get('sound') === 'on',
 );
+// The progress bar, "ends at", this speaker's segment (`?name=`: a link from the share panel).
+const context = new SpeakerContext(
+  { progress: $('progress'), used: $('progress-used'), warn: $('progress-warn'), endsAt: $('ends-at') },
+  options.get('name') ?? '',
+);
+const popOut = document.body.dataset.view === 'speaker' ? new PopOut($('popout')) : null;
 
 /** Sets text only when it changed, so a heartbeat costs no layout. */
 function setText(node, text) {
@@ -89,6 +97,8 @@ function render() {
     length > LONGER_MESSAGE ? 'longer' : length > LONG_MESSAGE ? 'long' : 'short';
   view.rehearsal.hidden = !state.rehearsal;
   document.title = tabTitle(state, digits); // the time in the tab strip, with the digits
+  context.update(state, now);
+  popOut?.update({ digits, phase, words, message: state.message ?? '', screen: document.body.dataset.screen });
 
   const wait = nextRedrawIn(state, now);
   if (Number.isFinite(wait)) renderTimer = setTimeout(render, wait);

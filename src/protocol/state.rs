@@ -39,8 +39,16 @@ struct StateMsg<'a> {
     slack_ms: Option<i64>,
     blackout: bool,
     focus: bool,
+    speaker_page: SpeakerPageMsg,
     /// How many times the run-of-show was edited: pages refetch `/api/show` when it changes.
     revision: u64,
+}
+
+/// What the speaker page shows besides the countdown (the session's `[speaker_page]`).
+#[derive(Serialize)]
+struct SpeakerPageMsg {
+    progress: bool,
+    ends_at: bool,
 }
 
 #[derive(Serialize)]
@@ -106,6 +114,10 @@ pub fn state_json(
         slack_ms: snap.slack_ms,
         blackout: snap.blackout,
         focus: snap.focus,
+        speaker_page: SpeakerPageMsg {
+            progress: show.speaker_page.progress,
+            ends_at: show.speaker_page.ends_at,
+        },
         revision: snap.revision,
     };
     serde_json::to_string(&msg).expect("state serializes: plain data, no maps with non-string keys")

@@ -195,10 +195,11 @@ pub(crate) async fn share(
     headers: HeaderMap,
 ) -> Response {
     let path = room_path(&app, &room.id);
-    let Some(show) = room.control.show() else {
+    // The run-of-show as edited so far: a speaker added mid-show gets a link.
+    let Some(show) = room.control.local().map(|handle| handle.current_show()) else {
         return relayed();
     };
-    axum::Json(share_for(&app, &path, show, &headers)).into_response()
+    axum::Json(share_for(&app, &path, &show, &headers)).into_response()
 }
 
 /// `GET {room}/api/share/qr.svg?host=H[&name=N]`: the QR code of one of the room's links.
@@ -209,10 +210,11 @@ pub(crate) async fn qr(
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let path = room_path(&app, &room.id);
-    let Some(show) = room.control.show() else {
+    // The run-of-show as edited so far: a speaker added mid-show gets a link.
+    let Some(show) = room.control.local().map(|handle| handle.current_show()) else {
         return relayed();
     };
-    let share = share_for(&app, &path, show, &headers);
+    let share = share_for(&app, &path, &show, &headers);
     let host = query.get("host").map(String::as_str).unwrap_or_default();
     let name = query.get("name").map(String::as_str);
     let Some(link) = share

@@ -236,22 +236,36 @@ impl Browser {
 
     /// Opens Chromium through `driver` (e.g. one in a network namespace).
     pub async fn start_with(scratch: &Scratch, driver: Driver) -> Browser {
+        Browser::start_with_args(scratch, driver, &[]).await
+    }
+
+    /// Opens Chromium through `driver` with `extra` command-line switches (e.g. a Blink feature
+    /// turned off, to test a page's fallback).
+    pub async fn start_with_args(scratch: &Scratch, driver: Driver, extra: &[&str]) -> Browser {
+        let mut args: Vec<String> = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-quic",
+            "--window-size=1920,1080",
+        ]
+        .into_iter()
+        .chain(extra.iter().copied())
+        .map(str::to_owned)
+        .collect();
+        args.push(format!(
+            "--user-data-dir={}",
+            scratch.join("chromium-profile")
+        ));
         let capabilities = json!({
             "browserName": "chrome",
             "goog:chromeOptions": {
                 "binary": CHROMIUM,
-                "args": [
-                    "--headless",
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--no-first-run",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                    "--disable-quic",
-                    "--window-size=1920,1080",
-                    format!("--user-data-dir={}", scratch.join("chromium-profile")),
-                ],
+                "args": args,
             },
         });
         let serde_json::Value::Object(capabilities) = capabilities else {

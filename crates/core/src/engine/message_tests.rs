@@ -40,6 +40,7 @@ fn show(messages: Messages) -> Show {
         ],
         messages,
         auto_start: false,
+        speaker_page: Default::default(),
     }
 }
 

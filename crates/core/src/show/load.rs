@@ -14,7 +14,7 @@ use toml::Spanned;
 use super::zone::parse_zone;
 use super::{
     DEFAULT_WARN, End, Kind, MAX_MESSAGE_CHARS, MAX_PRESETS, MessageClears, Messages, OnEnd,
-    Preset, Segment, Show, format_hms,
+    Preset, Segment, Show, SpeakerPage, format_hms,
 };
 
 /// Why a session file was refused.
@@ -52,8 +52,17 @@ pub(crate) struct RawShow {
     message_chime: Option<bool>,
     #[serde(default)]
     preset: Vec<Spanned<RawPreset>>,
+    speaker_page: Option<RawSpeakerPage>,
     #[serde(default)]
     segment: Vec<Spanned<RawSegment>>,
+}
+
+/// `[speaker_page]`: what the speaker page shows besides the countdown.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSpeakerPage {
+    progress: Option<Spanned<toml::Value>>,
+    ends_at: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize)]
@@ -195,6 +204,8 @@ pub(crate) fn validate(
         None => OnEnd::default(),
     };
     let messages = messages(&raw).map_err(|(span, why)| fail(span, why))?;
+    let speaker_page =
+        speaker_page(raw.speaker_page.as_ref()).map_err(|(span, why)| fail(span, why))?;
     if let Some(auto) = raw.auto_start.as_ref().filter(|a| *a.get_ref())
         && start.is_none()
     {
@@ -380,6 +391,7 @@ pub(crate) fn validate(
         segments,
         messages,
         auto_start: raw.auto_start.is_some_and(|a| a.into_inner()),
+        speaker_page,
     };
     if let (Some(start), Some(End::TimeOfDay(time)), Some(raw_end)) = (start, show.end, &raw.end)
         && let Some(why) = skipped(timezone, start, time)
@@ -548,6 +560,31 @@ fn parse_length(raw: &Spanned<RawLength>, key: &str, zero_ok: bool) -> Result<Du
         ));
     }
     Ok(d)
+}
+
+/// `[speaker_page]`'s switches (each `true` unless the file says `false`), or the span of the
+/// one that is not `true` or `false` and why.
+fn speaker_page(raw: Option<&RawSpeakerPage>) -> Result<SpeakerPage, (Range<usize>, String)> {
+    let switch = |value: &Option<Spanned<toml::Value>>, key: &str, what: &str| match value {
+        None => Ok(true),
+        Some(v) => match v.get_ref() {
+            toml::Value::Boolean(on) => Ok(*on),
+            other => Err((
+                v.span(),
+                format!(
+                    "[speaker_page] {key} = {other} is not true or false: write {key} = false to \
+                     hide {what} (it is shown by default)"
+                ),
+            )),
+        },
+    };
+    let Some(raw) = raw else {
+        return Ok(SpeakerPage::default());
+    };
+    Ok(SpeakerPage {
+        progress: switch(&raw.progress, "progress", "the segment's progress bar")?,
+        ends_at: switch(&raw.ends_at, "ends_at", "the \"ends at 15:40\" line")?,
+    })
 }
 
 /// `"overtime"`, `"stop"` or `"next"`.

@@ -41,6 +41,26 @@ pub struct Show {
     pub messages: Messages,
     /// The show starts by itself at its `start` (`auto_start = true` at the top of the file).
     pub auto_start: bool,
+    /// What the speaker page shows besides the countdown (`[speaker_page]`).
+    pub speaker_page: SpeakerPage,
+}
+
+/// The speaker page's extras, each on unless the session turns it off (`[speaker_page]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SpeakerPage {
+    /// A thin progress bar of the segment, its warning zone marked (`progress = false`: none).
+    pub progress: bool,
+    /// "ends at 15:40" in the viewer's local time (`ends_at = false`: none).
+    pub ends_at: bool,
+}
+
+impl Default for SpeakerPage {
+    fn default() -> SpeakerPage {
+        SpeakerPage {
+            progress: true,
+            ends_at: true,
+        }
+    }
 }
 
 /// The longest message the moderator can send to the speaker, in characters: every one fits

@@ -16,6 +16,9 @@ export const DEAD_AFTER_MS = 3_000;
 const PING_BURST = 8;
 const PING_BURST_GAP_MS = 60;
 const PING_EVERY_MS = 5_000;
+// With several servers (`?servers=`), a dropped link goes to the next one this soon; the backoff
+// applies once every server of the list has failed in a row.
+const SWITCH_MS = 100;
 
 /** Local wall-clock time from the monotonic clock, so it never jumps with system time changes. */
 const localNow = () => performance.timeOrigin + performance.now();
@@ -25,13 +28,37 @@ const localNow = () => performance.timeOrigin + performance.now();
  * page (`/r/ROOM/control` → `/r/ROOM/ws`, `/control` → `/ws`). A screen name (`?name=Neha` on the
  * page) and a kind are passed on for the moderator's presence list.
  */
-export function socketUrl(loc = location, { name = '', kind = '' } = {}) {
+export function socketUrl(loc = location, { name = '', kind = '' } = {}, server = null) {
   const query = new URLSearchParams();
   if (name) query.set('name', name);
   if (kind) query.set('kind', kind);
   const search = query.size > 0 ? `?${query}` : '';
   const dir = (loc.pathname ?? '/').replace(/[^/]*$/, '');
-  return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}${dir}ws${search}`;
+  const at = server ? new URL(server) : loc;
+  return `${at.protocol === 'https:' ? 'wss:' : 'ws:'}//${at.host}${dir}ws${search}`;
+}
+
+/**
+ * The servers the page may follow, in order: its own, then each of `?servers=` — comma-separated
+ * http(s) origins serving the same rooms (relays of one event, `podium relay`), e.g.
+ * `?servers=https://relay-b.example.org,https://relay-c.example.org`. When the link to one dies,
+ * the page goes on with the next at once (README: Beyond one machine). Anything else is ignored.
+ */
+export function serverList(loc = location) {
+  const list = [`${loc.protocol}//${loc.host}`];
+  const given = new URLSearchParams(loc.search ?? '').get('servers') ?? '';
+  for (const item of given.split(',')) {
+    let url;
+    try {
+      url = new URL(item.trim());
+    } catch {
+      continue;
+    }
+    if ((url.protocol === 'http:' || url.protocol === 'https:') && !list.includes(url.origin)) {
+      list.push(url.origin);
+    }
+  }
+  return list;
 }
 
 export class Connection {
@@ -66,6 +93,10 @@ export class Connection {
     this.stopped = false;
     this.sync = new ClockSync();
     this.pingId = 0;
+    this.servers = serverList(location);
+    this.server = 0;
+    // Servers that failed in a row since the last state: the whole list → back off.
+    this.failed = 0;
   }
 
   /** Opens the socket; from then on the connection keeps itself alive. */
@@ -96,7 +127,8 @@ export class Connection {
   }
 
   #connect() {
-    const socket = new WebSocket(socketUrl(location, this.identity));
+    const server = this.servers.length > 1 ? this.servers[this.server] : null;
+    const socket = new WebSocket(socketUrl(location, this.identity, server));
     this.socket = socket;
     this.sync.newSocket();
     this.#armWatchdog(); // also bounds a connection attempt that hangs
@@ -121,6 +153,7 @@ export class Connection {
     switch (msg.type) {
       case 'state':
         this.backoffMs = BACKOFF_MIN_MS; // the connection works end to end
+        this.failed = 0;
         this.sync.onState(msg.server_time_ms, localNow());
         this.callbacks.onState(msg);
         break;
@@ -173,6 +206,14 @@ export class Connection {
     clearTimeout(this.timers.ping);
     if (this.stopped) return;
     this.callbacks.onStatus('reconnecting');
+    // Another server of the list at once; the backoff once each has failed in a row.
+    this.failed += 1;
+    if (this.servers.length > 1) this.server = (this.server + 1) % this.servers.length;
+    if (this.servers.length > 1 && this.failed < this.servers.length) {
+      this.timers.reconnect = setTimeout(() => this.#connect(), SWITCH_MS);
+      return;
+    }
+    this.failed = 0;
     this.timers.reconnect = setTimeout(() => this.#connect(), this.backoffMs);
     this.backoffMs = Math.min(this.backoffMs * 2, BACKOFF_MAX_MS);
   }

@@ -2,7 +2,7 @@
 // web/clocksync.js, has its own tests). Run: node --test tests/js/
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Connection, socketUrl } from '../../web/connection.js';
+import { Connection, serverList, socketUrl } from '../../web/connection.js';
 
 test('socketUrl follows the page: host, port, ws or wss', () => {
   assert.equal(socketUrl({ protocol: 'http:', host: '127.0.0.1:8080' }), 'ws://127.0.0.1:8080/ws');
@@ -108,5 +108,48 @@ test('the estimate follows the lowest round trip, is re-made on a new socket and
   assert.ok(Math.abs(later - (localNow() + 450)) < 5, 'caught up with the new estimate');
   connection.stop();
   assert.equal(second.readyState, FakeSocket.CLOSED);
+  await sleep(10);
+});
+
+// ---- Several servers (`?servers=`, relays of one event) ------------------------------------------
+
+test('serverList: the page\'s own server first, then the valid origins of ?servers=', () => {
+  const loc = {
+    protocol: 'https:',
+    host: 'relay-a.example:8443',
+    search: '?name=Neha&servers=https://relay-b.example,javascript:alert(1),,http://relay-c.example:8081/x,https://relay-a.example:8443',
+  };
+  assert.deepEqual(serverList(loc), ['https://relay-a.example:8443', 'https://relay-b.example', 'http://relay-c.example:8081']);
+  assert.deepEqual(serverList({ protocol: 'http:', host: 'h:1' }), ['http://h:1']);
+  assert.equal(socketUrl({ protocol: 'https:', host: 'a', pathname: '/r/x/' }, {}, 'http://relay-c.example:8081'), 'ws://relay-c.example:8081/r/x/ws');
+});
+
+test('a dropped link goes to the next server at once, round the list, then backs off', async (t) => {
+  globalThis.WebSocket = FakeSocket;
+  globalThis.location = { protocol: 'http:', host: 'a:1', pathname: '/', search: '?servers=http://b:2,http://c:3' };
+  t.after(() => {
+    delete globalThis.WebSocket;
+    delete globalThis.location;
+  });
+  const connection = new Connection({ onState() {} });
+  connection.start();
+  const hosts = () => FakeSocket.all.slice(-1)[0].url;
+  assert.equal(hosts(), 'ws://a:1/ws');
+  const first = FakeSocket.all.at(-1);
+  first.open();
+  first.onmessage({ data: JSON.stringify({ type: 'state', server_time_ms: localNow() }) });
+  first.drop(); // the relay was killed
+  await sleep(150);
+  assert.equal(hosts(), 'ws://b:2/ws', 'the next server within the switch delay');
+  FakeSocket.all.at(-1).drop(); // that one is down too
+  await sleep(150);
+  assert.equal(hosts(), 'ws://c:3/ws');
+  const third = FakeSocket.all.at(-1);
+  third.drop(); // every server failed in a row: back off before the next round
+  await sleep(150);
+  assert.equal(FakeSocket.all.at(-1), third, 'no new attempt before the backoff');
+  await sleep(500);
+  assert.equal(hosts(), 'ws://a:1/ws', 'round the list again');
+  connection.stop();
   await sleep(10);
 });

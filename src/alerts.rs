@@ -32,6 +32,9 @@ pub type Shows = tokio::sync::watch::Receiver<Arc<crate::controller::Published>>
 pub fn describe(show: &Show, event: &Event) -> Option<Alert> {
     let (index, summary) = match event {
         Event::Fitted { changes, short_ms } => return Some(describe_fit(show, changes, *short_ms)),
+        // A forgotten start (OnlyT's issue #73): the terminal, the desktop and the control page.
+        Event::StartOverdue { late_ms } => return Some(describe_overdue(show, *late_ms)),
+        Event::AutoStarted { index, .. } => (*index, "Started by itself (auto_start)".to_owned()),
         Event::Warning { index } => {
             let warn = show.segments.get(*index)?.warn;
             (*index, format!("{} left", format_hms(warn)))
@@ -51,6 +54,24 @@ pub fn describe(show: &Show, event: &Event) -> Option<Alert> {
         None => format!("{}. {title}", index + 1),
     };
     Some(Alert { summary, body })
+}
+
+/// `Not started — planned for 14:00, 1 min ago`.
+fn describe_overdue(show: &Show, late_ms: i64) -> Alert {
+    let planned = show.start.map(|start| {
+        format!(
+            " — planned for {}",
+            start.with_timezone(&show.timezone).format("%H:%M")
+        )
+    });
+    let minutes = late_ms.max(0) / 60_000;
+    Alert {
+        summary: format!(
+            "Not started{}, {minutes} min ago",
+            planned.unwrap_or_default()
+        ),
+        body: "Start the show: space in the terminal, or Start on the control page".to_owned(),
+    }
 }
 
 /// `Re-planned to land on the end — Q&A 30:00 → 19:00`.

@@ -14,7 +14,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::time::Instant;
 
-use crate::engine::{ShowTime, Target};
+use crate::engine::{AutoStart, Schedule, ShowTime, Target};
 use crate::show::Show;
 
 /// Where the one wall-clock reading of a [`Clock`] comes from: the system's ([`SystemWall`]) in a
@@ -152,6 +152,50 @@ impl Clock {
         }
         let slot = end - show.start?;
         Some(Target::AfterStart(slot.num_milliseconds()))
+    }
+}
+
+impl Clock {
+    /// The session's wall-clock times as show time on this clock, decided at `now_ms` (Unix ms
+    /// on this clock; nothing is read here): the planned start, for the late-start alarm, and the
+    /// auto-starts (the show's at its `start`, each segment's at its `at` on the start's day, or
+    /// today without a start). None for a `rehearsal`, nor for a start more than two hours ago
+    /// (another day's show: a replay, a seed session), which is neither late nor due.
+    pub fn schedule(&self, show: &Show, rehearsal: bool, now_ms: i64) -> Schedule {
+        let Some(now) = chrono::DateTime::from_timestamp_millis(now_ms) else {
+            return Schedule::default();
+        };
+        if rehearsal {
+            return Schedule::default();
+        }
+        let show_time = |at: chrono::DateTime<chrono::Utc>| self.show_time_of_unix(at.timestamp_millis());
+        let start = show
+            .start
+            .filter(|start| now - *start < chrono::Duration::hours(2));
+        let mut auto_starts: Vec<AutoStart> = start
+            .filter(|_| show.auto_start)
+            .map(|start| AutoStart {
+                index: 0,
+                at: show_time(start),
+            })
+            .into_iter()
+            .collect();
+        let day = show.start.unwrap_or(now);
+        for (index, segment) in show.segments.iter().enumerate() {
+            if let Some(time) = segment.at.filter(|_| segment.auto_start) {
+                let at = show.anchor_for(day, time);
+                if at > now {
+                    auto_starts.push(AutoStart {
+                        index,
+                        at: show_time(at),
+                    });
+                }
+            }
+        }
+        Schedule {
+            planned_start: start.map(show_time),
+            auto_starts,
+        }
     }
 }
 

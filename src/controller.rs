@@ -311,6 +311,11 @@ pub fn spawn_with(
         rehearsal,
         first_heartbeat,
     } = setup;
+    // Auto-starts and the planned start, in this run's show time (issue 14).
+    let engine = engine.with_schedule(
+        clock.schedule(&show, rehearsal, clock.unix_ms(clock.now())),
+        clock.now(),
+    );
     let snapshot = engine.snapshot(clock.now());
     // A replayed engine may hold an edited run-of-show.
     let show = if engine.revision() == 0 {
@@ -413,10 +418,19 @@ impl Controller {
             return;
         }
         let wall = journal::wall(self.clock.unix_ms(now));
-        let mut lines: Vec<Line> = cmd
-            .map(|c| Line::command(now, wall, c))
-            .into_iter()
+        // An auto-start is journaled as the commands it equals, at its own instant (before any
+        // later command), so that --resume and report replay it (issue 14).
+        let mut lines: Vec<Line> = events
+            .iter()
+            .flat_map(|e| match e {
+                Event::AutoStarted { at, commands, .. } => {
+                    let wall = journal::wall(self.clock.unix_ms(*at));
+                    commands.iter().map(|c| Line::command(*at, wall, c)).collect()
+                }
+                _ => Vec::new(),
+            })
             .collect();
+        lines.extend(cmd.map(|c| Line::command(now, wall, c)));
         lines.extend(events.iter().map(|e| Line::event(now, wall, e)));
         self.write(&lines);
     }

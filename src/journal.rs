@@ -268,6 +268,9 @@ impl Line {
             Event::Finished => ("finished", None, None),
             // What a fit changed follows from replaying its command.
             Event::Fitted { .. } => ("fitted", None, None),
+            // Its commands are journaled before it, at its instant (the controller's `record`).
+            Event::AutoStarted { index, .. } => ("auto-started", Some(*index), None),
+            Event::StartOverdue { .. } => ("start-overdue", None, None),
         };
         Line::Event {
             at_ms: at.0,

@@ -32,6 +32,7 @@ mod security;
 mod server;
 mod share;
 mod speaker_extras;
+mod start_on_time;
 mod signals;
 mod sync_harness;
 mod terminal;

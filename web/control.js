@@ -44,6 +44,7 @@ const view = {
   screenRows: $('screen-rows'),
   failedAttempts: $('failed-attempts'),
   journalAlert: $('journal-alert'),
+  startAlert: $('start-alert'),
 };
 const PRESENCE_EVERY_MS = 2_000;
 
@@ -189,6 +190,7 @@ async function refreshShow() {
     timeZone = answer.timezone;
     renderShow();
     renderPresets();
+    renderStartAlert();
   } catch (error) {
     if (request === showRequest) view.feedback.textContent = error.message;
   }
@@ -225,6 +227,16 @@ function renderScreens(screens) {
     return row;
   });
   view.screenRows.replaceChildren(...rows);
+}
+
+/** A forgotten start (the server says when: a minute past the planned start, not started). */
+function renderStartAlert() {
+  const overdue = Boolean(state?.start_overdue);
+  view.startAlert.hidden = !overdue;
+  if (!overdue) return;
+  const planned = show?.planned_start ? Date.parse(show.planned_start) : NaN;
+  const when = Number.isNaN(planned) ? '' : ` (planned for ${formatWallClock(planned, timeZone)})`;
+  view.startAlert.textContent = `The show has not started${when}: press Start.`;
 }
 
 let journalFailing = false;
@@ -314,6 +326,7 @@ function render() {
     ? `On screen: “${state.message}”`
     : 'No message on screen.';
   markPreset();
+  renderStartAlert();
   for (const name of ['blackout', 'focus']) {
     document.getElementById(name)?.setAttribute('aria-pressed', String(Boolean(state[name])));
   }

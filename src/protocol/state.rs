@@ -31,6 +31,8 @@ struct StateMsg<'a> {
     message_at_ms: Option<i64>,
     message_flash: bool,
     message_chime: bool,
+    /// The show has not started a minute after its planned start (a forgotten start).
+    start_overdue: bool,
     schedule_offset_ms: i64,
     show_started_at_ms: Option<i64>,
     projected_end_ms: Option<i64>,
@@ -106,6 +108,7 @@ pub fn state_json(
         message_at_ms: snap.message_at.map(|t| clock.unix_ms(t)),
         message_flash: snap.message_flash,
         message_chime: snap.message_chime,
+        start_overdue: snap.start_overdue,
         schedule_offset_ms: snap.schedule_offset_ms,
         show_started_at_ms: snap.show_started.map(|t| clock.unix_ms(t)),
         projected_end_ms: snap.projected_end.map(|t| clock.unix_ms(t)),

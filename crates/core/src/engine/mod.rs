@@ -13,10 +13,12 @@ use std::time::Duration;
 
 use crate::show::{Kind, OnEnd, Segment, Show};
 
+pub use auto::{AutoStart, LATE_START_MS, Schedule};
 pub use message::{Message, OnScreen, Text};
 
 pub use edit::{Changes, Edit, MAX_EDIT_LENGTH, UNDO_DEPTH, check_segment};
 
+mod auto;
 mod edit;
 mod message;
 mod replan;
@@ -152,6 +154,17 @@ pub enum Event {
         changes: Vec<Change>,
         short_ms: i64,
     },
+    /// Segment `index` started by itself at `at` (`auto_start`), by these commands, which the
+    /// journal records at `at` like the moderator's.
+    AutoStarted {
+        index: usize,
+        at: ShowTime,
+        commands: Vec<Command>,
+    },
+    /// The show has not started [`LATE_START_MS`] after its planned start (`late_ms` ago).
+    StartOverdue {
+        late_ms: i64,
+    },
 }
 
 /// A command that does not apply in the current state; nothing was changed.
@@ -183,6 +196,8 @@ pub struct Snapshot {
     pub message_at: Option<ShowTime>,
     pub message_flash: bool,
     pub message_chime: bool,
+    /// The show should have started [`LATE_START_MS`] ago and has not (`auto.rs`).
+    pub start_overdue: bool,
     /// Positive: the show is behind its plan by this much.
     pub schedule_offset_ms: i64,
     pub show_started: Option<ShowTime>,
@@ -283,6 +298,8 @@ pub struct Engine {
     mode: Mode,
     extra_ms: i64,
     board: message::Board,
+    /// Auto-starts and the planned start (`auto.rs`), armed by the caller.
+    armed: auto::Armed,
     show_started: Option<ShowTime>,
     records: Vec<Record>,
     announced: Phase,
@@ -315,6 +332,7 @@ impl Engine {
             mode: Mode::Ready,
             extra_ms: 0,
             board: message::Board::new(&show.messages),
+            armed: Default::default(),
             show_started: None,
             announced: Phase::Ready,
             target: None,
@@ -372,25 +390,38 @@ impl Engine {
     /// over-max, and a segment reaching zero that stops (`on_end = "stop"`) or hands over to the
     /// next (`on_end = "next"`). Those take effect at the deadline itself, not at `now`, so a late
     /// tick loses no time: the next segment's deadline is the previous one plus its length.
+    /// Auto-starts (`auto.rs`) take effect at their instants too, in order with the rest.
     pub fn tick(&mut self, now: ShowTime) -> Vec<Event> {
         let mut events = Vec::new();
+        while let Some((at, id)) = self.take_due_start(now) {
+            self.settle(at, &mut events);
+            self.tell_overdue(at, &mut events);
+            self.auto_start(at, id, &mut events);
+        }
+        self.settle(now, &mut events);
+        self.tell_overdue(now, &mut events);
+        events
+    }
+
+    /// What happens by itself up to `now` as the segments run ([`Engine::tick`]).
+    fn settle(&mut self, now: ShowTime, events: &mut Vec<Event>) {
         while let Mode::Running { deadline } = self.mode {
             let on_end = self.plan[self.index].on_end;
             if on_end == OnEnd::Overtime || now < deadline {
                 break;
             }
-            self.announce(deadline, &mut events);
+            self.announce(deadline, events);
             if on_end == OnEnd::Stop {
                 events.push(Event::Stopped { index: self.index });
             }
-            self.leave(deadline, &mut events);
+            self.leave(deadline, events);
             match on_end {
                 OnEnd::Next if self.index + 1 < self.plan.len() => {
                     self.index += 1;
                     self.board.segment_changed();
                     self.extra_ms = 0;
                     let full = self.plan[self.index].duration_ms;
-                    self.run(deadline, full, &mut events);
+                    self.run(deadline, full, events);
                     self.announced = Phase::Running;
                 }
                 OnEnd::Next => {
@@ -405,8 +436,7 @@ impl Engine {
                 }
             }
         }
-        self.announce(now, &mut events);
-        events
+        self.announce(now, events);
     }
 
     /// Reports the warning, overtime and over-max stages reached by `now` and not yet reported.
@@ -427,8 +457,17 @@ impl Engine {
         self.announced = phase;
     }
 
-    /// The next instant after `now` at which the phase changes by itself, if any.
+    /// The next instant after `now` at which the phase changes by itself (or something
+    /// scheduled is due: an auto-start, the late-start alarm), if any.
     pub fn next_change(&self, now: ShowTime) -> Option<ShowTime> {
+        let phase = self.next_phase_change(now);
+        match (phase, self.next_scheduled(now)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    fn next_phase_change(&self, now: ShowTime) -> Option<ShowTime> {
         let Mode::Running { deadline } = self.mode else {
             return None;
         };
@@ -451,8 +490,9 @@ impl Engine {
     /// Everything a view needs at `now`, including what `tick` would carry out by then (a
     /// segment that stopped or handed over), so a snapshot never shows a state that cannot be.
     pub fn snapshot(&self, now: ShowTime) -> Snapshot {
-        if matches!(self.mode, Mode::Running { deadline } if now >= deadline)
-            && self.plan[self.index].on_end != OnEnd::Overtime
+        if (matches!(self.mode, Mode::Running { deadline } if now >= deadline)
+            && self.plan[self.index].on_end != OnEnd::Overtime)
+            || self.scheduled_due(now)
         {
             let mut settled = self.clone();
             settled.tick(now);
@@ -496,6 +536,7 @@ impl Engine {
             message_at: self.board.on_screen.at,
             message_flash: self.board.on_screen.flash,
             message_chime: self.board.on_screen.chime,
+            start_overdue: self.start_overdue(now),
             schedule_offset_ms,
             show_started: self.show_started,
             projected_end,

@@ -516,6 +516,7 @@ impl Header {
             // Messages are journaled with their text, so replay needs no presets.
             messages: Default::default(),
             auto_start: false,
+            language: None,
             speaker_page: Default::default(),
         }
     }

@@ -16,6 +16,7 @@ mod follow;
 mod import;
 mod journal;
 mod js;
+mod languages;
 mod limits;
 mod loader;
 mod nats_relay;

@@ -1,6 +1,7 @@
 // agenda.js — the agenda view: the whole run-of-show from GET /api/agenda, with the live state
 // from the socket; done segments show their actual times, the rest are projected (display.js
-// `agendaRows`) in the viewer's zone, or in ?tz=ZONE. Read-only: it never sends a command.
+// `agendaRows`) in the viewer's zone, or in ?tz=ZONE; in the viewer's language (i18n.js: ?lang=,
+// the browser's, the session's `language`). Read-only: it never sends a command.
 import { Connection } from './connection.js';
 import {
   agendaRows,
@@ -11,11 +12,15 @@ import {
   phaseAt,
   remainingAt,
 } from './display.js';
+import { pageLanguage, wordsOf } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 const options = new URLSearchParams(location.search);
 const timeZone = validZone(options.get('tz'));
-const KIND = { intro: 'Intro', talk: 'Talk', qa: 'Q&A', break: 'Break', closing: 'Closing', other: '' };
+// The page's own choice of language, or null: then the session's (the agenda's `language`).
+const chosen = pageLanguage(options.get('lang'), navigator.languages ?? []);
+let tr = wordsOf(chosen ?? 'en');
+document.documentElement.lang = chosen ?? 'en';
 
 let state = null;
 let agenda = null;
@@ -32,7 +37,7 @@ const connection = new Connection(
     onStatus(status) {
       const node = $('status');
       node.dataset.state = status;
-      node.textContent = status === 'reconnecting' ? 'reconnecting…' : status;
+      node.textContent = tr.status[status] ?? status;
       node.hidden = status === 'connected';
     },
   },
@@ -59,6 +64,10 @@ async function refreshAgenda() {
     const answer = await fetch('api/agenda', { cache: 'no-store' });
     if (!answer.ok) throw new Error(`HTTP ${answer.status}`);
     agenda = await answer.json();
+    if (chosen === null && agenda.language) {
+      tr = wordsOf(agenda.language);
+      document.documentElement.lang = agenda.language;
+    }
     render();
   } catch (e) {
     agendaKey = ''; // try again with the next state
@@ -79,15 +88,17 @@ function render() {
   const now = connection.serverNow();
   const remaining = remainingAt(state, now);
   const phase = phaseAt(state, remaining);
-  const time = (ms) => (ms == null ? '–' : formatWallClock(ms, timeZone));
+  const time = (ms) => (ms == null ? '–' : formatWallClock(ms, timeZone, false, tr.locale));
 
   $('title').textContent = agenda.title;
-  document.title = `${agenda.title} — agenda`;
-  $('now').textContent = formatWallClock(now, timeZone);
+  document.title = tr.agenda.page(agenda.title);
+  $('now').textContent = time(now);
   $('zone').textContent =
-    timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'local time';
+    timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? tr.agenda.zone;
 
   const rows = agendaRows(agenda, state, now);
+  // The show's day, in the page's language and zone ("jeudi 10 juin 2021").
+  $('date').textContent = formatDate(rows[0]?.start_ms ?? now);
   const items = rows.map((row) => {
     const li = document.createElement('li');
     li.className = 'agenda-row';
@@ -99,7 +110,7 @@ function render() {
     const what = document.createElement('span');
     what.className = 'what';
     what.append(cell('span', 'item-title', row.title));
-    const by = [KIND[row.kind] ?? '', row.speaker ?? ''].filter(Boolean).join(' · ');
+    const by = [tr.agenda.kinds[row.kind] ?? '', row.speaker ?? ''].filter(Boolean).join(' · ');
     if (by) what.append(cell('span', 'item-by', by));
     li.append(what);
     if (row.status === 'current') {
@@ -109,7 +120,7 @@ function render() {
       bar.style.setProperty('--done', String(row.progress));
       li.append(bar);
     } else if (row.status === 'done') {
-      li.append(cell('span', 'left', 'done'));
+      li.append(cell('span', 'left', tr.agenda.done));
     }
     return li;
   });
@@ -118,14 +129,24 @@ function render() {
   const finished = state.phase === 'finished';
   const last = rows.at(-1);
   $('end').textContent = finished
-    ? `Ended ${time(last?.end_ms)}`
-    : `Ends ~${time(last?.end_ms)}`;
+    ? tr.agenda.ended(time(last?.end_ms))
+    : tr.agenda.ends(time(last?.end_ms));
   // The server's own figure, as on the moderator's page (against the file's lengths).
   $('offset').textContent =
-    state.show_started_at_ms == null ? '' : `(${formatOffset(state.schedule_offset_ms)})`;
+    state.show_started_at_ms == null ? '' : `(${formatOffset(state.schedule_offset_ms, tr.offset)})`;
   // Its digits flip with every other page's; its clock and projected times need a beat too.
   const wait = nextRedrawIn(state, now, 1000);
   if (Number.isFinite(wait)) renderTimer = setTimeout(render, wait);
+}
+
+/** A day in the page's language and zone: "Thursday 10 June 2021", "jeudi 10 juin 2021". */
+function formatDate(unixMs) {
+  const options = { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' };
+  try {
+    return new Intl.DateTimeFormat(tr.locale, { ...options, timeZone }).format(unixMs);
+  } catch {
+    return new Intl.DateTimeFormat(tr.locale, options).format(unixMs);
+  }
 }
 
 connection.start();

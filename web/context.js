@@ -4,6 +4,7 @@
 // theirs. The figures come from display.js (`progressAt`, `endsAtMinute`: the shared rules);
 // this module only paints them. Invariant: it never changes the digits nor their size.
 import { endsAtMinute, formatWallClock, progressAt } from './display.js';
+import { wordsOf } from './i18n.js';
 
 /** Speaker names compare without case and surrounding blanks ("neha " is "Neha"). */
 function sameName(a, b) {
@@ -45,7 +46,9 @@ export class SpeakerContext {
       progress.dataset.over = String(bar.over);
     }
     const end = options.ends_at ? endsAtMinute(state, serverNowMs) : null;
-    const text = end === null ? '' : `ends at ${formatWallClock(end)}`;
+    // In the page's language (speaker.js sets it on <html lang>).
+    const tr = wordsOf(document.documentElement.lang);
+    const text = end === null ? '' : tr.endsAt(formatWallClock(end, undefined, false, tr.locale));
     if (endsAt.textContent !== text) endsAt.textContent = text;
     endsAt.hidden = text === '';
     document.body.dataset.mine = whose(state, this.name);

@@ -1,7 +1,9 @@
 // display.js — what the pages show, as pure functions of the server's state and a clock.
 // Owns the display rules of docs/protocol.md (digits, local phase, next change, offsets), the
 // twin of podium_core::display in Rust: both are tested against tests/cases/display.json.
-// Invariant: no DOM, no timers, no I/O; the same inputs always give the same text.
+// Invariant: no DOM, no timers, no I/O; the same inputs always give the same text. The words are
+// i18n.js's (English unless a page passes another language's).
+import { WORDS } from './i18n.js';
 
 /** Phases in which the countdown moves on its own. */
 const TICKING = new Set(['running', 'warning', 'overtime', 'over-max']);
@@ -95,14 +97,14 @@ export function msUntilNextChange(state, serverNowMs) {
  * Everything a page shows of the countdown at `serverNowMs`: `{remaining, digits, phase, words,
  * nextChangeInMs}` (the case table's fields; a page may show "Finished" in place of the digits).
  */
-export function countdownAt(state, serverNowMs) {
+export function countdownAt(state, serverNowMs, table = WORDS.en.phase) {
   const remaining = remainingAt(state, serverNowMs);
   const phase = phaseAt(state, remaining);
-  let words = phaseWords(phase, remaining);
+  let words = phaseWords(phase, remaining, table);
   // A pause past the hard limit keeps saying so, as it did while running (issue 14).
   const limit = state.segment ? overMaxAt(state.segment) : null;
   if (phase === 'paused' && limit != null && remaining <= limit && remaining <= -1000) {
-    words = words.replace('Paused — ', 'Paused — past the limit · ');
+    words = table.pausedPastLimit(formatRemaining(remaining).replace(/^\+/, ''));
   }
   return {
     remaining,
@@ -159,10 +161,10 @@ export function nextRedrawIn(state, serverNowMs, beatMs = Infinity) {
  * The schedule offset as words: positive is behind plan, negative ahead; to the nearest second,
  * halves up either way ("0:02 behind" for 1.5 s), "on time" under half a second.
  */
-export function formatOffset(ms) {
+export function formatOffset(ms, words = WORDS.en.offset) {
   const seconds = Math.round(Math.abs(ms) / 1000);
-  if (seconds === 0) return 'on time';
-  return `${clock(seconds)} ${ms > 0 ? 'behind' : 'ahead'}`;
+  if (seconds === 0) return words.onTime;
+  return ms > 0 ? words.behind(clock(seconds)) : words.ahead(clock(seconds));
 }
 
 /** The slack against the slot's end in words: `ends 2:00 early`, `ends 0:02 late`, `ends on time`. */
@@ -173,19 +175,14 @@ export function formatSlack(ms) {
 }
 
 /** Unix ms as a 24-hour wall-clock time in `timeZone` (browser's own when absent or unknown). */
-export function formatWallClock(unixMs, timeZone, withSeconds = false) {
+export function formatWallClock(unixMs, timeZone, withSeconds = false, locale = 'en-GB') {
   const options = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
   if (withSeconds) options.second = '2-digit';
   try {
-    return new Intl.DateTimeFormat('en-GB', { ...options, timeZone }).format(unixMs);
+    return new Intl.DateTimeFormat(locale, { ...options, timeZone }).format(unixMs);
   } catch {
-    return new Intl.DateTimeFormat('en-GB', options).format(unixMs);
+    return new Intl.DateTimeFormat(locale, options).format(unixMs);
   }
-}
-
-/** "2 minutes", "1 minute". */
-function minutes(n) {
-  return n === 1 ? '1 minute' : `${n} minutes`;
 }
 
 /**
@@ -195,26 +192,26 @@ function minutes(n) {
  * calm default: only the digits); the moving phases derive theirs from `remainingMs`, like the
  * digits. Cases: tests/cases/display.json ("words"), shared with Rust.
  */
-export function phaseWords(phase, remainingMs) {
+export function phaseWords(phase, remainingMs, words = WORDS.en.phase) {
   const over = () => formatRemaining(remainingMs).replace(/^\+/, '');
   switch (phase) {
     case 'ready':
-      return 'Ready';
+      return words.ready;
     case 'paused':
       // A pause in overtime still says how far over the segment is.
-      if (remainingMs <= -1000) return `Paused — over by ${over()}`;
-      return remainingMs <= 0 ? "Paused — time's up" : 'Paused';
+      if (remainingMs <= -1000) return words.pausedOver(over());
+      return remainingMs <= 0 ? words.pausedZero : words.paused;
     case 'warning': {
       const seconds = Math.ceil(remainingMs / 1000);
-      if (seconds >= 60) return `${minutes(Math.floor(seconds / 60))} left`;
-      return seconds > 0 ? 'Less than a minute left' : "Time's up";
+      if (seconds >= 60) return words.minutesLeft(Math.floor(seconds / 60));
+      return seconds > 0 ? words.underAMinute : words.timesUp;
     }
     case 'overtime':
-      return remainingMs > -1000 ? "Time's up" : `Over by ${over()}`;
+      return remainingMs > -1000 ? words.timesUp : words.overBy(over());
     case 'over-max':
-      return `Past the limit · over by ${over()}`;
+      return words.pastLimit(over());
     case 'stopped':
-      return "Time's up";
+      return words.timesUp;
     default:
       return ''; // running; finished says it in place of the digits
   }

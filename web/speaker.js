@@ -6,6 +6,7 @@ import { Cues } from './cues.js';
 import { SpeakerContext } from './context.js';
 import { PopOut } from './popout.js';
 import { countdownAt, nextRedrawIn, tabTitle } from './display.js';
+import { pageLanguage, wordsOf } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 const view = {
@@ -24,15 +25,33 @@ const view = {
 const options = new URLSearchParams(location.search);
 document.body.dataset.view = options.get('view') === 'overlay' ? 'overlay' : 'speaker';
 
+// The language (i18n.js): ?lang=en|fr|es, else the browser's, else the session's `language`
+// (from GET api/agenda, asked only when neither decides), else English.
+const chosen = pageLanguage(options.get('lang'), navigator.languages ?? []);
+let tr = wordsOf('en');
+function speak(lang) {
+  tr = wordsOf(lang);
+  document.documentElement.lang = lang;
+  view.rehearsal.textContent = tr.rehearsal;
+  $('local').title = tr.localTime;
+}
+speak(chosen ?? 'en');
+if (chosen === null) {
+  fetch('api/agenda', { cache: 'no-store' })
+    .then((answer) => (answer.ok ? answer.json() : null))
+    .then((agenda) => {
+      if (agenda?.language) {
+        speak(agenda.language);
+        if (state) render();
+      }
+    })
+    .catch(() => {}); // English, then
+}
+
 // Characters: longer messages get a smaller font (data-length "long", "longer"), so that every
 // message up to the server's limit (280) fits whole, never cut off.
 const LONG_MESSAGE = 50;
 const LONGER_MESSAGE = 140;
-const STATUS_TEXT = {
-  connecting: 'connecting…',
-  connected: 'connected',
-  reconnecting: 'reconnecting…',
-};
 
 let state = null;
 let renderTimer = 0;
@@ -78,9 +97,9 @@ function setOptional(node, text) {
 function render() {
   clearTimeout(renderTimer);
   const now = connection.serverNow();
-  const { digits: countdown, phase, words } = countdownAt(state, now);
+  const { digits: countdown, phase, words } = countdownAt(state, now, tr.phase);
   const finished = phase === 'finished';
-  const digits = finished ? 'Finished' : countdown;
+  const digits = finished ? tr.finished : countdown;
 
   document.body.dataset.phase = phase;
   setText(view.remaining, digits);
@@ -105,13 +124,13 @@ function render() {
 }
 
 function nextLine({ title, speaker }) {
-  return speaker ? `Next: ${title} — ${speaker}` : `Next: ${title}`;
+  return tr.next(title, speaker);
 }
 
 function showStatus(status) {
   if (status === 'connected') serverStopped = false;
-  let text = STATUS_TEXT[status];
-  if (status === 'reconnecting' && serverStopped) text = 'server stopped — reconnecting…';
+  let text = tr.status[status];
+  if (status === 'reconnecting' && serverStopped) text = tr.status.stopped;
   view.status.dataset.state = status;
   setText(view.status, text);
   view.status.hidden = status === 'connected';

@@ -54,6 +54,8 @@ pub struct ShowInfo {
     messages: MessagesInfo,
     /// Whether the show starts by itself at its planned start.
     auto_start: bool,
+    /// The session's `language` (`"en"`, `"fr"`, `"es"`), `null` when it gives none.
+    language: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -115,6 +117,8 @@ struct SegmentInfo {
 pub struct Agenda {
     title: String,
     timezone: String,
+    /// The session's `language`, for pages whose viewer's browser asks for none they speak.
+    language: Option<&'static str>,
     planned_start: Option<String>,
     segments: Vec<AgendaItem>,
 }
@@ -136,6 +140,7 @@ impl From<ShowInfo> for Agenda {
         Agenda {
             title: info.title,
             timezone: info.timezone,
+            language: info.language,
             planned_start: info.planned_start,
             segments: info
                 .segments
@@ -175,6 +180,7 @@ pub fn show_info(
     ShowInfo {
         title: show.title.clone(),
         timezone: show.timezone.name().to_owned(),
+        language: show.language.map(|l| l.as_str()),
         planned_start: show
             .start
             .map(|s| s.with_timezone(&show.timezone).to_rfc3339()),

@@ -28,6 +28,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("../../web/display.js"),
     ),
     (
+        "i18n.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../web/i18n.js"),
+    ),
+    (
         "connection.js",
         "text/javascript; charset=utf-8",
         include_str!("../../web/connection.js"),

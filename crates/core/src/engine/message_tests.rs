@@ -41,6 +41,7 @@ fn show(messages: Messages) -> Show {
         messages,
         auto_start: false,
         speaker_page: Default::default(),
+        language: None,
     }
 }
 

@@ -42,6 +42,7 @@ fn show() -> Show {
         messages: Default::default(),
         auto_start: false,
         speaker_page: Default::default(),
+        language: None,
     }
 }
 

@@ -13,8 +13,8 @@ use toml::Spanned;
 
 use super::zone::parse_zone;
 use super::{
-    DEFAULT_WARN, End, Kind, MAX_MESSAGE_CHARS, MAX_PRESETS, MessageClears, Messages, OnEnd,
-    Preset, Segment, Show, SpeakerPage, format_hms,
+    DEFAULT_WARN, End, Kind, Language, MAX_MESSAGE_CHARS, MAX_PRESETS, MessageClears, Messages,
+    OnEnd, Preset, Segment, Show, SpeakerPage, format_hms,
 };
 
 /// Why a session file was refused.
@@ -47,6 +47,7 @@ pub(crate) struct RawShow {
     warn: Option<Spanned<RawLength>>,
     on_end: Option<Spanned<String>>,
     auto_start: Option<Spanned<bool>>,
+    language: Option<Spanned<String>>,
     message_clears: Option<Spanned<String>>,
     message_flash: Option<bool>,
     message_chime: Option<bool>,
@@ -204,6 +205,19 @@ pub(crate) fn validate(
         None => OnEnd::default(),
     };
     let messages = messages(&raw).map_err(|(span, why)| fail(span, why))?;
+    let language = match &raw.language {
+        None => None,
+        Some(l) => Some(Language::of(l.get_ref()).ok_or_else(|| {
+            fail(
+                l.span(),
+                format!(
+                    "language = {:?} is not one the pages speak: write language = \"en\" \
+                     (English), \"fr\" (French) or \"es\" (Spanish)",
+                    l.get_ref()
+                ),
+            )
+        })?),
+    };
     let speaker_page =
         speaker_page(raw.speaker_page.as_ref()).map_err(|(span, why)| fail(span, why))?;
     if let Some(auto) = raw.auto_start.as_ref().filter(|a| *a.get_ref())
@@ -391,6 +405,7 @@ pub(crate) fn validate(
         segments,
         messages,
         auto_start: raw.auto_start.is_some_and(|a| a.into_inner()),
+        language,
         speaker_page,
     };
     if let (Some(start), Some(End::TimeOfDay(time)), Some(raw_end)) = (start, show.end, &raw.end)

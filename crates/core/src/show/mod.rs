@@ -41,6 +41,9 @@ pub struct Show {
     pub messages: Messages,
     /// The show starts by itself at its `start` (`auto_start = true` at the top of the file).
     pub auto_start: bool,
+    /// The language of the speaker, overlay and agenda views when the viewer's browser asks for
+    /// none they speak (`language = "fr"`); a page's `?lang=` and the browser come first.
+    pub language: Option<Language>,
     /// What the speaker page shows besides the countdown (`[speaker_page]`).
     pub speaker_page: SpeakerPage,
 }
@@ -60,6 +63,34 @@ impl Default for SpeakerPage {
             progress: true,
             ends_at: true,
         }
+    }
+}
+
+/// A language the pages speak (web/i18n.js); the terminal and the files stay English.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    English,
+    French,
+    Spanish,
+}
+
+impl Language {
+    /// Every language, as the pages know them.
+    pub const ALL: [Language; 3] = [Language::English, Language::French, Language::Spanish];
+
+    /// The BCP 47 primary subtag: `en`, `fr`, `es` (the wire's and the file's spelling).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Language::English => "en",
+            Language::French => "fr",
+            Language::Spanish => "es",
+        }
+    }
+
+    /// A tag's language (`fr`, `fr-CH`, `ES`), if the pages speak it.
+    pub fn of(tag: &str) -> Option<Language> {
+        let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+        Language::ALL.into_iter().find(|l| l.as_str() == primary)
     }
 }
 

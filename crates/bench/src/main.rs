@@ -7,11 +7,13 @@
 //! ```
 //!
 //! `--rooms R --clients-per-room N` measures an event of R rooms with N viewers each instead (see
-//! `rooms`).
+//! `rooms`). `--relays R --clients-per-relay N` measures what a relay over NATS adds (see
+//! `relay`).
 //!
 //! Targets live here, never in timed tests.
 
 mod raw;
+mod relay;
 mod rooms;
 mod viewers;
 
@@ -61,6 +63,19 @@ struct Args {
     /// Viewers of each room in the rooms mode.
     #[arg(long, default_value_t = 50)]
     clients_per_room: usize,
+    /// Relay mode: an origin with `--nats` and this many relays (`podium relay`) on a real
+    /// nats-server, `--clients-per-relay` viewers each; `--clients` is then unused.
+    #[arg(long)]
+    relays: Option<usize>,
+    /// Viewers of each relay in the relay mode.
+    #[arg(long, default_value_t = 3000)]
+    clients_per_relay: usize,
+    /// Viewers of the origin itself in the relay mode (the reference).
+    #[arg(long, default_value_t = 200)]
+    origin_clients: usize,
+    /// Relay mode: the nats-server binary [default: on PATH or /usr/sbin].
+    #[arg(long)]
+    nats_server: Option<PathBuf>,
     /// Measure the raw baseline before podium rather than after (to see order effects).
     #[arg(long)]
     raw_first: bool,
@@ -76,9 +91,10 @@ fn main() -> anyhow::Result<()> {
     if args.raw_server {
         return runtime.block_on(raw::serve());
     }
-    let sockets = match args.rooms {
-        Some(r) => r * args.clients_per_room + args.clients_per_room + r,
-        None => args.clients,
+    let sockets = match (args.rooms, args.relays) {
+        (Some(r), _) => r * args.clients_per_room + args.clients_per_room + r,
+        (None, Some(r)) => r * args.clients_per_relay + args.origin_clients,
+        (None, None) => args.clients,
     };
     if (limit as usize) < sockets + 64 {
         bail!("this process may open only {limit} files; {sockets} viewers need more");
@@ -93,6 +109,19 @@ fn main() -> anyhow::Result<()> {
             dir: args.journal_dir.clone(),
         };
         return runtime.block_on(rooms::bench(plan));
+    }
+    if let Some(relays) = args.relays {
+        let plan = relay::Plan {
+            relays,
+            per_relay: args.clients_per_relay,
+            origin_clients: args.origin_clients,
+            samples: args.samples,
+            podium: podium_binary(&args)?,
+            session: args.session.clone(),
+            nats_server: args.nats_server.clone(),
+            dir: args.journal_dir.clone(),
+        };
+        return runtime.block_on(relay::bench(plan));
     }
     runtime.block_on(bench(args))
 }

@@ -309,3 +309,67 @@ fn cpu_seconds(pid: i32) -> f64 {
         fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
     ticks as f64 / 100.0
 }
+
+/// Issue 14: the presets are listed at 80×24 (numbered as their keys), key 3 sends the third to
+/// the speaker, key 9 (no such preset) is refused on a line of its own and the show goes on; and
+/// a show a minute past its planned start and not started says so in the terminal.
+#[tokio::test]
+async fn keys_1_to_9_send_the_presets_listed_at_80_columns_and_a_late_start_is_told() {
+    let start = chrono::Utc::now() - chrono::Duration::seconds(90);
+    let session = format!(
+        "title = \"Presets\"\ntimezone = \"UTC\"\nstart = \"{}\"\n\n\
+         [[preset]]\ntext = \"Please wrap up\"\n\n[[preset]]\ntext = \"Louder, please\"\n\n\
+         [[preset]]\ntext = \"Slide 12 is frozen\"\n\n\
+         [[segment]]\ntitle = \"Talk\"\nduration = \"10m\"\n",
+        start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    );
+    let tmux = Tmux::start(80, 24, |dir| {
+        format!("exec {}", podium_command(dir, &session, ""))
+    });
+    let base = tmux.base_url();
+    let presets = tmux.wait_for("presets: 1 Please wrap up");
+    let keys = tmux.wait_for("1-9 preset");
+    for row in [&presets, &keys] {
+        assert!(row.width() <= 80, "{} columns: {row}", row.width());
+    }
+    assert!(
+        presets.contains("2 Louder, please · 3 Slide 12 is frozen"),
+        "{presets}"
+    );
+    let late = tmux.wait_for("Not started");
+    assert!(
+        late.contains(&format!("planned for {}", start.format("%H:%M"))),
+        "{late}"
+    );
+
+    tmux.keys(&["3"]);
+    tmux.wait_for("✉ Slide 12 is frozen");
+    let (_, state) = get_state(&base).await;
+    assert_eq!(state["message"], "Slide 12 is frozen");
+    assert_eq!(state["start_overdue"], true);
+
+    tmux.keys(&["9"]);
+    tmux.wait_for("refused: there is no preset 9: the session has presets 1 to 3");
+    let (_, state) = get_state(&base).await;
+    assert_eq!(state["message"], "Slide 12 is frozen", "unharmed");
+
+    // `?` lists them again; space starts the show and the banner's flag goes.
+    tmux.keys(&["?"]);
+    tmux.keys(&["Space"]);
+    let started = post_command(&base, r#"{"cmd":"message","preset":1}"#).await;
+    assert_eq!(started["start_overdue"], false, "{started}");
+    let screen = tmux.screen();
+    let listed = screen
+        .iter()
+        .filter(|r| r.contains("presets: 1 Please wrap up"))
+        .count();
+    assert!(listed >= 2, "listed again on ?:\n{}", screen.join("\n"));
+}
+
+async fn get_state(base: &str) -> (u16, serde_json::Value) {
+    let resp = reqwest::get(format!("{base}/api/state"))
+        .await
+        .expect("podium answers");
+    let status = resp.status().as_u16();
+    (status, resp.json().await.expect("JSON"))
+}

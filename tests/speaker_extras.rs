@@ -311,7 +311,7 @@ async fn the_speaker_page_shows_the_segments_progress_and_end_at_every_size() {
     viewport(&browser, (1366, 768)).await;
     browser.goto(&format!("{}/?name=Chair", server.base)).await;
     let chair = context_until(&browser, |c| c.connected && c.mine == "next").await;
-    assert!(chair.next_before.contains("You're next"), "{chair:#?}");
+    assert!(chair.next_before.contains('▶'), "{chair:#?}");
     browser
         .capture("speaker-extras-next-1366x768.png", 1366)
         .await;
@@ -383,7 +383,8 @@ async fn a_session_turns_the_progress_bar_and_the_end_off() {
 struct Pair {
     open: bool,
     page: (String, String, String),
-    pop: Option<(String, String, String, String)>,
+    /// Digits, phase, words, message and the window's title.
+    pop: Option<(String, String, String, String, String)>,
 }
 
 /// Reads the page's digits, phase and words and the pop-out's (its digits, phase, words and
@@ -401,7 +402,7 @@ const PAIR: &str = r#"
     const pop = d && q('.pop-digits')
         ? [q('.pop-digits').textContent, d.body.dataset.phase,
            q('.pop-words').hidden ? '' : q('.pop-words').textContent,
-           q('.pop-message').hidden ? '' : q('.pop-message').textContent]
+           q('.pop-message').hidden ? '' : q('.pop-message').textContent, d.title]
         : null;
     return { open: !!d, page, pop };
 "#;
@@ -501,6 +502,7 @@ async fn pop_out_follows_the_page(kind: &str, extra: &[&str]) {
                 (&pair.page.0, &pair.page.1, &pair.page.2),
                 "{pair:?}"
             );
+            assert_eq!(pop.4, format!("{} · Podium", pop.0), "its title: {pair:?}");
             if seen_digits.last() != Some(&pop.0) {
                 seen_digits.push(pop.0.clone());
             }

@@ -206,6 +206,11 @@ pub struct RunArgs {
     /// Do not send desktop notifications.
     #[arg(long)]
     pub no_notify: bool,
+    /// Write each edit of the run-of-show back into its session file at once (as the control
+    /// page's "Save to file" does: comments and layout kept; refused, and said, when the file
+    /// changed on disk since it was loaded).
+    #[arg(long)]
+    pub write_back: bool,
     /// Serve HTTPS/WSS with this PEM certificate chain (leaf first); needs --tls-key.
     #[arg(long, requires = "tls_key", value_name = "PEM")]
     pub tls_cert: Option<PathBuf>,

@@ -41,6 +41,8 @@ pub struct RunConfig {
     pub bind: SocketAddr,
     pub tls: Option<TlsAcceptor>,
     pub notify: bool,
+    /// `--write-back`: each edit of the run-of-show is saved into its session file.
+    pub write_back: bool,
     pub allow_framing: bool,
     pub allowed_origins: Vec<String>,
     pub limits: server::Limits,
@@ -285,10 +287,7 @@ impl RunConfig {
             url,
             event: match args.files.as_slice() {
                 [file] if started.as_ref().is_some_and(|s| s.single) => room_id(file),
-                _ => started
-                    .as_ref()
-                    .map(|s| nats_event_id(s))
-                    .unwrap_or_default(),
+                _ => started.as_ref().map(nats_event_id).unwrap_or_default(),
             },
             standby: args.standby,
             lease: args.lease,
@@ -303,6 +302,7 @@ impl RunConfig {
                 bind,
                 tls,
                 notify: !args.no_notify,
+                write_back: args.write_back,
                 allow_framing: args.allow_framing,
                 allowed_origins: args.allow_origins,
                 limits: server::Limits {

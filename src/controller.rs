@@ -71,6 +71,8 @@ pub struct Published {
     pub json: Utf8Bytes,
     /// The run-of-show as edited when this state was made (the same `Arc` until the next edit).
     pub show: Arc<Show>,
+    /// Its segments' stable numbers (`Engine::segment_ids`), for writing it back to its file.
+    pub segment_ids: Arc<[u32]>,
 }
 
 /// While the journal cannot be written, the moderator is told again this often.
@@ -108,6 +110,7 @@ pub struct Handle {
     show: Arc<Show>,
     clock: Clock,
     journal: Option<std::path::PathBuf>,
+    file: Arc<std::sync::OnceLock<Arc<crate::session_file::Link>>>,
     journal_health: watch::Receiver<JournalHealth>,
     journal_notices: broadcast::Sender<JournalNotice>,
     gate: Gate,
@@ -162,6 +165,17 @@ impl Handle {
     /// The run-of-show as edited so far (that of the latest published state).
     pub fn current_show(&self) -> Arc<Show> {
         self.state.borrow().show.clone()
+    }
+
+    /// Links the room to its session file ("Save to file", `--write-back`, the file watched);
+    /// once, at the start.
+    pub fn attach_file(&self, link: Arc<crate::session_file::Link>) {
+        let _ = self.file.set(link);
+    }
+
+    /// The room's session file, when it has one of its own.
+    pub fn file(&self) -> Option<&Arc<crate::session_file::Link>> {
+        self.file.get()
     }
 
     pub fn clock(&self) -> &Clock {
@@ -328,6 +342,7 @@ pub fn spawn_with(
         json: protocol::state_json(&show, &clock, rehearsal, 1, &snapshot).into(),
         snapshot,
         show: show.clone(),
+        segment_ids: Arc::from(engine.segment_ids()),
     });
     let (state, state_rx) = watch::channel(first);
     let (events, _) = broadcast::channel(64);
@@ -341,6 +356,7 @@ pub fn spawn_with(
         state: state_rx,
         events: events.clone(),
         show: show.clone(),
+        file: Arc::default(),
         clock,
         journal: journal.as_ref().map(|j| j.path().to_owned()),
         journal_health: health_rx,
@@ -578,6 +594,7 @@ impl Controller {
                     snapshot,
                     json: json.into(),
                     show: self.show.clone(),
+                    segment_ids: self.state.borrow().segment_ids.clone(),
                 }));
             }
             Request::ShowInfo(reply) => {
@@ -606,9 +623,12 @@ impl Controller {
             self.seq += 1;
         }
         // An edit (or a replayed engine with edits) changes the run-of-show every view shows.
-        if snapshot.revision != self.state.borrow().snapshot.revision {
+        let segment_ids = if snapshot.revision != self.state.borrow().snapshot.revision {
             self.show = Arc::new(self.engine.show().clone());
-        }
+            Arc::from(self.engine.segment_ids())
+        } else {
+            self.state.borrow().segment_ids.clone()
+        };
         let json =
             protocol::state_json(&self.show, &self.clock, self.rehearsal, self.seq, &snapshot);
         let published = Arc::new(Published {
@@ -616,6 +636,7 @@ impl Controller {
             snapshot,
             json: json.into(),
             show: self.show.clone(),
+            segment_ids,
         });
         let fresh = published.clone();
         self.state.send_if_modified(|stored| {

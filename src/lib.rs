@@ -38,6 +38,7 @@ pub mod osc;
 pub mod protocol;
 pub mod report;
 pub mod server;
+pub mod session_file;
 pub mod show;
 pub mod term;
 

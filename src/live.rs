@@ -18,6 +18,7 @@ use crate::exit::{Exit, Status};
 use crate::journal::{self, Header, Journal, JournalError, Line, Recorded};
 use crate::report::Report;
 use crate::server::{self, Token};
+use crate::session_file;
 use crate::show;
 use crate::{alerts, console, controller, term};
 
@@ -332,6 +333,16 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
             outlets,
             shutdown.clone(),
         ));
+        // The session file: "Save to file", --write-back, and the organiser's edits on disk.
+        if let Some(link) = session_file::link(
+            &room.file,
+            &room.hash,
+            room.show.segments.len(),
+            config.write_back,
+        ) {
+            control.attach_file(link.clone());
+            side_tasks.push(session_file::spawn(link, control.clone(), shutdown.clone()));
+        }
         rooms.push(Running {
             id: room.id.clone(),
             name: room.name.clone(),

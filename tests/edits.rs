@@ -260,3 +260,199 @@ async fn edits_survive_a_kill_and_the_report_shows_the_edited_plan() {
         rows[2]
     );
 }
+
+/// A copy of a seed session in a temporary directory (the tests write to it).
+fn seed_copy(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("a directory");
+    let path = dir.path().join(name);
+    std::fs::copy(format!("sessions/{name}"), &path).expect("copied");
+    (dir, path)
+}
+
+async fn post_as(base: &str, path: &str, body: &str) -> (u16, Value) {
+    let resp = reqwest::Client::new()
+        .post(format!("{base}{path}"))
+        .bearer_auth(TOKEN)
+        .body(body.to_owned())
+        .send()
+        .await
+        .expect("sent");
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+async fn file_view(base: &str) -> Value {
+    let resp = reqwest::Client::new()
+        .get(format!("{base}/api/file"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(resp.status().as_u16(), 200);
+    resp.json().await.expect("JSON")
+}
+
+/// Polls `GET /api/file` until `pred` holds (generous: the watcher waits for quiet first).
+async fn file_view_where(base: &str, pred: impl Fn(&Value) -> bool) -> Value {
+    let mut last = Value::Null;
+    for _ in 0..200 {
+        last = file_view(base).await;
+        if pred(&last) {
+            return last;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the file view never matched: {last}");
+}
+
+/// "Save to file" writes the edited run-of-show into the session file, comments kept, and loads
+/// back to the edited show; once the organiser changed the file on disk, a save is refused and
+/// the file is left as they wrote it.
+#[tokio::test]
+async fn save_to_file_keeps_comments_and_refuses_a_file_changed_on_disk() {
+    let (_dir, path) = seed_copy("002_iml_session_four.toml");
+    let file = path.to_str().unwrap();
+    let before = std::fs::read_to_string(&path).unwrap();
+    let proc = Process::start(&["run", file]).await;
+    let (status, view) = post_as(&proc.base, "/api/file/save", "").await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        before,
+        "nothing edited, nothing changed"
+    );
+    post_command(&proc.base, r#"{"cmd":"edit","op":"set","segment":1,"title":"ILO standards (revised)","duration":"18m"}"#).await;
+    post_command(&proc.base, r#"{"cmd":"edit","op":"insert","at":2,"segment":{"title":"Stretch","kind":"break","duration":"3m"}}"#).await;
+    let (status, view) = post_as(&proc.base, "/api/file/save", "").await;
+    assert_eq!(status, 200, "{view}");
+    let after = std::fs::read_to_string(&path).unwrap();
+    for comment in before.lines().filter(|l| l.starts_with('#')) {
+        assert!(after.contains(comment), "lost {comment:?}");
+    }
+    assert!(
+        after.contains("title = \"ILO standards (revised)\""),
+        "{after}"
+    );
+    let back = podium::show::load_file(&path).expect("loads back");
+    let titles: Vec<&str> = back.segments.iter().map(|s| s.title.as_str()).collect();
+    assert_eq!(
+        &titles[..3],
+        ["Introduction", "ILO standards (revised)", "Stretch"]
+    );
+    assert_eq!(back.segments[1].duration.as_secs(), 18 * 60);
+    // Its own save is no change on disk: nothing is offered.
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    assert_eq!(file_view(&proc.base).await["offer"], Value::Null);
+
+    // The organiser edits the file: the change is offered, and a save no longer overwrites it.
+    let by_hand = after.replace("title = \"Stretch\"", "title = \"Stretch (by hand)\"");
+    std::fs::write(&path, &by_hand).unwrap();
+    file_view_where(&proc.base, |v| v["offer"].is_object()).await;
+    let (status, why) = post_as(&proc.base, "/api/file/save", "").await;
+    assert_eq!(status, 409);
+    assert!(
+        why["error"].as_str().unwrap().contains("changed on disk"),
+        "{why}"
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), by_hand);
+}
+
+/// The file is the other editor: an organiser's valid edit is offered for the segments not yet
+/// started and applied as one journaled edit; an invalid one is refused with FILE:LINE:COL and
+/// the show goes on unchanged; a deleted file is said; `--write-back` saves each edit, and its
+/// own writes offer nothing.
+#[tokio::test]
+async fn the_session_file_edited_on_disk_is_offered_and_applied() {
+    let (_dir, path) = seed_copy("002_iml_session_four.toml");
+    let file = path.to_str().unwrap();
+    let proc = Process::start(&["run", file, "--write-back"]).await;
+    post_command(&proc.base, r#"{"cmd":"start"}"#).await;
+    post_command(
+        &proc.base,
+        r#"{"cmd":"edit","op":"set","segment":2,"speaker":"Ana Ruiz"}"#,
+    )
+    .await;
+    // Saved by the watcher task right after the edit is published.
+    let mut written = String::new();
+    for _ in 0..200 {
+        written = std::fs::read_to_string(&path).unwrap();
+        if written.contains("speaker = \"Ana Ruiz\"") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        written.contains("speaker = \"Ana Ruiz\""),
+        "--write-back saved it:\n{written}"
+    );
+    assert!(
+        written.contains("Guiding Principles on Access \\\nto Labour Markets"),
+        "the layout kept"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    assert_eq!(
+        file_view(&proc.base).await["offer"],
+        Value::Null,
+        "its own write offers nothing"
+    );
+
+    // Invalid: refused with FILE:LINE:COL, the show unchanged.
+    let broken = written.replacen("duration = \"20m\"", "duration = 20", 1);
+    assert_ne!(broken, written);
+    std::fs::write(&path, &broken).unwrap();
+    let view = file_view_where(&proc.base, |v| v["problem"].is_string()).await;
+    let problem = view["problem"].as_str().unwrap();
+    let line = broken.lines().position(|l| l == "duration = 20").unwrap() + 1;
+    assert!(
+        problem.contains(&format!("002_iml_session_four.toml:{line}:12")),
+        "{problem}"
+    );
+    let (_, state) = proc.get("/api/state").await;
+    assert_eq!(state["revision"], 1);
+
+    // Valid: the next segment renamed and a segment added at the end, offered, applied.
+    let edited = written.replacen(
+        "title = \"ILO standards\"",
+        "title = \"ILO standards, by the organiser\"",
+        1,
+    ) + "\n# Added by the organiser during the show.\n[[segment]]\ntitle = \"Thanks\"\nduration = \"2m\"\n";
+    std::fs::write(&path, &edited).unwrap();
+    let view = file_view_where(&proc.base, |v| v["offer"].is_object()).await;
+    assert_eq!(view["problem"], Value::Null);
+    assert_eq!(view["offer"]["from"], 1);
+    let summary = view["offer"]["summary"].to_string();
+    assert!(
+        summary.contains("ILO standards, by the organiser") && summary.contains("Thanks"),
+        "{summary}"
+    );
+    let body = serde_json::json!({"hash": view["offer"]["hash"]}).to_string();
+    let (status, state) = post_as(&proc.base, "/api/file/apply", &body).await;
+    assert_eq!(status, 200, "{state}");
+    assert_eq!(state["next"]["title"], "ILO standards, by the organiser");
+    assert_eq!(state["segments"], 7);
+    assert_eq!(
+        state["segment"]["title"], "Introduction",
+        "the running segment untouched"
+    );
+    assert_eq!(file_view(&proc.base).await["offer"], Value::Null);
+    // Journaled as one edit.
+    let journal = proc.journal_dir.as_ref().unwrap().path().join("run.jsonl");
+    assert!(
+        std::fs::read_to_string(journal)
+            .unwrap()
+            .contains(r#""op":"upcoming""#)
+    );
+    // The file is as the organiser left it (write-back rewrote nothing of theirs).
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), edited);
+
+    // Deleted: said, and the show goes on.
+    std::fs::remove_file(&path).unwrap();
+    let view = file_view_where(&proc.base, |v| v["problem"].is_string()).await;
+    assert!(
+        view["problem"].as_str().unwrap().contains("cannot read"),
+        "{view}"
+    );
+    post_command(&proc.base, r#"{"cmd":"next"}"#).await;
+    let (status, _) = post_as(&proc.base, "/api/file/dismiss", "").await;
+    assert_eq!(status, 200);
+}

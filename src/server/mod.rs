@@ -14,6 +14,7 @@
 //! token, so the moderator keeps control of a full house.
 
 mod assets;
+mod file;
 mod listen;
 pub mod origin;
 mod overview;
@@ -301,6 +302,10 @@ fn router(app: App, allow_framing: bool) -> Router {
         .route(&format!("{prefix}/api/state"), get(state))
         .route(&format!("{prefix}/api/show"), get(show))
         .route(&format!("{prefix}/api/command"), post(command))
+        .route(&format!("{prefix}/api/file"), get(file::info))
+        .route(&format!("{prefix}/api/file/save"), post(file::save))
+        .route(&format!("{prefix}/api/file/apply"), post(file::apply))
+        .route(&format!("{prefix}/api/file/dismiss"), post(file::dismiss))
         .route(&format!("{prefix}/api/presence"), get(presence_list))
         .route(&format!("{prefix}/api/share"), get(share::share))
         .route(&format!("{prefix}/api/share/qr.svg"), get(share::qr))

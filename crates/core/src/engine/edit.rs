@@ -289,6 +289,11 @@ impl Engine {
     /// Applies `edit` at `now` and returns its inverse (what undoes it), or refuses it with
     /// nothing changed.
     pub(super) fn edit(&mut self, edit: Edit, now: super::ShowTime) -> Result<Edit, Refused> {
+        if matches!(self.mode, Mode::Finished { .. }) {
+            return Err(Refused(
+                "the show is finished: its run-of-show is no longer edited".into(),
+            ));
+        }
         let inverse = match edit {
             Edit::Set { segment, changes } => {
                 self.existing(segment)?;

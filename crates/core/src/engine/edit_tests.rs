@@ -249,6 +249,11 @@ fn completed_and_earlier_segments_are_refused_with_the_reason() {
     ok(&mut e, Command::Goto(3), 12 * M);
     ok(&mut e, Command::Next, 13 * M);
     assert!(refused(&mut e, title(3, "Q"), 14 * M).contains("finished"));
+    let append = Command::Edit(Edit::Insert {
+        at: 4,
+        segment: Box::new(seg("Encore", 5)),
+    });
+    assert!(refused(&mut e, append, 14 * M).contains("finished"));
     // No such segment.
     let mut e = Engine::new(&show());
     assert!(refused(&mut e, title(4, "x"), 0).contains("segments 0 to 3"));

@@ -188,9 +188,6 @@ async fn a_primary_stopped_past_its_lease_refuses_commands_the_moment_it_runs_ag
     let nats = NatsServer::start();
     let first = primary(&nats, &[]).await;
     let second = standby(&nats).await;
-    let (status, answer) = post(&first.base, r#"{"cmd":"start"}"#).await;
-    assert_eq!(status, 200, "{answer}");
-
     let client = async_nats::connect(nats.url())
         .await
         .expect("NATS connects");
@@ -198,6 +195,21 @@ async fn a_primary_stopped_past_its_lease_refuses_commands_the_moment_it_runs_ag
         .subscribe(STATE_SUBJECT)
         .await
         .expect("subscribed to the states");
+    client.flush().await.expect("the subscription is in place");
+    let (status, answer) = post(&first.base, r#"{"cmd":"start"}"#).await;
+    assert_eq!(status, 200, "{answer}");
+    // The old primary's epoch, as its states carry it.
+    let started = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let message = states.next().await.expect("subscribed");
+            let state: Value = serde_json::from_slice(&message.payload).expect("a state");
+            if state["phase"] == "running" {
+                return epoch_of(&message);
+            }
+        }
+    })
+    .await
+    .expect("the primary publishes its states");
 
     first.signal(Signal::SIGSTOP);
     accepts_commands_within(&second.base, Duration::from_secs(15)).await;
@@ -221,27 +233,41 @@ async fn a_primary_stopped_past_its_lease_refuses_commands_the_moment_it_runs_ag
         assert!(Instant::now() < deadline, "never named the primary: {why}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    // The new primary's states carry a higher epoch than any the old one published.
+    // The new primary's states carry a higher epoch than any the old one published, before or
+    // after SIGCONT: a receiver that keeps the highest epoch ends on the new primary's state.
     let (status, _) = post(&second.base, r#"{"cmd":"message","text":"new primary"}"#).await;
     assert_eq!(status, 200);
-    let mut epochs = std::collections::BTreeSet::new();
+    let mut seen: Vec<(u64, Value)> = Vec::new();
     let until = Instant::now() + Duration::from_secs(3);
     while let Ok(Some(message)) = tokio::time::timeout_at(until, states.next()).await {
-        let epoch = message
-            .headers
-            .as_ref()
-            .and_then(|h| h.get("Podium-Epoch"))
-            .and_then(|v| v.as_str().parse::<u64>().ok())
-            .expect("every state names its epoch");
-        epochs.insert(epoch);
+        let state: Value = serde_json::from_slice(&message.payload).expect("a state");
+        seen.push((epoch_of(&message), state));
     }
-    let newest = *epochs.last().expect("states were published");
+    let epochs: Vec<u64> = seen.iter().map(|s| s.0).collect();
+    let new = epochs.iter().copied().max().unwrap_or(0);
     assert!(
-        newest >= 2,
-        "the standby took over with a new epoch: {epochs:?}"
+        new > started,
+        "started with epoch {started}, then: {epochs:?}"
     );
-    // A receiver keeps the highest epoch it saw: the old primary's (lower) states are dropped.
-    assert_eq!(epochs.iter().filter(|e| **e == newest).count(), 1);
+    let kept = seen
+        .iter()
+        .fold(None::<&(u64, Value)>, |kept, next| match kept {
+            Some(k) if k.0 > next.0 => Some(k),
+            _ => Some(next),
+        })
+        .expect("a state");
+    assert_eq!(kept.0, new, "epochs seen: {epochs:?}");
+    assert_eq!(kept.1["message"], "new primary", "{}", kept.1);
+}
+
+/// A state's `Podium-Epoch`.
+fn epoch_of(message: &async_nats::Message) -> u64 {
+    message
+        .headers
+        .as_ref()
+        .and_then(|h| h.get("Podium-Epoch"))
+        .and_then(|v| v.as_str().parse::<u64>().ok())
+        .expect("every state names its epoch")
 }
 
 /// NATS restarts mid-show: the origin's own viewers are served throughout, and the journal

@@ -47,6 +47,10 @@ pub struct Lease {
     pub epoch: u64,
     /// The holder's wall clock at the last renewal (for people; decisions use revisions).
     pub renewed_ms: i64,
+    /// The holder's `--lease`, in ms: a standby waits at least this long, whatever its own
+    /// `--lease` says (0 in a value written without it).
+    #[serde(default)]
+    pub lease_ms: u64,
 }
 
 /// The lease entry as read: its value and revision.
@@ -94,9 +98,12 @@ impl Watcher {
                     holder: self.me.clone(),
                     epoch: 1,
                     renewed_ms: now_ms,
+                    lease_ms: self.lease.as_millis() as u64,
                 },
             };
         };
+        // The holder's lease, if longer than ours: it acts for two thirds of its own.
+        let lease = self.lease.max(Duration::from_millis(entry.lease.lease_ms));
         let since = match self.seen {
             Some((revision, since)) if revision == entry.revision => since,
             _ => {
@@ -104,13 +111,14 @@ impl Watcher {
                 now
             }
         };
-        if now.saturating_duration_since(since) >= self.lease {
+        if now.saturating_duration_since(since) >= lease {
             Verdict::Take {
                 revision: Some(entry.revision),
                 lease: Lease {
                     holder: self.me.clone(),
                     epoch: entry.lease.epoch + 1,
                     renewed_ms: now_ms,
+                    lease_ms: self.lease.as_millis() as u64,
                 },
             }
         } else {
@@ -276,6 +284,7 @@ pub async fn read(store: &kv::Store, event: &str) -> Result<Option<Entry>, Lease
                 holder: "an unknown holder".to_owned(),
                 epoch: 0,
                 renewed_ms: 0,
+                lease_ms: 0,
             }),
             revision: e.revision,
         }))
@@ -374,6 +383,7 @@ mod tests {
                 holder: holder.into(),
                 epoch,
                 renewed_ms: 0,
+                lease_ms: 0,
             },
             revision,
         }
@@ -394,7 +404,8 @@ mod tests {
                 lease: Lease {
                     holder: "b".into(),
                     epoch: 1,
-                    renewed_ms: 7
+                    renewed_ms: 7,
+                    lease_ms: 3000
                 }
             }
         );
@@ -424,7 +435,8 @@ mod tests {
                 lease: Lease {
                     holder: "b".into(),
                     epoch: 5,
-                    renewed_ms: 5
+                    renewed_ms: 5,
+                    lease_ms: 3000
                 }
             }
         );
@@ -441,6 +453,7 @@ mod tests {
                 holder: "a".into(),
                 epoch: 2,
                 renewed_ms: 0,
+                lease_ms: 0,
             },
             revision: 3,
         };
@@ -493,6 +506,28 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A holder with a longer `--lease` than the standby's acts for two thirds of its own: the
+    /// standby waits for the longer one.
+    #[test]
+    fn a_standby_waits_for_the_holders_lease_when_it_is_longer() {
+        let mut w = Watcher::new("b", LEASE);
+        let t0 = Instant::now();
+        let mut held = entry("a", 1, 9);
+        held.lease.lease_ms = 20_000;
+        assert!(matches!(
+            w.judge(Some(&held), t0, 0),
+            Verdict::Follow { .. }
+        ));
+        assert!(matches!(
+            w.judge(Some(&held), at(t0, 19_999), 0),
+            Verdict::Follow { .. }
+        ));
+        assert!(matches!(
+            w.judge(Some(&held), at(t0, 20_000), 0),
+            Verdict::Take { .. }
+        ));
     }
 
     #[test]

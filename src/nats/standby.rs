@@ -116,6 +116,8 @@ pub struct Link {
     registry: Option<crate::server::Rooms>,
     /// The origin (states, last values, responders) while this process is the primary.
     origin: Option<super::origin::Origin>,
+    /// The primary a standby last saw renewing the lease, and its epoch.
+    primary: Option<(String, u64)>,
 }
 
 impl Link {
@@ -148,6 +150,7 @@ impl Link {
             generation: 0,
             registry: None,
             origin: None,
+            primary: None,
             options,
         };
         link.part = link.decide().await?;
@@ -160,7 +163,7 @@ impl Link {
 
     /// A standby starts following only once a primary renews the lease: the stream may still
     /// hold an older run (a primary that has just taken the lease purges it before it renews).
-    async fn await_primary(&self) -> Result<(), StandbyError> {
+    async fn await_primary(&mut self) -> Result<(), StandbyError> {
         let event = &self.options.event;
         let first = lease::read(&self.store, event).await?.map(|e| e.revision);
         let since = Instant::now();
@@ -172,6 +175,7 @@ impl Link {
                 && Some(entry.revision) != first
                 && !entry.lease.holder.is_empty()
             {
+                self.primary = Some((entry.lease.holder.clone(), entry.lease.epoch));
                 return Ok(());
             }
             if !told && since.elapsed() >= self.options.lease {
@@ -334,10 +338,14 @@ impl Link {
     ) -> tokio::task::JoinHandle<()> {
         self.registry = Some(registry);
         // Shut until the lease says otherwise: no command before the journal is replicated.
+        let (primary, epoch) = self
+            .primary
+            .clone()
+            .map_or((None, 0), |(p, e)| (Some(p), e));
         for handle in &handles {
             handle.gate().set(Role::Standby {
-                primary: None,
-                epoch: 0,
+                primary: primary.clone(),
+                epoch,
             });
         }
         tokio::spawn(async move {
@@ -725,6 +733,7 @@ pub async fn release(url: &str, event: Option<&str>) -> Result<String, StandbyEr
         holder: String::new(),
         epoch: lease.epoch,
         renewed_ms: now_ms(),
+        lease_ms: lease.lease_ms,
     };
     match lease::take(&store, &event, Some(revision), released).await? {
         Some(_) => Ok(format!(

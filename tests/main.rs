@@ -26,6 +26,7 @@ mod overview;
 mod plan;
 mod presence;
 mod presets;
+mod presets_browser;
 mod protocol_doc;
 mod readme;
 mod rooms;

@@ -8,7 +8,9 @@
 //! full disk): the show goes on, the state is published, and the lines wait in memory, in order
 //! (at most [`MAX_PENDING`]), until a write succeeds; the controller tells the moderator until
 //! then. A failed write is cut back to the last whole line, so the file never holds a partial line
-//! before a later one.
+//! before a later one. With `--nats` each line also goes to JetStream for a standby
+//! ([`crate::nats::journal::Replica`]), acknowledged before the state is published, or queued in
+//! order while NATS is unreachable, the same way.
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};

@@ -317,5 +317,48 @@ async fn a_nats_restart_loses_no_journal_line_and_no_viewer() {
     // Still the primary, still serving.
     let (status, answer) = post(&origin.base, PROBE).await;
     assert_eq!(status, 200, "{answer}");
-    let _ = EVENT;
+}
+
+/// `podium takeover` releases the lease: the primary stops at its next renewal and the standby
+/// takes over; the old primary then refuses commands, naming the new one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn podium_takeover_hands_the_show_to_the_standby() {
+    let nats = NatsServer::start();
+    let first = primary(&nats, &[]).await;
+    let second = standby(&nats).await;
+    let (status, answer) = post(&first.base, r#"{"cmd":"start"}"#).await;
+    assert_eq!(status, 200, "{answer}");
+
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_podium"))
+        .args(["takeover", "--nats", &nats.url()])
+        .output()
+        .await
+        .expect("podium takeover runs");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.contains(&format!("released the lease of {EVENT}")),
+        "{said}"
+    );
+
+    let (_, state) = accepts_commands_within(&second.base, Duration::from_secs(15)).await;
+    assert_eq!(state["phase"], "running", "the show goes on: {state}");
+    let holder = format!("pid {}", second.child.id().expect("running"));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, refused) = post(&first.base, PROBE).await;
+        let why = refused["error"].as_str().unwrap_or_default().to_owned();
+        if status == 409 && why.contains(&holder) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the old primary: {status} {refused}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

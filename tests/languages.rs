@@ -22,6 +22,9 @@ struct Said {
     next: String,
     ends_at: Option<String>,
     status: String,
+    sound: String,
+    /// `None` while the button is hidden (a touch screen, the overlay).
+    popout: Option<String>,
 }
 
 const SAID: &str = r#"
@@ -34,6 +37,8 @@ const SAID: &str = r#"
         next: $('next').hidden ? '' : $('next').textContent,
         ends_at: endsAt && !endsAt.hidden ? endsAt.textContent : null,
         status: $('status').textContent,
+        sound: $('sound').textContent,
+        popout: $('popout').hidden ? null : $('popout').textContent,
     };
 "#;
 
@@ -80,6 +85,13 @@ async fn speaker_in(lang: &str, expect: [&str; 3]) {
         "conectado"
     };
     assert_eq!(seen.status, connected, "{seen:#?}");
+    let (sound, popout) = if lang == "fr" {
+        ("Son coupé", "Détacher")
+    } else {
+        ("Sonido desactivado", "Ventana flotante")
+    };
+    assert_eq!(seen.sound, sound, "{seen:#?}");
+    assert_eq!(seen.popout.as_deref(), Some(popout), "{seen:#?}");
     if let Some(ends_at) = &seen.ends_at {
         let prefix = match lang {
             "fr" => "fin prévue à ",

@@ -119,6 +119,9 @@ async fn osc_commands_drive_the_show() {
     state_where(&server, |s| s["phase"] != "paused").await;
     send("/podium/message", vec!["Wrap up, please".into()]).await;
     state_where(&server, |s| s["message"] == "Wrap up, please").await;
+    // The session's presets (the default ones here): number 1.
+    send("/podium/preset", vec![OscType::Int(1)]).await;
+    state_where(&server, |s| s["message"] == "Please wrap up").await;
     send("/podium/next", vec![]).await;
     state_where(&server, |s| s["index"] == 1).await;
     // A TouchOSC button sends 1 when pressed and 0 when released: the release does nothing.

@@ -4,6 +4,7 @@
 // (`cueFor`); this module only makes the sound. Nothing here changes the show.
 
 import { cueFor, formatWallClock } from './display.js';
+import { wordsOf } from './i18n.js';
 
 /** Tones of each chime: [frequency Hz, start s, length s]. Short, distinct, not alarming. */
 const CHIMES = {
@@ -98,7 +99,7 @@ export class Cues {
     try {
       this.audio ??= new AudioContext();
     } catch {
-      this.button.textContent = 'No sound in this browser';
+      this.button.textContent = wordsOf(document.documentElement.lang).sound.none;
       return;
     }
     this.enabled = true;
@@ -117,7 +118,9 @@ export class Cues {
     const blocked = this.enabled && !on;
     this.button.setAttribute('aria-pressed', String(on));
     this.button.dataset.sound = on ? 'on' : blocked ? 'blocked' : 'off';
-    this.button.textContent = on ? 'Sound on' : blocked ? 'Tap for sound' : 'Sound off';
+    // In the page's language (speaker.js sets it on <html lang>).
+    const words = wordsOf(document.documentElement.lang).sound;
+    this.button.textContent = on ? words.on : blocked ? words.tap : words.off;
   }
 
   #chime(name) {

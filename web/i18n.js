@@ -32,6 +32,14 @@ export const WORDS = {
     endsAt: (time) => `ends at ${time}`,
     rehearsal: 'Rehearsal',
     localTime: 'your local time',
+    sound: { on: 'Sound on', off: 'Sound off', tap: 'Tap for sound', none: 'No sound in this browser' },
+    popOut: {
+      pip: 'Pop out',
+      popup: 'Pop out (window, not kept on top)',
+      pipTitle: 'A small countdown that stays on top of your slides',
+      popupTitle: 'This browser cannot keep a window on top: the countdown opens in a small window',
+      blocked: 'The browser blocked the window: allow pop-ups for this page',
+    },
     status: {
       connecting: 'connecting…',
       connected: 'connected',
@@ -73,6 +81,19 @@ export const WORDS = {
     endsAt: (time) => `fin prévue à ${time}`,
     rehearsal: 'Répétition',
     localTime: 'votre heure locale',
+    sound: {
+      on: 'Son activé',
+      off: 'Son coupé',
+      tap: 'Touchez pour le son',
+      none: 'Pas de son dans ce navigateur',
+    },
+    popOut: {
+      pip: 'Détacher',
+      popup: 'Détacher (fenêtre, pas au premier plan)',
+      pipTitle: 'Un petit compte à rebours qui reste au-dessus de vos diapositives',
+      popupTitle: `Ce navigateur ne peut pas garder une fenêtre au premier plan${NBSP}: le compte à rebours s’ouvre dans une petite fenêtre`,
+      blocked: `Le navigateur a bloqué la fenêtre${NBSP}: autorisez les fenêtres surgissantes pour cette page`,
+    },
     status: {
       connecting: 'connexion…',
       connected: 'connecté',
@@ -121,6 +142,19 @@ export const WORDS = {
     endsAt: (time) => `termina ${time.startsWith('01:') ? 'a la' : 'a las'} ${time}`,
     rehearsal: 'Ensayo',
     localTime: 'su hora local',
+    sound: {
+      on: 'Sonido activado',
+      off: 'Sonido desactivado',
+      tap: 'Toque para el sonido',
+      none: 'Sin sonido en este navegador',
+    },
+    popOut: {
+      pip: 'Ventana flotante',
+      popup: 'Ventana flotante (no siempre visible)',
+      pipTitle: 'Una pequeña cuenta atrás que queda sobre sus diapositivas',
+      popupTitle: 'Este navegador no puede mantener una ventana siempre visible: la cuenta atrás se abre en una ventana pequeña',
+      blocked: 'El navegador bloqueó la ventana: permita las ventanas emergentes para esta página',
+    },
     status: {
       connecting: 'conectando…',
       connected: 'conectado',

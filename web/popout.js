@@ -5,6 +5,8 @@
 // so it needs no socket of its own and never disagrees with the page.
 // Invariant: only the digits, the phase colour, the phase in words and the message; nothing else.
 
+import { wordsOf } from './i18n.js';
+
 const PIP = 'documentPictureInPicture' in window;
 
 export class PopOut {
@@ -14,10 +16,10 @@ export class PopOut {
     this.win = null;
     this.nodes = null;
     this.last = null;
-    button.textContent = PIP ? 'Pop out' : 'Pop out (window, not kept on top)';
-    button.title = PIP
-      ? 'A small countdown that stays on top of your slides'
-      : 'This browser cannot keep a window on top: the countdown opens in a small window';
+    // In the page's language (speaker.js sets it on <html lang> before this runs).
+    const words = wordsOf(document.documentElement.lang).popOut;
+    button.textContent = PIP ? words.pip : words.popup;
+    button.title = PIP ? words.pipTitle : words.popupTitle;
     button.dataset.kind = PIP ? 'pip' : 'popup';
     button.hidden = false;
     button.addEventListener('click', () => this.toggle());
@@ -44,7 +46,7 @@ export class PopOut {
     }
     if (!win) {
       this.button.dataset.state = 'blocked';
-      this.button.title = 'The browser blocked the window: allow pop-ups for this page';
+      this.button.title = wordsOf(document.documentElement.lang).popOut.blocked;
       return;
     }
     this.mount(win);

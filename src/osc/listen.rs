@@ -92,12 +92,20 @@ pub fn parse_message(msg: &OscMessage, single: bool) -> Result<Parsed, String> {
             let body = serde_json::json!({"cmd": "message", "text": text}).to_string();
             Some(protocol::parse_command(body.as_bytes())?)
         }
+        "preset" => {
+            let n = whole(args, "preset takes the preset's number, 1 for the first")?;
+            if n < 1 {
+                return Err("presets count from 1".into());
+            }
+            let body = serde_json::json!({"cmd": "message", "preset": n}).to_string();
+            Some(protocol::parse_command(body.as_bytes())?)
+        }
         "blackout" => Some(Command::Blackout(switch(args, "blackout")?)),
         "focus" => Some(Command::Focus(switch(args, "focus")?)),
         _ => {
             return Err(
                 "unknown command; start, pause, resume, toggle, next, previous, goto, adjust, \
-                 message, blackout, focus, fit, reset (docs/osc.md)"
+                 message, preset, blackout, focus, fit, reset (docs/osc.md)"
                     .into(),
             );
         }
@@ -374,6 +382,10 @@ mod tests {
             Ok(Some(Command::Goto(2)))
         );
         assert_eq!(
+            lone("/podium/preset", vec![2.into()]),
+            Ok(Some(Command::Message(crate::engine::Message::preset(2))))
+        );
+        assert_eq!(
             lone("/podium/message", vec![" Wrap up ".into()]),
             Ok(Some(Command::Message("Wrap up".into())))
         );
@@ -414,6 +426,7 @@ mod tests {
                 "adjust takes seconds",
             ),
             ("/podium/goto", vec![0.into()], "from 1"),
+            ("/podium/preset", vec![0.into()], "presets count from 1"),
             ("/podium/message", vec![5.into()], "one string"),
             (
                 "/podium/message",

@@ -124,13 +124,18 @@ for (const lang of ['fr', 'es']) {
   });
 }
 
+/** Every text of a table: strings as they are, functions called with sample arguments. */
+function texts(value) {
+  if (typeof value === 'string') return [value];
+  if (typeof value === 'function') return [value('1:00', 'Neha')];
+  return Object.entries(value)
+    .filter(([key]) => key !== 'locale')
+    .flatMap(([, v]) => texts(v));
+}
+
 test('French typography: a non-breaking space before the colon, curly apostrophes', () => {
-  const all = [
-    ...wordsIn('fr').map(([, , w]) => w),
-    WORDS.fr.next('A', 'B'),
-    WORDS.fr.offset.onTime,
-    WORDS.fr.offset.ahead('1:00'),
-  ];
+  const all = [...wordsIn('fr').map(([, , w]) => w), ...texts(WORDS.fr)];
+  assert.ok(all.length > 40, `${all.length} texts`);
   for (const text of all) {
     assert.doesNotMatch(text, /'/, `a straight apostrophe: ${text}`);
     assert.doesNotMatch(text, / :|[^\u00a0]:\s/, `a colon without its non-breaking space: ${text}`);

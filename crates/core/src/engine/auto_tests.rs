@@ -43,6 +43,7 @@ fn show() -> Show {
         messages: Messages::default(),
         auto_start: false,
         speaker_page: Default::default(),
+        language: None,
     }
 }
 

@@ -456,3 +456,206 @@ async fn the_session_file_edited_on_disk_is_offered_and_applied() {
     let (status, _) = post_as(&proc.base, "/api/file/dismiss", "").await;
     assert_eq!(status, 200);
 }
+
+/// Runs a Chrome DevTools command in the browser's tab (chromedriver's CDP pass-through).
+async fn cdp(browser: &common::browser::Browser, cmd: &str, params: Value) {
+    let answer = reqwest::Client::new()
+        .post(format!("{}/goog/cdp/execute", browser.session_url()))
+        .json(&serde_json::json!({ "cmd": cmd, "params": params }))
+        .send()
+        .await
+        .expect("chromedriver answers");
+    assert!(answer.status().is_success(), "{cmd}: {}", answer.status());
+}
+
+async fn click(browser: &common::browser::Browser, css: &str) {
+    browser
+        .client
+        .find(fantoccini::Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} is on the page: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("{css} is clickable: {e}"));
+}
+
+/// Issue 14 in Chromium, on a phone-sized screen: the control page edits an upcoming segment
+/// (a real click on its ✎, the form, Save), undoes it, adds a segment, saves the run-of-show to
+/// its file, and offers the file's own changes in a banner that applies them. Screenshots in
+/// `target/screenshots/control-edit-*.png`.
+#[tokio::test]
+async fn the_control_page_edits_the_run_of_show() {
+    use common::browser::{Browser, Scratch, browser_available};
+    if !browser_available() {
+        return;
+    }
+    let scratch = Scratch::new("control-edit");
+    let session = scratch.join("002_iml_session_four.toml");
+    std::fs::copy("sessions/002_iml_session_four.toml", &session).expect("copied");
+    let journal = scratch.join("run.jsonl");
+    let server = Process::start(&["run", &session, "--journal", &journal]).await;
+    server.command(r#"{"cmd":"start"}"#).await;
+    let browser = Browser::start(&scratch).await;
+    cdp(
+        &browser,
+        "Emulation.setDeviceMetricsOverride",
+        serde_json::json!({"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": true}),
+    )
+    .await;
+    browser
+        .goto(&format!("{}/control#token={TOKEN}", server.base))
+        .await;
+    browser
+        .wait_true(
+            "the run of show with edit buttons",
+            "return document.querySelectorAll('#show-rows button[data-edit]').length === 6",
+        )
+        .await;
+    // Segment 0 runs: it is editable (its duration counts from its start); nothing before it.
+    click(&browser, "button[data-edit='2']").await;
+    browser
+        .wait_true("the edit form", "return !document.getElementById('edit-form').hidden")
+        .await;
+    let filled: Value = browser
+        .eval(
+            "return ['edit-title','edit-duration','edit-max','edit-warn']
+               .map((id) => document.getElementById(id).value)",
+        )
+        .await;
+    assert_eq!(
+        filled,
+        serde_json::json!([
+            "Trade Unions and their engagement in protecting the rights of migrant workers",
+            "15m",
+            "20m",
+            "2m"
+        ])
+    );
+    browser
+        .eval::<Value>(
+            "document.getElementById('edit-title').value = 'Trade unions (shortened)';
+             document.getElementById('edit-duration').value = '12';
+             document.getElementById('edit-title').scrollIntoView({block: 'start'});
+             return null",
+        )
+        .await;
+    browser.capture("control-edit-form-390x844.png", 390).await;
+    let wide: f64 = browser
+        .eval("return document.documentElement.scrollWidth")
+        .await;
+    let culprits: Value = browser
+        .eval(
+            "return [...document.querySelectorAll('body *')]
+               .filter((e) => e.getBoundingClientRect().right > 391)
+               .slice(0, 8).map((e) => `${e.tagName}#${e.id}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)",
+        )
+        .await;
+    assert!(wide <= 390.0, "the page fits the phone: {wide} px: {culprits}");
+    click(&browser, "#edit-save").await;
+    browser
+        .wait_true(
+            "the edited row",
+            "return [...document.querySelectorAll('#show-rows tr')][2]?.textContent.includes('Trade unions (shortened)')",
+        )
+        .await;
+    let (_, agenda) = server.get("/api/agenda").await;
+    assert_eq!(agenda["segments"][2]["title"], "Trade unions (shortened)");
+    assert_eq!(agenda["segments"][2]["duration_ms"], 720_000, "a bare 12 is minutes");
+    assert!(
+        browser
+            .eval::<bool>("return document.getElementById('edit-form').hidden")
+            .await
+    );
+
+    // Undo, then add a segment at the end.
+    click(&browser, "#edit-undo").await;
+    browser
+        .wait_true(
+            "the undone row",
+            "return [...document.querySelectorAll('#show-rows tr')][2]?.textContent.includes('Trade Unions and their')",
+        )
+        .await;
+    click(&browser, "#edit-add").await;
+    browser
+        .eval::<Value>(
+            "document.getElementById('edit-title').value = 'Thanks and goodbye';
+             document.getElementById('edit-kind').value = 'closing';
+             document.getElementById('edit-duration').value = '2m';
+             return null",
+        )
+        .await;
+    click(&browser, "#edit-save").await;
+    browser
+        .wait_true(
+            "the new row",
+            "return document.querySelectorAll('#show-rows tr').length === 7",
+        )
+        .await;
+    // A refused edit is said in the form: the running segment cannot move.
+    click(&browser, "button[data-edit='0']").await;
+    let hidden: Value = browser
+        .eval("return ['edit-up','edit-down','edit-delete'].map((id) => document.getElementById(id).hidden)")
+        .await;
+    assert_eq!(hidden, serde_json::json!([true, true, true]));
+    browser
+        .eval::<Value>("document.getElementById('edit-max').value = '1m'; return null")
+        .await;
+    click(&browser, "#edit-save").await;
+    browser
+        .wait_true(
+            "the refusal in the form",
+            "return document.getElementById('edit-feedback').textContent.includes('max (1:00)')",
+        )
+        .await;
+    click(&browser, "#edit-cancel").await;
+
+    // Save to file: comments kept, the new segment there.
+    browser
+        .wait_true("the Save button", "return !document.getElementById('file-save').hidden")
+        .await;
+    click(&browser, "#file-save").await;
+    browser
+        .wait_true(
+            "the saved note",
+            "return document.getElementById('feedback').textContent.startsWith('Saved to')",
+        )
+        .await;
+    let saved = std::fs::read_to_string(&session).expect("readable");
+    assert!(saved.contains("title = \"Thanks and goodbye\"\nkind = \"closing\"\nduration = \"2m\""), "{saved}");
+    assert!(saved.starts_with("# International Migration Law (IML)"));
+
+    // The organiser edits the file: a banner offers it; Apply takes it.
+    std::fs::write(&session, saved.replace("Thanks and goodbye", "Thanks, and see you in June"))
+        .expect("written");
+    browser
+        .wait_true(
+            "the file's banner",
+            "return !document.getElementById('file-alert').hidden",
+        )
+        .await;
+    browser
+        .eval::<Value>("window.scrollTo(0, 0); return null")
+        .await;
+    browser.capture("control-edit-file-banner-390x844.png", 390).await;
+    click(&browser, "#file-apply").await;
+    browser
+        .wait_true(
+            "the applied change",
+            "return document.getElementById('file-alert').hidden && [...document.querySelectorAll('#show-rows tr')][6]?.textContent.includes('see you in June')",
+        )
+        .await;
+    cdp(
+        &browser,
+        "Emulation.setDeviceMetricsOverride",
+        serde_json::json!({"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": false}),
+    )
+    .await;
+    click(&browser, "button[data-edit='3']").await;
+    browser
+        .eval::<Value>(
+            "document.getElementById('show-section').scrollIntoView({block: 'start'}); return null",
+        )
+        .await;
+    browser.capture("control-edit-desktop-1280.png", 1280).await;
+    browser.close().await;
+}

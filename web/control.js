@@ -204,6 +204,7 @@ async function refreshScreens() {
       renderScreens(presence.screens);
       renderFailedAttempts(presence.failed_attempts ?? []);
       renderJournal(presence.journal);
+      await refreshFile();
     } catch {
       // The next round tries again; command feedback is not the place for this.
     }
@@ -292,7 +293,7 @@ function applyState(next) {
 /** Actual times change with the segment or the phase, re-planned times with the slack. */
 function refreshShowOnChange() {
   const slackMinutes = state.slack_ms == null ? '' : Math.round(state.slack_ms / 60000);
-  const key = `${state.index}|${state.phase}|${slackMinutes}`;
+  const key = `${state.index}|${state.phase}|${slackMinutes}|${state.revision}`;
   if (token && key !== showKey) {
     showKey = key;
     refreshShow();
@@ -407,6 +408,7 @@ function renderShow() {
       cell(end == null ? (start == null ? '–' : '…') : formatWallClock(end, timeZone, true), 'time'),
       tookCell(took, segment.duration_ms),
       replannedCell(segment),
+      editCell(segment),
     );
     return row;
   });
@@ -466,6 +468,291 @@ function markCurrentRow() {
     if (current) row.setAttribute('aria-current', 'true');
     else row.removeAttribute('aria-current');
   }
+}
+
+// ---- Editing the run of show (issue 14) ----------------------------------------------------
+// Edits are commands ({"cmd":"edit","op":…}, {"cmd":"undo"}); the server decides what may change
+// (nothing that has run; the running segment keeps its place). Lengths are written as in the
+// session file ("12m", "1h 30m"); a bare number is minutes. "Save to file" and the file's own
+// changes go through api/file.
+
+const edit = {
+  form: $('edit-form'),
+  heading: $('edit-heading'),
+  note: $('edit-note'),
+  title: $('edit-title'),
+  speaker: $('edit-speaker'),
+  kind: $('edit-kind'),
+  duration: $('edit-duration'),
+  min: $('edit-min'),
+  max: $('edit-max'),
+  warn: $('edit-warn'),
+  up: $('edit-up'),
+  down: $('edit-down'),
+  insert: $('edit-insert'),
+  remove: $('edit-delete'),
+  cancel: $('edit-cancel'),
+  feedback: $('edit-feedback'),
+  add: $('edit-add'),
+  undo: $('edit-undo'),
+  save: $('file-save'),
+  fileStatus: $('file-status'),
+  alert: $('file-alert'),
+  alertText: $('file-alert-text'),
+  alertChanges: $('file-alert-changes'),
+  apply: $('file-apply'),
+  dismiss: $('file-dismiss'),
+};
+let editing = null; // {mode: 'edit', index} or {mode: 'insert', at}
+let fileView = null; // the last api/file answer
+
+/** `20m`, `1m 30s`, `1h 30m`: a length as the session file writes it. */
+function lengthText(ms) {
+  if (ms == null) return '';
+  const total = Math.round(ms / 1000);
+  const parts = [];
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  if (h) parts.push(`${h}h`);
+  if (m) parts.push(`${m}m`);
+  if (s || parts.length === 0) parts.push(`${s}s`);
+  return parts.join(' ');
+}
+
+/** What the moderator typed as a length: a bare number is minutes. */
+function typedLength(text) {
+  const t = text.trim();
+  return /^\d+$/.test(t) ? `${t}m` : t;
+}
+
+/** Where segment `index` stands: 'free' (not started), 'current' (started), or null (past). */
+function standing(index) {
+  if (!state || state.phase === 'finished' || index < state.index) return null;
+  const segment = show?.segments[index];
+  if (index === state.index) return state.phase === 'ready' ? 'free' : 'current';
+  return segment?.actual_start_ms == null ? 'free' : null;
+}
+
+function editCell(segment) {
+  const td = document.createElement('td');
+  td.className = 'edit';
+  if (token && standing(segment.index)) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.dataset.edit = String(segment.index);
+    button.textContent = '✎';
+    button.title = `Edit “${segment.title}”`;
+    button.setAttribute('aria-label', `Edit ${segment.index + 1}. ${segment.title}`);
+    td.append(button);
+  }
+  return td;
+}
+
+function openEditor(mode, index) {
+  const segment = mode === 'edit' ? show?.segments[index] : null;
+  if (mode === 'edit' && !segment) return;
+  editing = mode === 'edit' ? { mode, index } : { mode, at: index };
+  const where = mode === 'edit' ? standing(index) : 'free';
+  edit.heading.textContent =
+    mode === 'edit' ? `Edit ${index + 1}. ${segment.title}` : `New segment, at position ${index + 1}`;
+  edit.note.textContent =
+    where === 'current'
+      ? 'It is running: a new duration counts from its start; it stays where it is.'
+      : '';
+  edit.title.value = segment?.title ?? '';
+  edit.speaker.value = segment?.speaker ?? '';
+  edit.kind.value = segment?.kind ?? 'talk';
+  edit.duration.value = segment ? lengthText(segment.duration_ms) : '';
+  edit.min.value = segment ? lengthText(segment.min_ms) : '';
+  edit.max.value = segment ? lengthText(segment.max_ms) : '';
+  edit.warn.value = segment ? lengthText(segment.warn_ms) : '';
+  const last = (show?.segments.length ?? 1) - 1;
+  const free = mode === 'edit' && where === 'free';
+  edit.up.hidden = !free || standing(index - 1) !== 'free';
+  edit.down.hidden = !free || index >= last;
+  edit.remove.hidden = !free;
+  edit.insert.hidden = mode !== 'edit';
+  edit.feedback.textContent = '';
+  edit.form.hidden = false;
+  edit.title.focus({ preventScroll: true });
+  edit.form.scrollIntoView({ block: 'nearest' });
+}
+
+function closeEditor() {
+  editing = null;
+  edit.form.hidden = true;
+}
+
+/** Sends an edit; true when it applied (its refusal is said in the form). */
+async function sendEdit(command) {
+  try {
+    const next = await api('api/command', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(command),
+    });
+    applyState(next);
+    view.feedback.textContent = '';
+    return true;
+  } catch (error) {
+    if (edit.form.hidden) view.feedback.textContent = error.message;
+    else edit.feedback.textContent = error.message;
+    return false;
+  }
+}
+
+/** The fields of the form that differ from `segment` (all of them for a new one). */
+function formChanges(segment) {
+  const changes = {};
+  const text = (input) => input.value.trim();
+  if (!segment || text(edit.title) !== segment.title) changes.title = text(edit.title);
+  if (!segment || text(edit.speaker) !== (segment.speaker ?? '')) changes.speaker = text(edit.speaker);
+  if (!segment || edit.kind.value !== segment.kind) changes.kind = edit.kind.value;
+  for (const [key, input, ms] of [
+    ['duration', edit.duration, segment?.duration_ms],
+    ['min', edit.min, segment?.min_ms],
+    ['max', edit.max, segment?.max_ms],
+    ['warn', edit.warn, segment?.warn_ms],
+  ]) {
+    const typed = typedLength(input.value);
+    if (segment && typed === lengthText(ms)) continue;
+    if (typed === '') {
+      if (segment && (key === 'min' || key === 'max') && ms != null) changes[key] = null;
+      continue;
+    }
+    changes[key] = typed;
+  }
+  return changes;
+}
+
+async function submitEditor() {
+  if (!editing) return;
+  if (editing.mode === 'insert') {
+    const segment = formChanges(null);
+    if (!segment.speaker) delete segment.speaker;
+    if (await sendEdit({ cmd: 'edit', op: 'insert', at: editing.at, segment })) closeEditor();
+    return;
+  }
+  const changes = formChanges(show?.segments[editing.index]);
+  if (Object.keys(changes).length === 0) {
+    closeEditor();
+    return;
+  }
+  if (await sendEdit({ cmd: 'edit', op: 'set', segment: editing.index, ...changes })) closeEditor();
+}
+
+async function moveEdited(by) {
+  if (editing?.mode !== 'edit') return;
+  const to = editing.index + by;
+  if (await sendEdit({ cmd: 'edit', op: 'move', segment: editing.index, to })) {
+    editing.index = to;
+    await refreshShow();
+    openEditor('edit', to);
+  }
+}
+
+async function saveToFile() {
+  try {
+    const answer = await api('api/file/save', { method: 'POST' });
+    fileView = answer;
+    view.feedback.dataset.kind = 'info';
+    view.feedback.textContent = `Saved to ${answer.path}.`;
+  } catch (error) {
+    delete view.feedback.dataset.kind;
+    view.feedback.textContent = error.message;
+  }
+  renderFile();
+}
+
+/** The session file: its changes on disk (a banner to apply or dismiss), or why it cannot be used. */
+async function refreshFile() {
+  if (!token) return;
+  try {
+    fileView = await api('api/file');
+  } catch {
+    fileView = null; // no file of its own (a relay, an event's inline room), or not reachable now
+  }
+  renderFile();
+}
+
+function renderFile() {
+  edit.save.hidden = fileView == null;
+  edit.fileStatus.textContent = fileView
+    ? `${fileView.path}${fileView.write_back ? ' — every edit is saved (--write-back)' : ''}`
+    : '';
+  const offer = fileView?.offer;
+  const problem = fileView?.problem;
+  edit.alert.hidden = !offer && !problem;
+  if (offer) {
+    edit.alert.dataset.state = 'offer';
+    edit.alertText.textContent = `The session file changed on disk. Apply its changes to the segments not started yet (from ${offer.from + 1} on)?`;
+    edit.alertChanges.replaceChildren(
+      ...offer.summary.map((text) => {
+        const li = document.createElement('li');
+        li.textContent = text;
+        return li;
+      }),
+    );
+    edit.apply.hidden = false;
+  } else if (problem) {
+    edit.alert.dataset.state = 'problem';
+    edit.alertText.textContent = `${problem} — the show goes on unchanged.`;
+    edit.alertChanges.replaceChildren();
+    edit.apply.hidden = true;
+  }
+}
+
+async function answerFile(apply) {
+  try {
+    if (apply) {
+      const next = await api('api/file/apply', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ hash: fileView?.offer?.hash }),
+      });
+      applyState(next);
+    } else {
+      await api('api/file/dismiss', { method: 'POST' });
+    }
+    view.feedback.textContent = '';
+  } catch (error) {
+    view.feedback.textContent = error.message;
+  }
+  refreshFile();
+}
+
+function wireEditing() {
+  view.showRows.addEventListener('click', (event) => {
+    const button = event.target.closest('button[data-edit]');
+    if (!button) return;
+    event.stopPropagation();
+    openEditor('edit', Number(button.dataset.edit));
+  }, true);
+  edit.form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    submitEditor();
+  });
+  edit.form.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') closeEditor();
+  });
+  edit.cancel.addEventListener('click', closeEditor);
+  edit.up.addEventListener('click', () => moveEdited(-1));
+  edit.down.addEventListener('click', () => moveEdited(1));
+  edit.insert.addEventListener('click', () => {
+    if (editing?.mode === 'edit') openEditor('insert', editing.index + 1);
+  });
+  edit.remove.addEventListener('click', async () => {
+    if (editing?.mode !== 'edit') return;
+    const title = show?.segments[editing.index]?.title ?? '';
+    if (!confirm(`Delete ${editing.index + 1}. “${title}” from the run of show?`)) return;
+    if (await sendEdit({ cmd: 'edit', op: 'delete', segment: editing.index })) closeEditor();
+  });
+  edit.add.addEventListener('click', () => openEditor('insert', show?.segments.length ?? 0));
+  edit.undo.addEventListener('click', () => sendEdit({ cmd: 'undo' }));
+  edit.save.addEventListener('click', saveToFile);
+  edit.apply.addEventListener('click', () => answerFile(true));
+  edit.dismiss.addEventListener('click', () => answerFile(false));
 }
 
 // ---- Input ---------------------------------------------------------------------------------
@@ -540,6 +827,7 @@ function wireInput() {
 }
 
 wireInput();
+wireEditing();
 useToken(tokenFromHash());
 connection.start();
 refreshScreens();

@@ -99,6 +99,8 @@ struct SegmentInfo {
     kind: &'static str,
     duration_ms: i64,
     max_ms: Option<i64>,
+    /// How far `fit` (and the moderator) may shorten it, `null`: not at all.
+    min_ms: Option<i64>,
     warn_ms: i64,
     notes: Option<String>,
     planned_offset_ms: i64,
@@ -196,6 +198,7 @@ pub fn show_info(
                 kind: seg.kind.as_str(),
                 duration_ms: ms(seg.duration),
                 max_ms: seg.max.map(ms),
+                min_ms: seg.min.map(ms),
                 warn_ms: ms(seg.warn),
                 notes: seg.notes.clone(),
                 planned_offset_ms: ms(show.planned_offset(index)),

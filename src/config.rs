@@ -282,11 +282,12 @@ impl RunConfig {
                 None
             }
         };
-        // NATS names the event: a session by its file's name, an event by its stem.
+        // NATS names the event: a session or an event file by its name, several session files by
+        // their rooms joined (an id, bounded like a room's).
         let nats = args.nats.clone().map(|url| crate::nats::standby::Options {
             url,
             event: match args.files.as_slice() {
-                [file] if started.as_ref().is_some_and(|s| s.single) => room_id(file),
+                [file] => room_id(file),
                 _ => started.as_ref().map(nats_event_id).unwrap_or_default(),
             },
             standby: args.standby,
@@ -467,7 +468,7 @@ fn load_event(
 /// is named.
 fn nats_event_id(started: &Started) -> String {
     let joined: Vec<&str> = started.rooms.iter().map(|r| r.id.as_str()).collect();
-    joined.join("-")
+    room_id(Path::new(&joined.join("-")))
 }
 
 /// A room's id from its session file's name, made URL-safe: `Room XIX.toml` → `room-xix`.

@@ -258,6 +258,7 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
         log: !interactive,
     };
 
+    let mut organiser = config.organiser.clone();
     // One controller per room: a room's commands, crash or slow viewers never wait on another's.
     let mut rooms: Vec<Running> = Vec::new();
     let mut side_tasks = Vec::new();
@@ -269,6 +270,13 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
             .as_ref()
             .and_then(|l| l.followed(&room.id))
             .transpose()?;
+        // A standby of an event keeps the primary's organiser token too.
+        if let Some(token) = followed
+            .as_ref()
+            .and_then(|r| r.header.organiser_token.as_deref())
+        {
+            organiser = Some(Token::new(token));
+        }
         let start = match (&followed, &room.begin) {
             (Some(recorded), _) => start_following(&room.show, recorded),
             (None, begin) => match begin {
@@ -426,7 +434,7 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
                 room.token.expose()
             ));
         }
-        if let Some(organiser) = &config.organiser {
+        if let Some(organiser) = &organiser {
             term::say(format_args!(
                 "organiser:    {scheme}://{own}/overview/#token={} (controls and sees every room)",
                 organiser.expose()
@@ -492,7 +500,7 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
         allowed_hosts: server::origin::machine_names(),
         speaker_hosts: hosts.clone(),
     };
-    let registry = match &config.organiser {
+    let registry = match &organiser {
         Some(organiser) if !config.single => server::Rooms::event(
             rooms
                 .iter()

@@ -368,7 +368,10 @@ impl Link {
             // A primary from the start: the stream gets its journals as they are (a fresh run
             // replaces what the stream held of the rooms; a resumed one sends all again).
             for (room, handle) in self.rooms.iter().zip(&handles) {
-                super::journal::purge(&self.stream, &room.subject).await?;
+                // Not fatal: a standby starts again at the new run's header anyway.
+                if let Err(e) = super::journal::purge(&self.stream, &room.subject).await {
+                    tracing::warn!("{e}");
+                }
                 let replica = Replica::start(
                     self.client.clone(),
                     room.subject.clone(),
@@ -492,7 +495,10 @@ impl Link {
                         "podium: no longer the primary of {event}: {whom}; standby now, commands \
                          refused"
                     ));
-                    self.start_following().await?;
+                    while let Err(e) = self.start_following().await {
+                        tracing::warn!("{e}; trying again");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
                     // Yields to the other standbys: takes over only if none does.
                     return Ok(Some(Part::Standby(Watcher::new(&self.me, lease_len * 2))));
                 }
@@ -556,9 +562,14 @@ impl Link {
                             }
                         }
                         Verdict::Take { revision, lease } => {
-                            if let Some(holding) =
-                                lease::take(&self.store, &event, revision, lease).await?
-                            {
+                            // A NATS hiccup is no reason to stop following: judged again soon.
+                            let taken = lease::take(&self.store, &event, revision, lease)
+                                .await
+                                .unwrap_or_else(|e| {
+                                    tracing::warn!("{e}");
+                                    None
+                                });
+                            if let Some(holding) = taken {
                                 self.promote(&holding, handles).await?;
                                 open(gates, &holding, self.options.lease);
                                 self.start_origin(holding.lease.epoch).await;
@@ -598,7 +609,12 @@ impl Link {
     async fn promote(&mut self, holding: &Holding, handles: &[Handle]) -> Result<(), StandbyError> {
         let catch_up = Instant::now() + Duration::from_secs(5);
         for index in 0..self.rooms.len() {
-            let last = super::journal::last_line(&self.stream, &self.rooms[index].subject).await?;
+            let last = super::journal::last_line(&self.stream, &self.rooms[index].subject)
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::warn!("taking over with the lines received so far: {e}");
+                    None
+                });
             while last.is_some_and(|last| self.rooms[index].mirror.lines() <= last)
                 && Instant::now() < catch_up
             {

@@ -266,3 +266,35 @@ async fn a_wildcard_run_shares_the_addresses_it_printed() {
     }
     proc.terminate().await;
 }
+
+/// A speaker given to a segment while the show runs (a live edit) gets a link at once, and its
+/// QR code decodes to it; names are percent-encoded as UTF-8.
+#[tokio::test]
+async fn a_speaker_added_by_a_live_edit_gets_a_link() {
+    let server = TestServer::start_with(
+        Arc::new(short_show()),
+        1.0,
+        Config {
+            speaker_hosts: vec!["10.0.0.5:8080".to_owned()],
+            ..Config::new(Token::new(TOKEN))
+        },
+    )
+    .await;
+    server.command(r#"{"cmd":"start"}"#).await;
+    server
+        .command(r#"{"cmd":"edit","op":"set","segment":2,"speaker":"Ana Zoë"}"#)
+        .await;
+    let (status, body) = server.get("/api/share").await;
+    assert_eq!(status, 200, "{body}");
+    let link = body["links"]
+        .as_array()
+        .expect("links")
+        .iter()
+        .find(|l| l["name"] == "Ana Zoë")
+        .unwrap_or_else(|| panic!("the new speaker has a link: {body}"));
+    assert_eq!(link["url"], "http://10.0.0.5:8080/?name=Ana%20Zo%C3%AB");
+    let (status, _, svg) =
+        get_text(&server.url(&format!("/{}", link["qr"].as_str().expect("qr")))).await;
+    assert_eq!(status, 200);
+    assert_eq!(decode(&svg), "http://10.0.0.5:8080/?name=Ana%20Zo%C3%AB");
+}

@@ -687,6 +687,17 @@ async fn the_control_page_shares_speaker_links_with_qr_codes() {
         .await;
     browser.capture("control-share-1366x768.png", 1366).await;
 
+    // A speaker given to the Q&A while the show runs: the panel lists them at once.
+    server
+        .command(r#"{"cmd":"edit","op":"set","segment":2,"speaker":"Ana Zoë"}"#)
+        .await;
+    let edited = share_panel_until(&browser, |s| s.speakers.len() == 3).await;
+    assert_eq!(edited.speakers, ["Chair", "Neha Misra", "Ana Zoë"]);
+    assert!(
+        edited.speaker_links[2].ends_with("/?name=Ana%20Zo%C3%AB"),
+        "{edited:#?}"
+    );
+
     viewport(&browser, (390, 844)).await;
     let phone = share_panel_until(&browser, |s| s.shown).await;
     browser

@@ -188,6 +188,7 @@ async function refreshShow() {
     if (request !== showRequest) return;
     show = answer;
     timeZone = answer.timezone;
+    document.dispatchEvent(new Event('podium:show')); // share.js: the speakers may have changed
     renderShow();
     renderPresets();
     renderStartAlert();

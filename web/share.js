@@ -1,7 +1,8 @@
 // share.js — the control page's "Speaker links" panel: the speaker view's address at each of the
 // machine's addresses with its QR code, and a link per speaker of the run-of-show (`?name=`, the
 // speaker page then points out their segment). From GET api/share (public: no token is ever put in
-// these links); QR codes are SVG drawn by the server (api/share/qr.svg).
+// these links); QR codes are SVG drawn by the server (api/share/qr.svg). Fetched again whenever
+// control.js fetches the run-of-show (the event `podium:show`), so edited speakers get links.
 
 const $ = (id) => document.getElementById(id);
 
@@ -79,12 +80,16 @@ function render(share) {
 }
 
 let last = null;
+let loads = 0; // number of the latest request: an older answer is dropped
 
 async function load() {
+  const request = ++loads;
   try {
     const response = await fetch('api/share', { cache: 'no-store' });
     if (!response.ok) return;
-    last = await response.json();
+    const share = await response.json();
+    if (request !== loads) return;
+    last = share;
     render(last);
   } catch {
     // The panel stays hidden; the countdown does not depend on it.
@@ -92,4 +97,6 @@ async function load() {
 }
 
 $('share-host')?.addEventListener('change', () => last && render(last));
+// control.js says when it fetched the run-of-show again (an edit): a speaker may be new.
+document.addEventListener('podium:show', load);
 if ($('share-section')) load();

@@ -168,7 +168,8 @@ impl Clock {
         if rehearsal {
             return Schedule::default();
         }
-        let show_time = |at: chrono::DateTime<chrono::Utc>| self.show_time_of_unix(at.timestamp_millis());
+        let show_time =
+            |at: chrono::DateTime<chrono::Utc>| self.show_time_of_unix(at.timestamp_millis());
         let start = show
             .start
             .filter(|start| now - *start < chrono::Duration::hours(2));

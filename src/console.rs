@@ -169,6 +169,8 @@ pub async fn run_rooms(
     let mut keys = EventStream::new();
     let mut events = control.events();
     let mut journal_notices = control.journal_notices();
+    // The session file's changes on disk, offered (issue 14): `a` applies, `d` dismisses.
+    let mut file_changes = control.file().map(|link| link.subscribe());
     let mut redraw = tokio::time::interval(Duration::from_millis(100));
     let mut mode = Mode::Keys;
     let lost = |what: &str, e: std::io::Error| Ended::Lost(format!("{what}: {e}"));
@@ -218,7 +220,40 @@ pub async fn run_rooms(
                 Err(RecvError::Lagged(_)) => {}
                 Err(RecvError::Closed) => return Ended::Shutdown,
             },
+            changed = file_changed(&mut file_changes) => {
+                if changed.is_err() {
+                    file_changes = None;
+                } else if let Some(link) = control.file()
+                    && let Err(e) = print_file(&mut screen, &link.view())
+                {
+                    return lost("cannot write to the terminal", e);
+                }
+            }
             key = keys.next() => match key {
+                Some(Ok(TermEvent::Key(key)))
+                    if key.kind != KeyEventKind::Release
+                        && matches!(mode, Mode::Keys)
+                        && matches!(key.code, KeyCode::Char('a' | 'd'))
+                        && control.file().is_some_and(|l| {
+                            let view = l.view();
+                            view.offer.is_some() || view.problem.is_some()
+                        }) =>
+                {
+                    let Some(link) = control.file().cloned() else { continue };
+                    let line = if key.code == KeyCode::Char('d') {
+                        link.dismiss();
+                        "the session file's changes were dismissed: the show goes on as it is"
+                            .to_owned()
+                    } else {
+                        match crate::session_file::apply_offer(&control, &link).await {
+                            Ok(_) => "the session file's changes were applied".to_owned(),
+                            Err(why) => why,
+                        }
+                    };
+                    if let Err(e) = screen.print(&printable(&line).yellow().to_string()) {
+                        return lost("cannot write to the terminal", e);
+                    }
+                }
                 Some(Ok(TermEvent::Key(key)))
                     if key.kind != KeyEventKind::Release
                         && matches!(mode, Mode::Keys)
@@ -275,6 +310,7 @@ pub async fn run_rooms(
             (label, control) = (id.clone(), handle.clone());
             events = control.events();
             journal_notices = control.journal_notices();
+            file_changes = control.file().map(|link| link.subscribe());
             let line = format!(
                 "now controlling room {} (Tab: the next room)",
                 printable(&label)
@@ -290,6 +326,45 @@ pub async fn run_rooms(
             return lost("cannot write to the terminal", e);
         }
     }
+}
+
+/// Waits for the session file's view to change; never, without a file.
+async fn file_changed(
+    changes: &mut Option<tokio::sync::watch::Receiver<u64>>,
+) -> Result<(), tokio::sync::watch::error::RecvError> {
+    match changes {
+        Some(rx) => rx.changed().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Says what the session file holds now: its changes offered, with the keys, or why it cannot be
+/// used (`FILE:LINE:COL`). Text from the file goes through `printable`.
+fn print_file(screen: &mut Screen, view: &crate::session_file::FileView) -> std::io::Result<()> {
+    if let Some(offer) = &view.offer {
+        screen.print(
+            &format!(
+                "The session file changed: apply to the segments not started (from {} on)? a apply · d dismiss",
+                offer.from + 1
+            )
+            .bold()
+            .to_string(),
+        )?;
+        for line in &offer.summary {
+            screen.print(&format!("  {}", printable(line)))?;
+        }
+    } else if let Some(problem) = &view.problem {
+        screen.print(
+            &format!(
+                "{} — the show goes on unchanged (d: dismiss)",
+                printable(problem)
+            )
+            .bold()
+            .red()
+            .to_string(),
+        )?;
+    }
+    Ok(())
 }
 
 fn on_key(

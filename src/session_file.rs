@@ -468,20 +468,22 @@ pub fn describe(current: &[Segment], from: usize, file: &[Segment]) -> Vec<Strin
             what.push("timings or notes".into());
         }
         lines.push(format!(
-            "segment {i} ({:?}): {}",
+            "segment {} ({:?}): {}",
+            i + 1,
             was.title,
             what.join(", ")
         ));
     }
     for (i, seg) in (from + now.len().min(file.len())..).zip(file.iter().skip(now.len())) {
         lines.push(format!(
-            "segment {i}: new, {:?} ({})",
+            "segment {}: new, {:?} ({})",
+            i + 1,
             seg.title,
             show::format_hms(seg.duration)
         ));
     }
     for (i, seg) in (from + file.len().min(now.len())..).zip(now.iter().skip(file.len())) {
-        lines.push(format!("segment {i} ({:?}): removed", seg.title));
+        lines.push(format!("segment {} ({:?}): removed", i + 1, seg.title));
     }
     if lines.len() > 12 {
         let more = lines.len() - 11;
@@ -610,6 +612,38 @@ impl Link {
         if state.offer.take().is_some() || state.problem.take().is_some() {
             self.bump(&mut state);
         }
+    }
+}
+
+/// Applies the file's offered changes through the controller, as one journaled edit
+/// (`op: "upcoming"`). A refusal (the show moved on since) looks at the file again, so that a
+/// fresh offer replaces the stale one, and says why.
+pub async fn apply_offer(
+    handle: &crate::controller::Handle,
+    link: &Link,
+) -> Result<std::sync::Arc<crate::controller::Published>, String> {
+    use crate::engine::{Command, Edit};
+    let offer = link
+        .offer()
+        .ok_or("there are no changes from the file to apply")?;
+    let cmd = Command::Edit(Edit::Upcoming {
+        from: offer.from,
+        segments: offer.segments,
+    });
+    match handle.command(cmd).await {
+        Ok(Ok(published)) => {
+            link.applied(&offer.hash, &published.segment_ids);
+            Ok(published)
+        }
+        Ok(Err(refused)) => {
+            let published = handle.subscribe().borrow().clone();
+            link.look(
+                &published.show,
+                first_not_started(&published.snapshot, published.show.segments.len()),
+            );
+            Err(format!("the file's changes were not applied: {refused}"))
+        }
+        Err(stopped) => Err(stopped.to_string()),
     }
 }
 

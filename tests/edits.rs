@@ -514,7 +514,10 @@ async fn the_control_page_edits_the_run_of_show() {
     // Segment 0 runs: it is editable (its duration counts from its start); nothing before it.
     click(&browser, "button[data-edit='2']").await;
     browser
-        .wait_true("the edit form", "return !document.getElementById('edit-form').hidden")
+        .wait_true(
+            "the edit form",
+            "return !document.getElementById('edit-form').hidden",
+        )
         .await;
     let filled: Value = browser
         .eval(
@@ -550,7 +553,10 @@ async fn the_control_page_edits_the_run_of_show() {
                .slice(0, 8).map((e) => `${e.tagName}#${e.id}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)",
         )
         .await;
-    assert!(wide <= 390.0, "the page fits the phone: {wide} px: {culprits}");
+    assert!(
+        wide <= 390.0,
+        "the page fits the phone: {wide} px: {culprits}"
+    );
     click(&browser, "#edit-save").await;
     browser
         .wait_true(
@@ -560,7 +566,10 @@ async fn the_control_page_edits_the_run_of_show() {
         .await;
     let (_, agenda) = server.get("/api/agenda").await;
     assert_eq!(agenda["segments"][2]["title"], "Trade unions (shortened)");
-    assert_eq!(agenda["segments"][2]["duration_ms"], 720_000, "a bare 12 is minutes");
+    assert_eq!(
+        agenda["segments"][2]["duration_ms"], 720_000,
+        "a bare 12 is minutes"
+    );
     assert!(
         browser
             .eval::<bool>("return document.getElementById('edit-form').hidden")
@@ -611,7 +620,10 @@ async fn the_control_page_edits_the_run_of_show() {
 
     // Save to file: comments kept, the new segment there.
     browser
-        .wait_true("the Save button", "return !document.getElementById('file-save').hidden")
+        .wait_true(
+            "the Save button",
+            "return !document.getElementById('file-save').hidden",
+        )
         .await;
     click(&browser, "#file-save").await;
     browser
@@ -621,12 +633,18 @@ async fn the_control_page_edits_the_run_of_show() {
         )
         .await;
     let saved = std::fs::read_to_string(&session).expect("readable");
-    assert!(saved.contains("title = \"Thanks and goodbye\"\nkind = \"closing\"\nduration = \"2m\""), "{saved}");
+    assert!(
+        saved.contains("title = \"Thanks and goodbye\"\nkind = \"closing\"\nduration = \"2m\""),
+        "{saved}"
+    );
     assert!(saved.starts_with("# International Migration Law (IML)"));
 
     // The organiser edits the file: a banner offers it; Apply takes it.
-    std::fs::write(&session, saved.replace("Thanks and goodbye", "Thanks, and see you in June"))
-        .expect("written");
+    std::fs::write(
+        &session,
+        saved.replace("Thanks and goodbye", "Thanks, and see you in June"),
+    )
+    .expect("written");
     browser
         .wait_true(
             "the file's banner",
@@ -636,7 +654,9 @@ async fn the_control_page_edits_the_run_of_show() {
     browser
         .eval::<Value>("window.scrollTo(0, 0); return null")
         .await;
-    browser.capture("control-edit-file-banner-390x844.png", 390).await;
+    browser
+        .capture("control-edit-file-banner-390x844.png", 390)
+        .await;
     click(&browser, "#file-apply").await;
     browser
         .wait_true(
@@ -658,4 +678,59 @@ async fn the_control_page_edits_the_run_of_show() {
         .await;
     browser.capture("control-edit-desktop-1280.png", 1280).await;
     browser.close().await;
+}
+
+/// The moderator's terminal (tmux, 80×24): the organiser's edit of the session file is offered
+/// with what it changes and the keys; `a` applies it; an invalid edit is said with
+/// FILE:LINE:COL and `d` puts it away, the show unchanged.
+#[tokio::test]
+async fn the_terminal_offers_the_files_changes() {
+    use common::tmux::Tmux;
+    let session = std::fs::read_to_string(common::SHORT).expect("the short show");
+    let tmux = Tmux::start(80, 24, |dir| {
+        let file = dir.join("show.toml");
+        std::fs::write(&file, &session).expect("written");
+        format!(
+            "exec {} run {} --bind 127.0.0.1:0 --token {TOKEN} --no-notify --journal {}",
+            env!("CARGO_BIN_EXE_podium"),
+            file.display(),
+            dir.join("run.jsonl").display()
+        )
+    });
+    let base = tmux.base_url();
+    post_command(&base, r#"{"cmd":"start"}"#).await;
+    let file = tmux.path("show.toml");
+    std::fs::write(
+        &file,
+        session.replace("\"Keynote\"", "\"Keynote (moved up)\""),
+    )
+    .unwrap();
+    tmux.wait_for("The session file changed");
+    let change = tmux.wait_for("segment 2 (\"Keynote\")");
+    assert!(change.contains("title \"Keynote (moved up)\""), "{change}");
+    tmux.keys(&["a"]);
+    tmux.wait_for("changes were applied");
+    let state: Value = reqwest::get(format!("{base}/api/state"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(state["next"]["title"], "Keynote (moved up)");
+
+    std::fs::write(&file, "[[segment]]\ntitle = \"Opening\"\nduration = 2\n").unwrap();
+    let problem = tmux.wait_for("show.toml:3:12");
+    assert!(problem.contains("the show goes on unchanged"), "{problem}");
+    tmux.keys(&["d"]);
+    tmux.wait_for("were dismissed");
+    let after: Value = reqwest::get(format!("{base}/api/state"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (after["segments"].as_i64(), after["revision"].as_i64()),
+        (Some(3), Some(1))
+    );
 }

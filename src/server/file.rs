@@ -12,7 +12,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::{App, InRoom, authorize, error, json_text};
-use crate::engine::{Command, Edit};
 use crate::session_file::{self, Link};
 
 /// The largest body `apply` reads: `{"hash":"…"}`.
@@ -112,36 +111,9 @@ pub(crate) async fn apply(
             "the file changed again since: look at the changes offered now",
         );
     }
-    apply_offer(handle, link, offer).await
-}
-
-/// Applies `offer` through the controller; a refusal (the show moved on) refreshes the offer.
-pub(crate) async fn apply_offer(
-    handle: &crate::controller::Handle,
-    link: &Link,
-    offer: session_file::Offer,
-) -> Response {
-    let cmd = Command::Edit(Edit::Upcoming {
-        from: offer.from,
-        segments: offer.segments,
-    });
-    match handle.command(cmd).await {
-        Ok(Ok(published)) => {
-            link.applied(&offer.hash, &published.segment_ids);
-            json_text(published.json.as_str().to_owned())
-        }
-        Ok(Err(refused)) => {
-            let published = handle.subscribe().borrow().clone();
-            link.look(
-                &published.show,
-                session_file::first_not_started(&published.snapshot, published.show.segments.len()),
-            );
-            error(
-                StatusCode::CONFLICT,
-                &format!("the file's changes were not applied: {refused}"),
-            )
-        }
-        Err(stopped) => error(StatusCode::SERVICE_UNAVAILABLE, &stopped.to_string()),
+    match session_file::apply_offer(handle, link).await {
+        Ok(published) => json_text(published.json.as_str().to_owned()),
+        Err(why) => error(StatusCode::CONFLICT, &why),
     }
 }
 

@@ -296,3 +296,49 @@ async fn the_speaker_page_flashes_a_message_that_arrives_and_chimes_when_asked()
         .await;
     browser.close().await;
 }
+
+/// Issue 14: a pause in overtime keeps saying how far over — on the control page too, whose phase
+/// label said only "Paused" (the speaker page, the terminal and `podium follow` already did).
+#[tokio::test]
+async fn the_control_page_says_how_far_over_a_pause_in_overtime_is() {
+    if !browser_available() {
+        return;
+    }
+    let scratch = Scratch::new("pause-overtime");
+    let journal = scratch.join("run.jsonl");
+    // The 2-minute "Opening" at speed 60: overtime after about two real seconds.
+    let server =
+        Process::start(&["run", common::SHORT, "--speed", "60", "--journal", &journal]).await;
+    let browser = Browser::start(&scratch).await;
+    browser
+        .goto(&format!("{}/control#token={TOKEN}", server.base))
+        .await;
+    server.command(r#"{"cmd":"start"}"#).await;
+    let mut viewer = common::Client::connect(&server.ws_url()).await;
+    viewer
+        .state_where(|s| s["phase"] == "overtime" || s["phase"] == "over-max")
+        .await;
+    // Some seconds of show time past zero (a real fraction of a second at speed 60).
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let paused = server.command(r#"{"cmd":"pause"}"#).await;
+    let over = paused["remaining_ms"].as_i64().expect("remaining");
+    assert!(over <= -1000, "paused in overtime: {paused}");
+    browser
+        .wait_true(
+            "the phase label says how far over",
+            r#"return document.getElementById('phase').textContent.startsWith('Paused — ')
+                 && document.getElementById('phase').textContent.includes('over by');"#,
+        )
+        .await;
+    let label: String = browser
+        .eval("return document.getElementById('phase').textContent;")
+        .await;
+    let digits: String = browser
+        .eval("return document.getElementById('remaining').textContent;")
+        .await;
+    assert!(
+        label.ends_with(digits.trim_start_matches('+')),
+        "{label} / {digits}"
+    );
+    browser.close().await;
+}

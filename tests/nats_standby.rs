@@ -362,3 +362,124 @@ async fn podium_takeover_hands_the_show_to_the_standby() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// An event's run under `--nats` (the real binary, its rooms' and organiser's tokens as printed).
+struct EventRun {
+    child: tokio::process::Child,
+    base: String,
+    tokens: std::collections::BTreeMap<String, String>,
+    organiser: String,
+    _journals: tempfile::TempDir,
+}
+
+const EVENT_FILE: &str = "sessions/004_labour_mobility_event.toml";
+
+async fn run_event(nats: &NatsServer, extra: &[&str]) -> EventRun {
+    use tokio::io::AsyncBufReadExt;
+    let journals = tempfile::tempdir().expect("a directory");
+    let run = journals.path().join("run");
+    let url = nats.url();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_podium"))
+        .args([
+            "run",
+            EVENT_FILE,
+            "--nats",
+            &url,
+            "--speed",
+            "10",
+            "--no-notify",
+        ])
+        .args(["--bind", "127.0.0.1:0", "--journal"])
+        .arg(&run)
+        .args(extra)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("podium starts");
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().expect("piped")).lines();
+    let mut tokens = std::collections::BTreeMap::new();
+    let (mut base, mut organiser) = (String::new(), String::new());
+    let token_of = |line: &str| {
+        line.rsplit("#token=")
+            .next()
+            .map(|t| t.split(' ').next().unwrap_or(t).to_owned())
+    };
+    loop {
+        let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+            .await
+            .expect("podium prints its URLs")
+            .expect("stdout readable")
+            .expect("podium did not exit");
+        if let Some(url) = line.strip_prefix("speaker view: ") {
+            base = url.trim_end_matches('/').to_owned();
+        } else if let Some(rest) = line.strip_prefix("room ") {
+            let id = rest.split(':').next().expect("an id").to_owned();
+            tokens.insert(id, token_of(&line).expect("a token"));
+        } else if line.starts_with("organiser:") {
+            organiser = token_of(&line).expect("a token");
+        } else if line.starts_with("no terminal on stdin") {
+            break;
+        }
+    }
+    // Keep reading stdout so the process never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    EventRun {
+        child,
+        base,
+        tokens,
+        organiser,
+        _journals: journals,
+    }
+}
+
+async fn post_as(base: &str, room: &str, token: &str, body: &str) -> (u16, Value) {
+    let resp = reqwest::Client::new()
+        .post(format!("{base}/r/{room}/api/command"))
+        .bearer_auth(token)
+        .body(body.to_owned())
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await
+        .expect("podium answers");
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+/// An event of seven rooms (seed 004): the standby takes over every room with the primary's
+/// room tokens and organiser token, each room where the primary left it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_standby_of_an_event_takes_over_every_room_with_the_same_tokens() {
+    let nats = NatsServer::start();
+    let mut first = run_event(&nats, &[]).await;
+    let second = run_event(&nats, &["--standby"]).await;
+    assert_eq!(second.tokens, first.tokens, "each room keeps its token");
+    assert_eq!(
+        second.organiser, first.organiser,
+        "the organiser's token too"
+    );
+    let token = first.tokens["xix-day1"].clone();
+    let (status, answer) = post_as(&first.base, "xix-day1", &token, r#"{"cmd":"start"}"#).await;
+    assert_eq!(status, 200, "{answer}");
+    let body = r#"{"cmd":"message","text":"Room VIII, two minutes"}"#;
+    let (status, answer) = post_as(&first.base, "viii-day2", &first.organiser, body).await;
+    assert_eq!(status, 200, "{answer}");
+    first.child.start_kill().expect("killed");
+    let _ = first.child.wait().await;
+
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let state = loop {
+        let (status, state) = post_as(&second.base, "xix-day1", &token, PROBE).await;
+        if status == 200 {
+            break state;
+        }
+        assert!(Instant::now() < deadline, "still refused: {state}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(state["phase"], "running", "{state}");
+    let (status, state) = post_as(&second.base, "viii-day2", &second.organiser, PROBE).await;
+    assert_eq!(status, 200, "{state}");
+    assert_eq!(state["message"], "Room VIII, two minutes", "{state}");
+    assert_eq!(state["phase"], "ready", "{state}");
+}

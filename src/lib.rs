@@ -15,6 +15,7 @@
 //! - [`report`]: planned-versus-actual reports from journals.
 //! - [`nats`]: the optional link over NATS: origin publishing, relays, the standby.
 //! - [`server`]: HTTP routes, WebSocket connections, embedded pages.
+//! - [`session_file`]: the edited run-of-show written back to its file; the file watched.
 //! - [`console`]: the moderator's terminal.
 //! - [`follow`]: `podium follow`, the speaker view in a terminal (clock sync, display rules).
 //! - [`alerts`]: alert texts and desktop notifications.

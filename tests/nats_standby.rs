@@ -317,6 +317,17 @@ async fn a_nats_restart_loses_no_journal_line_and_no_viewer() {
     // Still the primary, still serving.
     let (status, answer) = post(&origin.base, PROBE).await;
     assert_eq!(status, 200, "{answer}");
+    // The moderator was told, then told again when NATS had every line.
+    let mut origin = origin;
+    origin.terminate().await;
+    let mut said = String::new();
+    if let Some(mut stderr) = origin.child.stderr.take() {
+        use tokio::io::AsyncReadExt;
+        let _ = stderr.read_to_string(&mut said).await;
+    }
+    let trouble = said.find("JOURNAL NOT REPLICATED").expect(&said);
+    let again = said.find("Journal replicated again").expect(&said);
+    assert!(trouble < again, "{said}");
 }
 
 /// `podium takeover` releases the lease: the primary stops at its next renewal and the standby

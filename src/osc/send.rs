@@ -135,7 +135,10 @@ pub(super) async fn run(
 ) {
     let clock = *control.clock();
     let mut states = control.subscribe();
-    let mut refresh = tokio::time::interval(REFRESH);
+    // The first frame is sent at once (below); the refresh follows a second later, and a late
+    // one is not made up for in a burst.
+    let mut refresh = tokio::time::interval_at(Instant::now() + REFRESH, REFRESH);
+    refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last: Option<Frame> = None;
     let mut all = true;
     let mut failed_at: Option<Instant> = None;

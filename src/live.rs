@@ -607,7 +607,7 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
 
 /// Binds with a deep accept queue (tokio's default is 128): when a crowd opens the link at once,
 /// nobody should wait a second for a SYN retry. The kernel caps it at `net.core.somaxconn`.
-fn listen(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+pub(crate) fn listen(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
     let socket = if addr.is_ipv4() {
         tokio::net::TcpSocket::new_v4()?
     } else {
@@ -621,7 +621,7 @@ fn listen(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
 
 /// Each viewer is a socket: raise the soft file-descriptor limit to the hard one, and say so when
 /// even that cannot hold `--max-connections`.
-fn raise_fd_limit(max_connections: usize) {
+pub(crate) fn raise_fd_limit(max_connections: usize) {
     match rlimit::increase_nofile_limit(u64::MAX) {
         Ok(limit) if limit < max_connections as u64 + 64 => tracing::warn!(
             "this process may open only {limit} files: fewer viewers than --max-connections \

@@ -21,15 +21,21 @@ use crate::common::{Process, SHORT, TOKEN};
 const STATE_SUBJECT: &str = "podium.short.main.state";
 
 /// `podium relay --nats URL --bind 127.0.0.1:0`, killed on drop; `base` once it serves.
-struct Relay {
+pub(crate) struct Relay {
     child: tokio::process::Child,
-    base: String,
+    pub base: String,
 }
 
 impl Relay {
-    async fn start(nats: &str) -> Relay {
+    pub async fn start(nats: &str) -> Relay {
+        Relay::start_with(nats, &[]).await
+    }
+
+    /// With `extra` arguments (e.g. `--allow-origin` of a peer).
+    pub async fn start_with(nats: &str, extra: &[&str]) -> Relay {
         let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_podium"))
             .args(["relay", "--nats", nats, "--bind", "127.0.0.1:0"])
+            .args(extra)
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::inherit())
@@ -429,4 +435,72 @@ async fn a_viewer_of_a_killed_relay_is_served_by_another_within_3_s() {
     served
         .state_from(answer["seq"].as_u64().expect("seq"))
         .await;
+}
+
+/// Records each change of the page's link status, with the machine's clock.
+const STATUS_RECORDER: &str = r#"
+    const status = document.getElementById('status');
+    window.__podiumLinks = [];
+    new MutationObserver(() => {
+        window.__podiumLinks.push([status.dataset.state, performance.timeOrigin + performance.now()]);
+    }).observe(status, { attributes: true, attributeFilter: ['data-state'] });
+    return true;
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_on_a_killed_relay_goes_on_with_the_next_of_its_servers_within_3_s() {
+    use crate::common::browser::{Browser, Scratch, browser_available};
+    if !browser_available() {
+        return;
+    }
+    let nats = NatsServer::start();
+    let origin = origin(&nats).await;
+    let mut first = Relay::start(&nats.url()).await;
+    // The page comes from the first relay: the second must let it open its socket.
+    let second = Relay::start_with(&nats.url(), &["--allow-origin", &first.base]).await;
+    let scratch = Scratch::new("relay-failover");
+    let browser = Browser::start(&scratch).await;
+    browser
+        .goto(&format!(
+            "{}/?name=failover&servers={}",
+            first.base, second.base
+        ))
+        .await;
+    browser
+        .wait_true(
+            "the page to connect",
+            "return document.getElementById('status').dataset.state === 'connected' \
+             && document.body.dataset.phase === 'ready';",
+        )
+        .await;
+    assert!(browser.eval::<bool>(STATUS_RECORDER).await);
+
+    let killed_ms = podium::clock::unix_now_ms();
+    first.kill();
+    browser
+        .wait_true(
+            "the page to link up again",
+            "return (window.__podiumLinks ?? []).some(([s]) => s === 'connected');",
+        )
+        .await;
+    let links: Vec<(String, f64)> = browser.eval("return window.__podiumLinks;").await;
+    let back = links
+        .iter()
+        .find(|(s, _)| s == "connected")
+        .map(|(_, at)| at - killed_ms)
+        .expect("connected again");
+    assert!(
+        back < 3_000.0,
+        "connected again {back:.0} ms after the kill: {links:?}"
+    );
+    // And it is served: a command on the origin reaches the page through the second relay.
+    let (status, _) = post(&origin.base, TOKEN, r#"{"cmd":"start"}"#).await;
+    assert_eq!(status, 200);
+    browser
+        .wait_true(
+            "the page to show the start through the second relay",
+            "return document.body.dataset.phase === 'running';",
+        )
+        .await;
+    browser.close().await;
 }

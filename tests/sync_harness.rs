@@ -34,6 +34,7 @@
 //! (the second page then crosses an undelayed veth, and the report says so).
 
 use crate::common;
+mod relays;
 mod slow_link;
 
 use std::net::SocketAddr;

@@ -49,6 +49,8 @@ const SYNC_BURST: u32 = 5;
 const SYNC_BURST_EVERY: Duration = Duration::from_millis(100);
 /// How often the link's state is looked at, to catch up after a reconnection.
 const LINK_CHECK_EVERY: Duration = Duration::from_millis(100);
+/// Rooms (of any event) a relay keeps track of: junk subjects cannot grow it without bound.
+const MAX_ROOMS: usize = 4096;
 
 /// `podium relay`'s arguments, validated.
 pub struct RelayConfig {
@@ -68,7 +70,7 @@ impl RelayConfig {
         let (bind, note) = crate::config::parse_bind(&args.bind)
             .map_err(|why| RelayError::Input(format!("--bind {}: {why}", args.bind)))?;
         if let Some(note) = note {
-            crate::term::say(&format!("podium relay: {note}"));
+            crate::term::say(format!("podium relay: {note}"));
         }
         if let Some(event) = &args.event
             && !subjects::is_id(event)
@@ -125,12 +127,11 @@ impl Exit for RelayError {
 
 /// Binds `config.bind`, then serves until `shutdown`.
 pub async fn run(config: RelayConfig, shutdown: CancellationToken) -> Result<(), RelayError> {
-    let listener = TcpListener::bind(config.bind)
-        .await
-        .map_err(|source| RelayError::Bind {
-            addr: config.bind,
-            source,
-        })?;
+    crate::live::raise_fd_limit(config.limits.max_connections);
+    let listener = crate::live::listen(config.bind).map_err(|source| RelayError::Bind {
+        addr: config.bind,
+        source,
+    })?;
     serve(listener, config, shutdown).await
 }
 
@@ -161,9 +162,9 @@ pub async fn serve(
         feeds.clone(),
         shutdown.clone(),
     )));
-    crate::term::say(&format!(
+    crate::term::say(format!(
         "podium relay: waiting for an event on {} (serving on {local} once it arrives)",
-        config.nats
+        without_credentials(&config.nats)
     ));
     let Some(event) = feeds.ready(&shutdown).await else {
         return Ok(());
@@ -176,7 +177,7 @@ pub async fn serve(
         shutdown.clone(),
     )));
     let rooms = event.rooms();
-    crate::term::say(&format!(
+    crate::term::say(format!(
         "podium relay: serving event {} ({} room{}) on {}://{local}/",
         event.event,
         event.rooms.len(),
@@ -198,6 +199,14 @@ pub async fn serve(
         task.abort();
     }
     served.map_err(RelayError::Serve)
+}
+
+/// `nats://user:secret@host:4222` → `nats://host:4222`, for the terminal.
+fn without_credentials(url: &str) -> String {
+    match (url.split_once("://"), url.rsplit_once('@')) {
+        (Some((scheme, _)), Some((_, host))) => format!("{scheme}://{host}"),
+        _ => url.to_owned(),
+    }
 }
 
 /// Every room the relay has heard of, by `(event, room)`.
@@ -239,9 +248,15 @@ impl Feeds {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn room(&self, event: &str, room: &str) -> Arc<RoomFeed> {
-        self.rooms()
-            .entry((event.to_owned(), room.to_owned()))
+    /// The room's feed, made on first sight; `None` past [`MAX_ROOMS`].
+    fn room(&self, event: &str, room: &str) -> Option<Arc<RoomFeed>> {
+        let mut rooms = self.rooms();
+        let key = (event.to_owned(), room.to_owned());
+        if rooms.len() >= MAX_ROOMS && !rooms.contains_key(&key) {
+            return None;
+        }
+        let feed = rooms
+            .entry(key)
             .or_insert_with(|| {
                 Arc::new(RoomFeed {
                     event: event.to_owned(),
@@ -252,7 +267,8 @@ impl Feeds {
                     values: Mutex::new(Values::default()),
                 })
             })
-            .clone()
+            .clone();
+        Some(feed)
     }
 
     /// One message from NATS (live or from the stream): checked, then kept if it is newer.
@@ -271,7 +287,10 @@ impl Feeds {
             return;
         }
         let order = Order::of(headers);
-        let feed = self.room(event, room);
+        let Some(feed) = self.room(event, room) else {
+            tracing::warn!("refused {subject}: already {MAX_ROOMS} rooms");
+            return;
+        };
         match feed.take(what, order, payload) {
             Ok(true) => {
                 self.inner.arrivals.send_modify(|n| *n += 1);
@@ -711,4 +730,32 @@ async fn last_values(js: &jetstream::Context, feeds: &Feeds) -> Result<(), Strin
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_are_not_printed() {
+        assert_eq!(
+            without_credentials("nats://relay:s3cret@nats.example.org:4222"),
+            "nats://nats.example.org:4222"
+        );
+        assert_eq!(
+            without_credentials("nats://10.0.0.5:4222"),
+            "nats://10.0.0.5:4222"
+        );
+    }
+
+    #[test]
+    fn a_higher_epoch_wins_whatever_its_sequence() {
+        let old = Order {
+            epoch: 1,
+            seq: 1_796_416_935_680_000_042,
+        };
+        let new = Order { epoch: 2, seq: 1 };
+        assert!(new > old);
+        assert!(Order { epoch: 1, seq: 7 } < Order { epoch: 1, seq: 8 });
+    }
 }

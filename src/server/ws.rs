@@ -190,10 +190,10 @@ async fn answer(viewer: &Viewer, seat: &Seat, commands: &mut Bucket, text: &str)
 /// origin's error.
 fn forwarded_reply(status: u16, body: &str) -> String {
     let value: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
-    if status == 200 {
-        if let Some(seq) = value.get("seq").and_then(serde_json::Value::as_u64) {
-            return protocol::applied_json(seq);
-        }
+    if status == 200
+        && let Some(seq) = value.get("seq").and_then(serde_json::Value::as_u64)
+    {
+        return protocol::applied_json(seq);
     }
     match value.get("error").and_then(serde_json::Value::as_str) {
         Some(why) => protocol::error_json(why),

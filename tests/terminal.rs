@@ -356,7 +356,16 @@ async fn keys_1_to_9_send_the_presets_listed_at_80_columns_and_a_late_start_is_t
     // `?` lists them again; space starts the show and the banner's flag goes.
     tmux.keys(&["?"]);
     tmux.keys(&["Space"]);
-    let started = post_command(&base, r#"{"cmd":"message","preset":1}"#).await;
+    // The keys are read by podium in their order, a moment later: wait for the start.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let started = loop {
+        let (_, state) = get_state(&base).await;
+        if state["phase"] != "ready" {
+            break state;
+        }
+        assert!(Instant::now() < deadline, "space never started the show: {state}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     assert_eq!(started["start_overdue"], false, "{started}");
     let screen = tmux.screen();
     let listed = screen

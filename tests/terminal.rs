@@ -363,7 +363,10 @@ async fn keys_1_to_9_send_the_presets_listed_at_80_columns_and_a_late_start_is_t
         if state["phase"] != "ready" {
             break state;
         }
-        assert!(Instant::now() < deadline, "space never started the show: {state}");
+        assert!(
+            Instant::now() < deadline,
+            "space never started the show: {state}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     assert_eq!(started["start_overdue"], false, "{started}");

@@ -235,3 +235,60 @@ async fn a_silent_notification_service_does_not_hold_up_shutdown() {
     eprintln!("shutdown took {:?}", sent.elapsed());
     assert!(exit.success(), "{exit:?}");
 }
+
+/// Issue 14 (a forgotten start, OnlyT's issue #73): a show not started a minute after its planned
+/// start reaches the desktop once, saying when it was planned.
+#[tokio::test]
+async fn a_show_not_started_a_minute_after_its_start_reaches_the_desktop() {
+    let bus = Bus::start().await;
+    let (tx, mut received) = mpsc::unbounded_channel();
+    let _server = zbus::connection::Builder::address(bus.address.as_str())
+        .name("org.freedesktop.Notifications")
+        .serve_at(
+            "/org/freedesktop/Notifications",
+            Notifications {
+                received: tx,
+                next_id: 0,
+            },
+        )
+        .build()
+        .await
+        .expect("the test notification server is on the bus");
+    let start = chrono::Utc::now() - chrono::Duration::seconds(90);
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let session = dir.path().join("late.toml");
+    std::fs::write(
+        &session,
+        format!(
+            "title = \"Late show\"\ntimezone = \"UTC\"\nstart = \"{}\"\n\
+             [[segment]]\ntitle = \"Talk\"\nduration = \"10m\"\n",
+            start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ),
+    )
+    .expect("session written");
+    let session = session.display().to_string();
+    let _proc = Process::spawn(
+        &["run", &session],
+        &[("DBUS_SESSION_BUS_ADDRESS", bus.address.as_str())],
+    )
+    .await;
+    let (app, summary, body) = tokio::time::timeout(Duration::from_secs(10), received.recv())
+        .await
+        .expect("a notification within 10 s")
+        .expect("server alive");
+    assert_eq!(app, "podium");
+    assert_eq!(
+        summary,
+        format!(
+            "Not started — planned for {}, 1 min ago",
+            start.format("%H:%M")
+        )
+    );
+    assert!(body.starts_with("Start the show"), "{body}");
+    assert!(
+        tokio::time::timeout(Duration::from_secs(2), received.recv())
+            .await
+            .is_err(),
+        "once"
+    );
+}

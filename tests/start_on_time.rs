@@ -135,3 +135,27 @@ async fn a_segments_auto_start_is_journaled_as_a_goto_and_resumed() {
     assert_eq!(state["index"], 1, "{state}");
     assert!(state["ends_at_ms"].is_i64(), "still running: {state}");
 }
+
+#[test]
+fn auto_start_without_a_time_is_refused_with_file_line_col() {
+    let load = |text: &str| {
+        show::load_str(Path::new("s.toml"), text)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    let err = load(&session("auto_start = true\n", "")).expect_err("no start");
+    assert!(
+        err.starts_with("s.toml:3:14: auto_start = true needs the show's start"),
+        "{err}"
+    );
+    let err = load(&session("", "auto_start = true\n")).expect_err("no at");
+    assert!(
+        err.starts_with(
+            "s.toml:11:14: segment 2 (\"Live link\") has auto_start but no `at`: give the time"
+        ),
+        "{err}"
+    );
+    let err = load(&session("auto_start = \"yes\"\n", "")).expect_err("not a boolean");
+    assert!(err.starts_with("s.toml:3:14:"), "{err}");
+    load(&session("auto_start = false\n", "auto_start = false\n")).expect("false is fine anywhere");
+}

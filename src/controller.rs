@@ -441,7 +441,10 @@ impl Controller {
             .flat_map(|e| match e {
                 Event::AutoStarted { at, commands, .. } => {
                     let wall = journal::wall(self.clock.unix_ms(*at));
-                    commands.iter().map(|c| Line::command(*at, wall, c)).collect()
+                    commands
+                        .iter()
+                        .map(|c| Line::command(*at, wall, c))
+                        .collect()
                 }
                 _ => Vec::new(),
             })

@@ -81,14 +81,15 @@ fn auto_started(events: &[Event]) -> Vec<(usize, i64, Vec<Command>)> {
 #[test]
 fn the_show_starts_by_itself_at_its_start_even_when_the_tick_is_late() {
     let mut e = armed(&[(0, 5 * M)], Some(5 * M), 0);
-    assert_eq!(e.next_change(t(0)), Some(t(5 * M)), "the controller wakes for it");
+    assert_eq!(
+        e.next_change(t(0)),
+        Some(t(5 * M)),
+        "the controller wakes for it"
+    );
     assert_eq!(e.snapshot(t(5 * M - 1)).phase, Phase::Ready);
     // The tick comes 700 ms late: the segment started at 5:00 all the same.
     let events = e.tick(t(5 * M + 700));
-    assert_eq!(
-        auto_started(&events),
-        [(0, 5 * M, vec![Command::Start])]
-    );
+    assert_eq!(auto_started(&events), [(0, 5 * M, vec![Command::Start])]);
     assert!(events.contains(&Event::Started { index: 0 }));
     let s = e.snapshot(t(5 * M + 700));
     assert_eq!(s.phase, Phase::Running);
@@ -136,7 +137,11 @@ fn a_segment_with_an_at_starts_by_itself_leaving_whatever_ran_before() {
     // Already there and under way, or past it: nothing happens.
     for script in [
         vec![(0, Command::Goto(2)), (0, Command::Start)],
-        vec![(0, Command::Goto(2)), (0, Command::Start), (M, Command::Pause)],
+        vec![
+            (0, Command::Goto(2)),
+            (0, Command::Start),
+            (M, Command::Pause),
+        ],
         vec![(0, Command::Goto(3)), (0, Command::Start)],
     ] {
         let mut e = armed(&[(2, 35 * M)], None, 0);
@@ -179,7 +184,9 @@ fn replaying_an_auto_starts_commands_gives_the_same_show() {
     record(&mut journal, live.tick(t(35 * M + 999)));
     let mut replayed = Engine::new(&show());
     for (at, cmd) in journal {
-        replayed.apply(cmd, at).expect("a journaled command applies");
+        replayed
+            .apply(cmd, at)
+            .expect("a journaled command applies");
     }
     assert_eq!(replayed.snapshot(t(40 * M)), live.snapshot(t(40 * M)));
     assert_eq!(replayed.records(), live.records());
@@ -207,6 +214,14 @@ fn a_show_not_started_a_minute_after_its_planned_start_raises_the_alarm_once() {
     // Started in time: no alarm.
     let mut e = armed(&[], Some(10 * M), 0);
     e.apply(Command::Start, t(10 * M + 5_000)).expect("start");
-    assert!(e.tick(t(20 * M)).iter().all(|ev| !matches!(ev, Event::StartOverdue { .. })));
-    assert_eq!(e.next_change(t(10 * M + 5_000)), Some(t(19 * M + 5_000)), "only the warning");
+    assert!(
+        e.tick(t(20 * M))
+            .iter()
+            .all(|ev| !matches!(ev, Event::StartOverdue { .. }))
+    );
+    assert_eq!(
+        e.next_change(t(10 * M + 5_000)),
+        Some(t(19 * M + 5_000)),
+        "only the warning"
+    );
 }

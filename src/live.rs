@@ -518,11 +518,14 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
     // The lease, the journals and the states on NATS: the rooms' gates are shut before the
     // server takes any command, until the lease opens them.
     if let Some(link) = link {
-        side_tasks.push(link.spawn(
-            rooms.iter().map(|r| r.control.clone()).collect(),
-            registry.clone(),
-            shutdown.clone(),
-        ));
+        side_tasks.push(
+            link.start(
+                rooms.iter().map(|r| r.control.clone()).collect(),
+                registry.clone(),
+                shutdown.clone(),
+            )
+            .await,
+        );
     }
     let server_task = tokio::spawn(server::serve_rooms(
         listener,

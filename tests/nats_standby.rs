@@ -494,3 +494,37 @@ async fn the_standby_of_an_event_takes_over_every_room_with_the_same_tokens() {
     assert_eq!(state["message"], "Room VIII, two minutes", "{state}");
     assert_eq!(state["phase"], "ready", "{state}");
 }
+
+/// A journal line reaches JetStream before the state it causes is published: with nats-server
+/// stopped (SIGSTOP), a command's state is withheld until JetStream acknowledges its line (at
+/// most the bounded wait, 500 ms), and that line is in the stream.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_state_waits_for_jetstream_to_acknowledge_its_journal_line() {
+    let nats = NatsServer::start();
+    let origin = primary(&nats, &["--lease", "20s"]).await;
+    let mut viewer = Client::connect(&origin.ws_url()).await;
+    viewer.next_of("state").await;
+    let server = nix::unistd::Pid::from_raw(nats.pid() as i32);
+    nix::sys::signal::kill(server, Signal::SIGSTOP).expect("nats-server stopped");
+    let base = origin.base.clone();
+    let command =
+        tokio::spawn(async move { post(&base, r#"{"cmd":"message","text":"held"}"#).await });
+    let early = tokio::time::timeout(
+        Duration::from_millis(200),
+        viewer.state_where(|s| s["message"] == "held"),
+    )
+    .await;
+    nix::sys::signal::kill(server, Signal::SIGCONT).expect("nats-server continues");
+    assert!(
+        early.is_err(),
+        "the state was published before JetStream acknowledged its line"
+    );
+    let (status, answer) = command.await.expect("the command's task");
+    assert_eq!(status, 200, "{answer}");
+    viewer.state_where(|s| s["message"] == "held").await;
+    let lines = replicated_lines(&nats.url()).await;
+    assert!(
+        lines.last().is_some_and(|l| l.contains("\"held\"")),
+        "{lines:?}"
+    );
+}

@@ -329,8 +329,10 @@ impl Link {
     }
 
     /// Drives the lease and the journals until `shutdown`; `handles` are the rooms'
-    /// controllers, in the order of the rooms given to [`Link::open`].
-    pub fn spawn(
+    /// controllers, in the order of the rooms given to [`Link::open`]. A primary's journals are
+    /// replicating and its rooms' gates open when this returns (call it before the server takes
+    /// commands); a standby's gates are shut.
+    pub async fn start(
         mut self,
         handles: Vec<Handle>,
         registry: crate::server::Rooms,
@@ -348,6 +350,10 @@ impl Link {
                 epoch,
             });
         }
+        if let Part::Primary(holding) = &self.part {
+            let holding = holding.clone();
+            self.begin_primary(&holding, &handles).await;
+        }
         tokio::spawn(async move {
             if let Err(e) = self.drive(handles, shutdown.clone()).await {
                 tracing::error!("NATS: {e}");
@@ -364,40 +370,42 @@ impl Link {
         shutdown: CancellationToken,
     ) -> Result<(), StandbyError> {
         let gates: Vec<Gate> = handles.iter().map(|h| h.gate().clone()).collect();
-        if let Part::Primary(holding) = &self.part {
-            // A primary from the start: the stream gets its journals as they are (a fresh run
-            // replaces what the stream held of the rooms; a resumed one sends all again).
-            for (room, handle) in self.rooms.iter().zip(&handles) {
-                // Not fatal: a standby starts again at the new run's header anyway.
-                if let Err(e) = super::journal::purge(&self.stream, &room.subject).await {
-                    tracing::warn!("{e}");
-                }
-                let replica = Replica::start(
-                    self.client.clone(),
-                    room.subject.clone(),
-                    sender_id(
-                        &room.subject,
-                        handle.clock().unix_at_zero_ms(),
-                        holding.lease.epoch,
-                    ),
-                    0,
-                    handle.journal_notice_sender(),
-                );
-                let _ = handle.replicate(replica, 0).await;
-            }
-            open(&gates, holding, self.options.lease);
-            let epoch = holding.lease.epoch;
-            self.start_origin(epoch).await;
-            term::say(format_args!(
-                "podium: primary of {} (lease epoch {epoch})",
-                self.options.event
-            ));
-        }
         let result = self.alternate(&handles, &gates, &shutdown).await;
         if let Some(origin) = self.origin.take() {
             origin.stop().await;
         }
         result
+    }
+
+    /// A primary from the start: the stream gets its journals as they are (a fresh run replaces
+    /// what the stream held of the rooms; a resumed one sends all again), then the gates open.
+    async fn begin_primary(&mut self, holding: &Holding, handles: &[Handle]) {
+        for (room, handle) in self.rooms.iter().zip(handles) {
+            // Not fatal: a standby starts again at the new run's header anyway.
+            if let Err(e) = super::journal::purge(&self.stream, &room.subject).await {
+                tracing::warn!("{e}");
+            }
+            let replica = Replica::start(
+                self.client.clone(),
+                room.subject.clone(),
+                sender_id(
+                    &room.subject,
+                    handle.clock().unix_at_zero_ms(),
+                    holding.lease.epoch,
+                ),
+                0,
+                handle.journal_notice_sender(),
+            );
+            let _ = handle.replicate(replica, 0).await;
+        }
+        let gates: Vec<Gate> = handles.iter().map(|h| h.gate().clone()).collect();
+        open(&gates, holding, self.options.lease);
+        let epoch = holding.lease.epoch;
+        self.start_origin(epoch).await;
+        term::say(format_args!(
+            "podium: primary of {} (lease epoch {epoch})",
+            self.options.event
+        ));
     }
 
     /// Primary and standby in turn, until shutdown.

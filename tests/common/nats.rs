@@ -77,6 +77,11 @@ impl NatsServer {
         }
     }
 
+    /// The server's process id (to stop it with SIGSTOP, say).
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map(Child::id).expect("the server runs")
+    }
+
     /// Kills the server (SIGKILL) and waits for it to be gone.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {

@@ -574,9 +574,17 @@ fn event_begin(
                         continue;
                     }
                 };
+                // A file this run wrote back (--write-back) is the same show, edited.
                 if let Err(e) = recorded
                     .header
                     .check_same_show(&recorded.path, &show, &hash)
+                    .or_else(|e| {
+                        if recorded.written_back(&show) {
+                            Ok(())
+                        } else {
+                            Err(e)
+                        }
+                    })
                 {
                     problems.push(Problem::Resume(e));
                     continue;
@@ -811,8 +819,16 @@ fn resume(
         .check_token(&recorded.path)
         .map_err(Problem::Resume)?;
     if let Some(show) = show {
+        // A file this run wrote back (--write-back) is the same show, edited.
         header
             .check_same_show(&recorded.path, show, hash)
+            .or_else(|e| {
+                if recorded.written_back(show) {
+                    Ok(())
+                } else {
+                    Err(e)
+                }
+            })
             .map_err(Problem::Resume)?;
     }
     let mut warnings = Vec::new();

@@ -768,8 +768,38 @@ impl Recorded {
         matches!(self.lines.last(), Some(Line::End { .. }))
     }
 
-    /// Rebuilds the engine by applying every recorded command at its show time.
+    /// Rebuilds the engine by applying every recorded command at its show time. When `show` is
+    /// the session file as this run wrote it back (edited: [`Recorded::written_back`]), the
+    /// commands replay onto the segments the journal recorded, and the file gives back what the
+    /// journal does not keep (notes, anchors).
     pub fn replay(&self, show: &Show) -> Engine {
+        if let Some(mut engine) = self.replay_written_back(show) {
+            engine.adopt_details(show);
+            return engine;
+        }
+        self.replay_onto(show)
+    }
+
+    /// Whether `show` (the session file now) differs from the show this journal recorded only by
+    /// the run's own edits: it was written back by the run (`--write-back`, "Save to file").
+    pub fn written_back(&self, show: &Show) -> bool {
+        self.replay_written_back(show).is_some()
+    }
+
+    fn replay_written_back(&self, show: &Show) -> Option<Engine> {
+        let now = segment_records(show);
+        if now == self.header.segments {
+            return None;
+        }
+        let recorded = Show {
+            segments: self.header.show().segments,
+            ..show.clone()
+        };
+        let engine = self.replay_onto(&recorded);
+        (segment_records(engine.show()) == now).then_some(engine)
+    }
+
+    fn replay_onto(&self, show: &Show) -> Engine {
         let mut engine = Engine::new(show).with_target(self.header.target());
         for (at, cmd) in self.commands() {
             // Only applied commands were recorded; a refusal here would mean a different show,

@@ -342,12 +342,14 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
             shutdown.clone(),
         ));
         // The session file: "Save to file", --write-back, and the organiser's edits on disk.
-        if let Some(link) = session_file::link(
-            &room.file,
-            &room.hash,
-            room.show.segments.len(),
-            config.write_back,
-        ) {
+        let published = control.subscribe().borrow().clone();
+        // The file's tables are the segments as loaded, or (resumed after --write-back) the run's.
+        let ids: Vec<u32> = if published.show.segments == room.show.segments {
+            published.segment_ids.to_vec()
+        } else {
+            (0..room.show.segments.len() as u32).collect()
+        };
+        if let Some(link) = session_file::link(&room.file, &room.hash, &ids, config.write_back) {
             control.attach_file(link.clone());
             side_tasks.push(session_file::spawn(link, control.clone(), shutdown.clone()));
         }

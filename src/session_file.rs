@@ -675,11 +675,12 @@ fn upcoming_in(current: &Show, from: usize, file: &[Segment]) -> Vec<Segment> {
 }
 
 /// The link to a room's session file, or `None` when the room has no file of its own (its show
-/// is written inside an event file) or the file cannot be read now.
+/// is written inside an event file) or the file cannot be read now. `ids` are the segments its
+/// tables are (`0..n` as loaded; a resumed run's ids when the file is what it wrote back).
 pub fn link(
     path: &Path,
     hash: &str,
-    segments: usize,
+    ids: &[u32],
     write_back: bool,
 ) -> Option<std::sync::Arc<Link>> {
     let bytes = read_bounded(path).ok()?;
@@ -687,15 +688,17 @@ pub fn link(
     if podium_core::event::is_event(text) {
         return None;
     }
-    Some(std::sync::Arc::new(Link::new(
-        SessionFile::new(path, hash.to_owned(), segments),
-        write_back,
-    )))
+    let mut file = SessionFile::new(path, hash.to_owned(), ids.len());
+    file.adopt(hash.to_owned(), ids);
+    Some(std::sync::Arc::new(Link::new(file, write_back)))
 }
 
 /// How long the file must be quiet before podium reads it: an editor's save is often several
 /// writes (or a write and a rename).
 pub const QUIET: Duration = Duration::from_millis(300);
+
+/// The longest a change of the file waits for quiet before podium looks at it anyway.
+pub const MAX_WAIT: Duration = Duration::from_secs(2);
 
 /// Watches the session file (its directory, as editors replace files by renaming) and offers its
 /// changes; with `--write-back`, saves each edit into it. Ends on `shutdown`. A file that
@@ -705,6 +708,9 @@ pub fn spawn(
     control: crate::controller::Handle,
     shutdown: tokio_util::sync::CancellationToken,
 ) -> tokio::task::JoinHandle<()> {
+    // Taken now, not when the task first runs: an edit made in between is still saved.
+    let mut states = control.subscribe();
+    let mut revision = states.borrow_and_update().snapshot.revision;
     tokio::spawn(async move {
         let (tx, mut rx) = tokio::sync::mpsc::channel::<()>(1);
         let path = {
@@ -717,8 +723,11 @@ pub fn spawn(
             _ => PathBuf::from("."),
         };
         let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-            let ours =
-                event.is_ok_and(|e| e.paths.iter().any(|p| p.file_name() == name.as_deref()));
+            // Reads of the file (an editor opening it, anyone reading it) are no change.
+            let ours = event.is_ok_and(|e| {
+                !matches!(e.kind, notify::EventKind::Access(_))
+                    && e.paths.iter().any(|p| p.file_name() == name.as_deref())
+            });
             if ours {
                 // Full: a look is already due.
                 let _ = tx.try_send(());
@@ -737,11 +746,28 @@ pub fn spawn(
                 None
             }
         };
-        let mut states = control.subscribe();
-        let mut revision = states.borrow().snapshot.revision;
+        // When to look at the file: QUIET after its last change, and at most MAX_WAIT after its
+        // first, so that a file rewritten without end is still looked at. Saves never wait.
+        let mut due: Option<(tokio::time::Instant, tokio::time::Instant)> = None;
         loop {
+            let look_at = due.map(|(first, last)| (last + QUIET).min(first + MAX_WAIT));
             tokio::select! {
                 _ = shutdown.cancelled() => break,
+                Some(()) = rx.recv() => {
+                    let now = tokio::time::Instant::now();
+                    due = Some(due.map_or((now, now), |(first, _)| (first, now)));
+                }
+                _ = async {
+                    match look_at {
+                        Some(at) => tokio::time::sleep_until(at).await,
+                        None => std::future::pending().await,
+                    }
+                } => {
+                    due = None;
+                    let published = control.subscribe().borrow().clone();
+                    let from = first_not_started(&published.snapshot, published.show.segments.len());
+                    link.look(&published.show, from);
+                }
                 changed = states.changed() => {
                     if changed.is_err() {
                         break;
@@ -755,18 +781,6 @@ pub fn spawn(
                             tracing::warn!("--write-back: {e}");
                         }
                     }
-                }
-                Some(()) = rx.recv() => {
-                    // Quiet for a while first: the editor may still be writing.
-                    loop {
-                        tokio::select! {
-                            _ = tokio::time::sleep(QUIET) => break,
-                            more = rx.recv() => if more.is_none() { break },
-                        }
-                    }
-                    let published = control.subscribe().borrow().clone();
-                    let from = first_not_started(&published.snapshot, published.show.segments.len());
-                    link.look(&published.show, from);
                 }
             }
         }

@@ -734,3 +734,74 @@ async fn the_terminal_offers_the_files_changes() {
         (Some(3), Some(1))
     );
 }
+
+/// `--write-back`, then a crash: `--resume` against the file the run rewrote carries on with the
+/// same edited run-of-show (notes kept), and keeps writing back into it. (It was refused: "the
+/// show file changed since this journal was written".)
+#[tokio::test]
+async fn a_run_that_wrote_back_its_file_resumes_against_it() {
+    let (dir, path) = seed_copy("002_iml_session_four.toml");
+    let file = path.to_str().unwrap();
+    let journal = dir.path().join("run.jsonl");
+    let journal = journal.to_str().unwrap();
+    let first = Process::start(&["run", file, "--write-back", "--journal", journal]).await;
+    post_command(&first.base, r#"{"cmd":"start"}"#).await;
+    for edit in [
+        r#"{"cmd":"edit","op":"insert","at":2,"segment":{"title":"Stretch","kind":"break","duration":"3m"}}"#,
+        r#"{"cmd":"edit","op":"move","segment":4,"to":3}"#,
+        r#"{"cmd":"edit","op":"set","segment":5,"title":"Q&A, shorter","duration":"20m"}"#,
+    ] {
+        post_command(&first.base, edit).await;
+    }
+    let mut written = String::new();
+    for _ in 0..200 {
+        written = std::fs::read_to_string(&path).unwrap();
+        if written.contains("Q&A, shorter") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(written.contains("Q&A, shorter"), "{written}");
+    let (_, before) = first.get("/api/agenda").await;
+    let mut first = first;
+    first.signal(nix::sys::signal::Signal::SIGKILL);
+    first.child.wait().await.unwrap();
+
+    let second = Process::start(&["run", file, "--write-back", "--resume", journal]).await;
+    let (_, after) = second.get("/api/agenda").await;
+    assert_eq!(titles(&after), titles(&before));
+    let show: Value = reqwest::Client::new()
+        .get(format!("{}/api/show", second.base))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        show["segments"][1]["notes"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("ILO mandate"),
+        "the notes come back from the file: {}",
+        show["segments"][1]
+    );
+    post_command(
+        &second.base,
+        r#"{"cmd":"edit","op":"set","segment":2,"title":"Stretch, longer","duration":"5m"}"#,
+    )
+    .await;
+    for _ in 0..200 {
+        written = std::fs::read_to_string(&path).unwrap();
+        if written.contains("Stretch, longer") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let back = podium::show::load_file(&path).expect("loads");
+    let file_titles: Vec<&str> = back.segments.iter().map(|s| s.title.as_str()).collect();
+    assert_eq!(file_titles[2], "Stretch, longer", "{written}");
+    assert_eq!(file_titles.len(), 7);
+    assert!(written.starts_with("# International Migration Law (IML)"));
+}

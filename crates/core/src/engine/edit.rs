@@ -227,6 +227,21 @@ impl Engine {
         &self.ids
     }
 
+    /// Takes back what a journal does not record (notes, anchors, auto-start) from `show`, the session file
+    /// as this run wrote it back, for each segment that is the same there (title and length).
+    pub fn adopt_details(&mut self, show: &crate::show::Show) {
+        if show.segments.len() != self.show.segments.len() {
+            return;
+        }
+        for (mine, file) in self.show.segments.iter_mut().zip(&show.segments) {
+            if mine.title == file.title && mine.duration == file.duration {
+                mine.notes = file.notes.clone();
+                mine.at = file.at;
+                mine.auto_start = file.auto_start;
+            }
+        }
+    }
+
     /// How many edits can be undone now.
     pub fn undo_depth(&self) -> usize {
         self.undo.len()

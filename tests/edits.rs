@@ -805,3 +805,121 @@ async fn a_run_that_wrote_back_its_file_resumes_against_it() {
     assert_eq!(file_titles.len(), 7);
     assert!(written.starts_with("# International Migration Law (IML)"));
 }
+
+mod props {
+    //! Property tests of edits through the engine's public API, with explicit instants: whatever
+    //! edits (and undos) arrive, the past stays as it was.
+
+    use std::collections::BTreeMap;
+    use std::path::Path;
+    use std::time::Duration;
+
+    use podium::engine::{Changes, Command, Edit, Engine, Record, ShowTime};
+    use podium::show::{self, Show};
+    use proptest::prelude::*;
+
+    fn show_of(minutes: &[u32]) -> Show {
+        let mut toml = String::from("title = \"Props\"\ntimezone = \"UTC\"\nwarn = \"30s\"\n");
+        for (i, m) in minutes.iter().enumerate() {
+            toml.push_str(&format!(
+                "[[segment]]\ntitle = \"S{i}\"\nduration = \"{m}m\"\n"
+            ));
+        }
+        show::load_str(Path::new("props.toml"), &toml).expect("a generated show loads")
+    }
+
+    /// An edit or an undo, picked from small numbers (indices may be out of range: refused).
+    fn command(op: u8, a: usize, b: usize, m: u64) -> Command {
+        let segment = a;
+        match op {
+            0 => Command::Edit(Edit::Set {
+                segment,
+                changes: Changes {
+                    title: Some(format!("Edited {a}{b}")),
+                    speaker: Some(Some("Someone".into())),
+                    ..Changes::default()
+                },
+            }),
+            1 => Command::Edit(Edit::Set {
+                segment,
+                changes: Changes {
+                    duration: Some(Duration::from_secs(m * 60)),
+                    max: Some(None),
+                    min: Some(None),
+                    warn: Some(Duration::from_secs(10)),
+                    ..Changes::default()
+                },
+            }),
+            2 => {
+                let mut seg = show_of(&[1]).segments[0].clone();
+                seg.title = format!("New {b}");
+                seg.duration = Duration::from_secs(m * 60);
+                seg.warn = Duration::from_secs(10);
+                Command::Edit(Edit::Insert {
+                    at: b,
+                    segment: Box::new(seg),
+                })
+            }
+            3 => Command::Edit(Edit::Delete { segment }),
+            4 => Command::Edit(Edit::Move { segment, to: b }),
+            5 => Command::Undo,
+            _ => Command::Next,
+        }
+    }
+
+    /// The started segments' records, by their stable numbers.
+    fn past(engine: &Engine) -> BTreeMap<u32, Record> {
+        engine
+            .segment_ids()
+            .iter()
+            .zip(engine.records())
+            .filter(|(_, r)| r.started.is_some())
+            .map(|(id, r)| (*id, *r))
+            .collect()
+    }
+
+    proptest! {
+        /// Edits never rewrite the past: what started keeps its record and its title, the
+        /// current segment stays current, and its deadline moves only by a duration edit of it.
+        #[test]
+        fn edits_never_rewrite_the_past(
+            minutes in prop::collection::vec(1u32..=30, 1..7),
+            steps in prop::collection::vec((0u8..7, 0usize..9, 0usize..9, 1u64..40, 0i64..120_000), 1..40),
+        ) {
+            let show = show_of(&minutes);
+            let mut engine = Engine::new(&show);
+            engine.apply(Command::Start, ShowTime(0)).expect("starts");
+            let mut now = 0;
+            for (op, a, b, m, gap) in steps {
+                now += gap;
+                let at = ShowTime(now);
+                engine.tick(at);
+                let before = engine.clone();
+                let cmd = command(op, a, b, m);
+                let applied = engine.apply(cmd.clone(), at).is_ok();
+                if !applied || matches!(cmd, Command::Next) {
+                    continue;
+                }
+                // What had started: same records; their titles as they were, unless edited while
+                // current (allowed), so compare only segments no longer current.
+                let (was, is) = (past(&before), past(&engine));
+                prop_assert_eq!(&was, &is, "{:?} at {} rewrote a record", cmd, now);
+                let current = before.segment_ids()[before.index()];
+                prop_assert_eq!(engine.segment_ids()[engine.index()], current, "{:?} changed the current segment", cmd);
+                for (i, id) in before.segment_ids().iter().enumerate() {
+                    if i < before.index() {
+                        let j = engine.segment_ids().iter().position(|x| x == id);
+                        prop_assert_eq!(j, Some(i), "{:?} moved a segment before the current one", cmd);
+                        prop_assert_eq!(&engine.show().segments[i], &before.show().segments[i]);
+                    }
+                }
+                let retimed = matches!(&cmd, Command::Edit(Edit::Set { segment, changes }) if *segment == before.index() && changes.duration.is_some())
+                    || matches!(cmd, Command::Undo);
+                if !retimed {
+                    prop_assert_eq!(engine.snapshot(at).deadline, before.snapshot(at).deadline, "{:?} moved the deadline", cmd);
+                }
+                prop_assert_eq!(engine.show().segments.len(), engine.records().len());
+            }
+        }
+    }
+}

@@ -65,7 +65,9 @@ async fn slot_free(addr: std::net::SocketAddr) -> bool {
 /// One viewer stops reading; the moderator keeps changing the message. The other viewer gets every
 /// change within a second, far below the stalled one's 3 s send timeout, and the stalled one is
 /// dropped, which frees its connection slot (three slots: the stalled viewer, the healthy one and
-/// the moderator's HTTP connection).
+/// the moderator's HTTP connection). Dropped means reset: the megabytes of states the kernel still
+/// queued for it are discarded, not trickled into its tiny window for minutes (the test read them
+/// for 10 s and never saw the end, before the reset).
 // Real time: a stalled reader needs real socket buffers and timeouts (no paused clock).
 #[tokio::test]
 async fn a_stalled_viewer_never_delays_the_others_and_is_dropped() {

@@ -13,13 +13,17 @@
 //! are dropped unanswered.
 //!
 //! Every request carries the peer's address as `ConnectInfo<SocketAddr>`, for the failed-token
-//! throttle.
+//! throttle, and the connection's [`Abandon`] switch: a WebSocket loop that gives up on a viewer
+//! that stopped reading flips it, and the socket is then reset when it closes (SO_LINGER 0), so
+//! the kernel frees its queue of unsent states at once instead of trickling megabytes of stale
+//! states into the stalled viewer's window for minutes.
 //!
 //! It binds nothing and handles no signals: it serves the listener it is given until `shutdown`.
 
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -44,6 +48,21 @@ pub(crate) const RESERVED: usize = 16;
 const MAX_REFUSALS_IN_FLIGHT: usize = 64;
 /// How long a refused connection may take to send its request before it is simply closed.
 const REFUSAL_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// A connection's switch for an abortive close: flipped by whoever gives up on the peer.
+#[derive(Clone, Default)]
+pub(crate) struct Abandon(Arc<AtomicBool>);
+
+impl Abandon {
+    /// The socket will be reset, not drained, when it closes.
+    pub(crate) fn abandon(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    fn is_abandoned(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
 
 /// How connections are accepted.
 #[derive(Clone)]
@@ -83,10 +102,7 @@ pub(crate) async fn accept_loop(
         };
         let _ = stream.set_nodelay(true);
         if let Ok(slot) = slots.clone().try_acquire_owned() {
-            let io = Slotted {
-                io: stream,
-                _slot: slot,
-            };
+            let io = Slotted::new(stream, slot);
             tracker.spawn(connection(
                 io,
                 app.clone(),
@@ -95,10 +111,7 @@ pub(crate) async fn accept_loop(
                 shutdown.clone(),
             ));
         } else if let Ok(slot) = reserve.clone().try_acquire_owned() {
-            let io = Slotted {
-                io: stream,
-                _slot: slot,
-            };
+            let io = Slotted::new(stream, slot);
             tracker.spawn(connection(
                 io,
                 reserved.clone(),
@@ -107,10 +120,7 @@ pub(crate) async fn accept_loop(
                 shutdown.clone(),
             ));
         } else if let Ok(slot) = refusals.clone().try_acquire_owned() {
-            let io = Slotted {
-                io: stream,
-                _slot: slot,
-            };
+            let io = Slotted::new(stream, slot);
             let refusal = Accept {
                 handshake_timeout: REFUSAL_TIMEOUT.min(accept.handshake_timeout),
                 ..accept.clone()
@@ -147,17 +157,19 @@ pub(crate) fn busy() -> axum::response::Response {
 }
 
 async fn connection(
-    io: Slotted<TcpStream>,
+    io: Slotted,
     app: Router,
     peer: std::net::SocketAddr,
     accept: Accept,
     shutdown: CancellationToken,
 ) {
+    let abandon = io.abandon.clone();
     match accept.tls {
-        None => serve_http(io, app, peer, accept.handshake_timeout, shutdown).await,
+        None => serve_http(io, app, peer, abandon, accept.handshake_timeout, shutdown).await,
         Some(tls) => match tokio::time::timeout(accept.handshake_timeout, tls.accept(io)).await {
             Ok(Ok(stream)) => {
-                serve_http(stream, app, peer, accept.handshake_timeout, shutdown).await
+                let timeout = accept.handshake_timeout;
+                serve_http(stream, app, peer, abandon, timeout, shutdown).await
             }
             Ok(Err(e)) => tracing::debug!("TLS handshake failed: {e}"),
             Err(_) => tracing::debug!("TLS handshake timed out"),
@@ -169,6 +181,7 @@ async fn serve_http<I>(
     io: I,
     app: Router,
     peer: std::net::SocketAddr,
+    abandon: Abandon,
     handshake_timeout: Duration,
     shutdown: CancellationToken,
 ) where
@@ -176,6 +189,7 @@ async fn serve_http<I>(
 {
     let app = app.map_request(move |mut request: hyper::Request<hyper::body::Incoming>| {
         request.extensions_mut().insert(ConnectInfo(peer));
+        request.extensions_mut().insert(abandon.clone());
         request
     });
     let conn = http1::Builder::new()
@@ -201,13 +215,33 @@ async fn serve_http<I>(
 }
 
 /// A socket holding one connection slot; the slot is released when the socket is dropped, which
-/// for an upgraded WebSocket is when the viewer's loop ends.
-struct Slotted<S> {
-    io: S,
+/// for an upgraded WebSocket is when the viewer's loop ends. An abandoned socket is reset then.
+struct Slotted {
+    io: TcpStream,
     _slot: OwnedSemaphorePermit,
+    abandon: Abandon,
 }
 
-impl<S: AsyncRead + Unpin> AsyncRead for Slotted<S> {
+impl Slotted {
+    fn new(io: TcpStream, slot: OwnedSemaphorePermit) -> Slotted {
+        Slotted {
+            io,
+            _slot: slot,
+            abandon: Abandon::default(),
+        }
+    }
+}
+
+impl Drop for Slotted {
+    fn drop(&mut self) {
+        if self.abandon.is_abandoned() {
+            // Linger 0: close sends a reset and discards what the peer never read.
+            let _ = socket2::SockRef::from(&self.io).set_linger(Some(Duration::ZERO));
+        }
+    }
+}
+
+impl AsyncRead for Slotted {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -217,7 +251,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for Slotted<S> {
     }
 }
 
-impl<S: AsyncWrite + Unpin> AsyncWrite for Slotted<S> {
+impl AsyncWrite for Slotted {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,

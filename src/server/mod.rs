@@ -40,7 +40,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use sha2::Digest as _;
 use subtle::ConstantTimeEq;
 use tokio::net::TcpListener;
@@ -508,6 +508,7 @@ async fn socket(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     intro: Result<Query<Introduction>, QueryRejection>,
+    abandon: Option<Extension<listen::Abandon>>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
     if let Some(origin) = headers.get(header::ORIGIN) {
@@ -537,6 +538,7 @@ async fn socket(
         shutdown: app.shutdown,
         attempts: app.attempts,
         peer,
+        abandon: abandon.map(|Extension(a)| a),
     };
     let tracker = app.viewers;
     upgrade

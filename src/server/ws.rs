@@ -51,9 +51,19 @@ pub(super) struct Viewer {
     /// Wrong tokens per source address, shared with HTTP.
     pub attempts: Attempts,
     pub peer: std::net::SocketAddr,
+    /// The connection's switch for an abortive close (none when not served by `listen.rs`).
+    pub abandon: Option<super::listen::Abandon>,
 }
 
 impl Viewer {
+    /// This viewer stopped reading (or its socket failed): reset its socket when it closes, so
+    /// the kernel drops the states queued for it at once (`listen::Abandon`).
+    fn give_up(&self) {
+        if let Some(abandon) = &self.abandon {
+            abandon.abandon();
+        }
+    }
+
     /// Whether `token` controls this room: its moderator's, or the organiser's.
     fn may_control(&self, token: &str) -> bool {
         self.token.matches(token) || self.organiser.as_ref().is_some_and(|o| o.matches(token))
@@ -73,6 +83,7 @@ pub(super) async fn serve_socket(socket: WebSocket, viewer: Viewer, seat: Seat) 
         .await
         .is_err()
     {
+        viewer.give_up();
         return;
     }
     liveness.sent_text(Instant::now());
@@ -91,6 +102,7 @@ pub(super) async fn serve_socket(socket: WebSocket, viewer: Viewer, seat: Seat) 
                 }
                 let json = states.latest();
                 if send(&mut tx, Message::Text(json), send_timeout).await.is_err() {
+                    viewer.give_up();
                     break;
                 }
                 liveness.sent_text(Instant::now());
@@ -100,17 +112,20 @@ pub(super) async fn serve_socket(socket: WebSocket, viewer: Viewer, seat: Seat) 
                     Due::Nothing => {}
                     Due::Ping(payload) => {
                         if send(&mut tx, Message::Ping(payload), send_timeout).await.is_err() {
+                            viewer.give_up();
                             break;
                         }
                     }
                     Due::Alive => {
                         let alive = Message::Text(protocol::ALIVE.into());
                         if send(&mut tx, alive, send_timeout).await.is_err() {
+                            viewer.give_up();
                             break;
                         }
                     }
                     Due::Drop => {
                         tracing::debug!("a viewer answered no ping within {send_timeout:?}: dropped");
+                        viewer.give_up();
                         break;
                     }
                 }
@@ -136,6 +151,7 @@ pub(super) async fn serve_socket(socket: WebSocket, viewer: Viewer, seat: Seat) 
                     }
                 };
                 if send(&mut tx, Message::Text(reply.into()), send_timeout).await.is_err() {
+                    viewer.give_up();
                     break;
                 }
                 liveness.sent_text(Instant::now());

@@ -923,3 +923,35 @@ mod props {
         }
     }
 }
+
+/// OSC out follows an edit at once: the segment's new title goes to the desk (it kept sending
+/// the title as loaded).
+#[tokio::test]
+async fn osc_out_sends_the_edited_title() {
+    use rosc::{OscPacket, OscType};
+    let desk = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let target = desk.local_addr().unwrap().to_string();
+    let server = Process::start(&["run", common::SHORT, "--osc-send", &target]).await;
+    let mut buf = vec![0u8; 2048];
+    let mut wait_for = async |title: &str| {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let (n, _) = tokio::time::timeout_at(deadline, desk.recv_from(&mut buf))
+                .await
+                .unwrap_or_else(|_| panic!("no /podium/segment {title:?} within 30 s"))
+                .expect("recv");
+            let (_, packet) = rosc::decoder::decode_udp(&buf[..n]).expect("OSC");
+            if let OscPacket::Message(m) = packet
+                && m.addr == "/podium/segment"
+                && m.args.get(1) == Some(&OscType::String(title.into()))
+            {
+                return;
+            }
+        }
+    };
+    wait_for("Opening").await;
+    server
+        .command(r#"{"cmd":"edit","op":"set","segment":0,"title":"Welcome"}"#)
+        .await;
+    wait_for("Welcome").await;
+}

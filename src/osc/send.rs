@@ -147,7 +147,7 @@ pub(super) async fn run(
         let published = states.borrow_and_update().clone();
         let snap = &published.snapshot;
         // Asked every time: the moderator may edit the show while it runs.
-        let show = control.show().clone();
+        let show = published.show.clone();
         let segment = &show.segments[snap.index.min(show.segments.len() - 1)];
         // Show time throughout, as the console: the snapshot's deadline and `now` are both on it.
         let shown = Countdown::of(snap, segment).at(now.0 as f64);

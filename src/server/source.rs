@@ -167,8 +167,9 @@ impl Source {
             Source::Local(handle) => {
                 let published = handle.subscribe().borrow().clone();
                 let snapshot = &published.snapshot;
-                let title = handle
-                    .show()
+                // The run-of-show this state was made with (edits change it).
+                let title = published
+                    .show
                     .segments
                     .get(snapshot.index)
                     .map(|s| s.title.clone())

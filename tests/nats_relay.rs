@@ -504,3 +504,64 @@ async fn a_page_on_a_killed_relay_goes_on_with_the_next_of_its_servers_within_3_
         .await;
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_events_rooms_and_its_overview_work_through_a_relay() {
+    use crate::rooms::EventProcess;
+    let nats = NatsServer::start();
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let show = std::fs::read_to_string(SHORT).expect("the short show");
+    for name in ["a.toml", "b.toml"] {
+        std::fs::write(dir.path().join(name), &show).expect("written");
+    }
+    let url = nats.url();
+    let event = EventProcess::start(
+        dir.path(),
+        &["run", "a.toml", "b.toml", "--speed", "10", "--nats", &url],
+    )
+    .await;
+    let relay = Relay::start(&url).await;
+    let (a, b) = (event.tokens["a"].clone(), event.tokens["b"].clone());
+
+    // Laid out as the origin lays it out: the list at `/`, each room under `/r/ROOM/`.
+    let (status, home) = get_text(&format!("{}/", relay.base)).await;
+    assert_eq!(status, 200);
+    assert!(home.contains("/r/a/") && home.contains("/r/b/"), "{home}");
+    for room in ["a", "b"] {
+        let mut near = Raw::connect(&format!("{}/r/{room}/ws", ws_base(&event.base))).await;
+        let mut far = Raw::connect(&format!("{}/r/{room}/ws", ws_base(&relay.base))).await;
+        assert_eq!(far.next_text().await, near.next_text().await, "room {room}");
+    }
+    let (status, _) = get_text(&format!("{}/r/c/api/state", relay.base)).await;
+    assert_eq!(status, 404);
+
+    // Tokens: the organiser's controls every room, a room's only its own.
+    let (status, answer) = post(
+        &format!("{}/r/b", relay.base),
+        &event.organiser,
+        r#"{"cmd":"start"}"#,
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    let (status, answer) = post(&format!("{}/r/b", relay.base), &a, r#"{"cmd":"pause"}"#).await;
+    assert_eq!(status, 403, "{answer}");
+    let (status, answer) = post(&format!("{}/r/b", relay.base), &b, r#"{"cmd":"pause"}"#).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["phase"], "paused");
+
+    // The organiser's overview: a frame per room, the states as the origin published them.
+    let mut overview = Raw::connect(&format!("{}/overview/ws", ws_base(&relay.base))).await;
+    overview
+        .send(&serde_json::json!({"type": "auth", "token": event.organiser}).to_string())
+        .await;
+    let mut rooms = std::collections::BTreeSet::new();
+    while rooms.len() < 2 {
+        let frame = overview.next_of("room").await;
+        rooms.insert(frame["room"].as_str().expect("a room id").to_owned());
+    }
+    assert_eq!(rooms.into_iter().collect::<Vec<_>>(), ["a", "b"]);
+}
+
+fn ws_base(base: &str) -> String {
+    base.replacen("http", "ws", 1)
+}

@@ -219,15 +219,15 @@ async fn the_root_lists_the_rooms_with_what_is_on_now() {
 
 /// The real binary running an event, headless, in its own working directory (journals go to
 /// its `runs/`); killed on drop.
-struct EventProcess {
+pub(crate) struct EventProcess {
     child: tokio::process::Child,
-    base: String,
-    tokens: std::collections::HashMap<String, String>,
-    organiser: String,
+    pub(crate) base: String,
+    pub(crate) tokens: std::collections::HashMap<String, String>,
+    pub(crate) organiser: String,
 }
 
 impl EventProcess {
-    async fn start(dir: &std::path::Path, args: &[&str]) -> EventProcess {
+    pub(crate) async fn start(dir: &std::path::Path, args: &[&str]) -> EventProcess {
         use tokio::io::AsyncBufReadExt;
         let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_podium"))
             .current_dir(dir)

@@ -55,6 +55,8 @@ pub enum NatsError {
     },
     #[error("JetStream: {0} (is nats-server started with -js?)")]
     JetStream(String),
+    #[error("nothing to publish: no room of this event is controlled by this process")]
+    NoRooms,
 }
 
 /// Connects to `url` as `name` (shown by the server's monitoring): reconnects forever; with

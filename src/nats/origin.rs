@@ -91,7 +91,7 @@ impl Origin {
             .iter()
             .find_map(|e| e.2.as_ref().map(|h| *h.clock()))
         else {
-            return Err(NatsError::JetStream("no room is controlled here".into()));
+            return Err(NatsError::NoRooms);
         };
         // Publications of this process outrank those of an earlier one (a restart with
         // --resume starts `seq` again): its start, in ms, is the high part.

@@ -315,6 +315,7 @@ async fn a_nats_restart_loses_no_journal_line_and_no_viewer() {
     let mut nats = NatsServer::start();
     // A long lease: commands are still accepted during the short outage.
     let origin = primary(&nats, &["--lease", "20s"]).await;
+    let follower = standby(&nats).await;
     let mut viewer = Client::connect(&origin.ws_url()).await;
     viewer.next_of("state").await;
     let (status, answer) = post(&origin.base, r#"{"cmd":"start"}"#).await;
@@ -352,9 +353,21 @@ async fn a_nats_restart_loses_no_journal_line_and_no_viewer() {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    // Still the primary, still serving.
+    // The standby follows on after the restart: its copy holds every line.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !journal_lines(&follower).starts_with(&during) {
+        assert!(
+            Instant::now() < deadline,
+            "the standby's copy: {:?}",
+            journal_lines(&follower)
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Still the primary, still serving; the standby still a standby.
     let (status, answer) = post(&origin.base, PROBE).await;
     assert_eq!(status, 200, "{answer}");
+    let (status, answer) = post(&follower.base, PROBE).await;
+    assert_eq!(status, 409, "{answer}");
     // The moderator was told, then told again when NATS had every line.
     let mut origin = origin;
     origin.terminate().await;
@@ -564,5 +577,34 @@ async fn a_state_waits_for_jetstream_to_acknowledge_its_journal_line() {
     assert!(
         lines.last().is_some_and(|l| l.contains("\"held\"")),
         "{lines:?}"
+    );
+}
+
+/// NATS away for longer than the lease is no takeover: the primary could not renew, but neither
+/// could anyone take over; once NATS is back the standby counts the lease again, the primary
+/// renews and stays the primary.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nats_outage_longer_than_the_lease_is_no_takeover() {
+    let mut nats = NatsServer::start();
+    let first = primary(&nats, &[]).await;
+    let second = standby(&nats).await;
+    let (status, answer) = post(&first.base, r#"{"cmd":"start"}"#).await;
+    assert_eq!(status, 200, "{answer}");
+    nats.kill();
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    nats.restart();
+    accepts_commands_within(&first.base, Duration::from_secs(15)).await;
+    // More than a lease later, the same primary.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let (status, answer) = post(&first.base, PROBE).await;
+    assert_eq!(status, 200, "the primary after the outage: {answer}");
+    let (status, refused) = post(&second.base, PROBE).await;
+    assert_eq!(status, 409, "{refused}");
+    let holder = format!("pid {}", first.child.id().expect("running"));
+    assert!(
+        refused["error"]
+            .as_str()
+            .is_some_and(|e| e.contains(&holder)),
+        "{refused}"
     );
 }

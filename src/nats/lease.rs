@@ -77,6 +77,8 @@ pub struct Watcher {
     me: String,
     lease: Duration,
     seen: Option<(u64, Instant)>,
+    /// When the last reading was answered.
+    last: Option<Instant>,
 }
 
 impl Watcher {
@@ -85,7 +87,42 @@ impl Watcher {
             me: me.to_owned(),
             lease,
             seen: None,
+            last: None,
         }
+    }
+
+    /// A reading slower than this, or this long after the previous one, breaks the watch (NATS
+    /// was away: the primary could not renew either), and the lease is counted again.
+    fn gap(&self) -> Duration {
+        (self.lease / 3).max(Duration::from_secs(1))
+    }
+
+    /// Judges a reading asked at `asked` and answered at `answered` (see [`Watcher::judge`]):
+    /// after a break in the watch — a slow answer, or none for a while — the lease is counted
+    /// from this answer, so an outage of NATS alone never hands the lease over.
+    pub fn judge_read(
+        &mut self,
+        entry: Option<&Entry>,
+        asked: Instant,
+        answered: Instant,
+        now_ms: i64,
+    ) -> Verdict {
+        let gap = self.gap();
+        let broken = answered.saturating_duration_since(asked) > gap
+            || self
+                .last
+                .is_some_and(|last| asked.saturating_duration_since(last) > gap);
+        if broken {
+            self.forget();
+        }
+        self.last = Some(answered);
+        self.judge(entry, answered, now_ms)
+    }
+
+    /// Forgets what it saw: after NATS was unreachable the primary could not renew either, so
+    /// the lease is counted again from the next reading (no takeover merely for an outage).
+    pub fn forget(&mut self) {
+        self.seen = None;
     }
 
     /// Judges the entry read at `now` (`now_ms` on the wall clock, for `renewed_ms`).
@@ -506,6 +543,59 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// NATS unreachable for longer than the lease: the primary could not renew either, so the
+    /// standby counts the lease again from its next reading instead of taking over at once.
+    /// A reading asked before NATS went away and answered once it was back (the request waited
+    /// in the client) shows the old revision: that is no lapse of the lease.
+    #[test]
+    fn a_reading_across_an_outage_starts_the_count_again() {
+        let mut w = Watcher::new("b", LEASE);
+        let t0 = Instant::now();
+        let held = entry("a", 1, 4);
+        assert!(matches!(
+            w.judge_read(Some(&held), t0, at(t0, 1), 0),
+            Verdict::Follow { .. }
+        ));
+        // Asked at 0.2 s, answered 5 s later: the count starts at the answer.
+        let verdict = w.judge_read(Some(&held), at(t0, 200), at(t0, 5_200), 0);
+        assert!(matches!(verdict, Verdict::Follow { .. }), "{verdict:?}");
+        // Readings every 200 ms from then: taken 3 s after that answer, not before.
+        let mut t = 5_200;
+        while t < 8_200 {
+            t += 200;
+            let verdict = w.judge_read(Some(&held), at(t0, t), at(t0, t), 0);
+            assert_eq!(
+                matches!(verdict, Verdict::Take { .. }),
+                t >= 8_200,
+                "at {t}"
+            );
+        }
+        // A silence as long (no answer for 2 s) starts it again too.
+        let mut w = Watcher::new("b", LEASE);
+        w.judge_read(Some(&held), t0, t0, 0);
+        let verdict = w.judge_read(Some(&held), at(t0, 3_500), at(t0, 3_500), 0);
+        assert!(matches!(verdict, Verdict::Follow { .. }), "{verdict:?}");
+    }
+
+    #[test]
+    fn after_an_outage_the_lease_is_counted_again() {
+        let mut w = Watcher::new("b", LEASE);
+        let t0 = Instant::now();
+        assert!(matches!(
+            w.judge(Some(&entry("a", 1, 4)), t0, 0),
+            Verdict::Follow { .. }
+        ));
+        w.forget();
+        assert!(matches!(
+            w.judge(Some(&entry("a", 1, 4)), at(t0, 10_000), 0),
+            Verdict::Follow { .. }
+        ));
+        assert!(matches!(
+            w.judge(Some(&entry("a", 1, 4)), at(t0, 13_000), 0),
+            Verdict::Take { .. }
+        ));
     }
 
     /// A holder with a longer `--lease` than the standby's acts for two thirds of its own: the

@@ -211,6 +211,7 @@ impl Link {
         let event = self.options.event.clone();
         let mut first: Option<u64> = None;
         loop {
+            let asked = Instant::now();
             let entry = lease::read(&self.store, &event).await?;
             if let (Some(first), Some(entry)) = (first, &entry)
                 && entry.revision != first
@@ -223,7 +224,7 @@ impl Link {
                 ));
                 return Ok(Part::Standby(watcher));
             }
-            match watcher.judge(entry.as_ref(), Instant::now(), now_ms()) {
+            match watcher.judge_read(entry.as_ref(), asked, Instant::now(), now_ms()) {
                 Verdict::Take { revision, lease } => {
                     match lease::take(&self.store, &event, revision, lease).await? {
                         Some(holding) => return Ok(Part::Primary(holding)),
@@ -546,14 +547,16 @@ impl Link {
                     }
                 }
                 _ = tick.tick() => {
+                    let asked = Instant::now();
                     let entry = match lease::read(&self.store, &event).await {
                         Ok(entry) => entry,
                         Err(e) => {
                             tracing::debug!("{e}");
+                            watcher.forget();
                             continue;
                         }
                     };
-                    match watcher.judge(entry.as_ref(), Instant::now(), now_ms()) {
+                    match watcher.judge_read(entry.as_ref(), asked, Instant::now(), now_ms()) {
                         Verdict::Follow { primary, epoch } => {
                             if told.as_ref() != Some(&(primary.clone(), epoch)) {
                                 for gate in gates {

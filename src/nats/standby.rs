@@ -11,21 +11,25 @@
 //! **Invariant:** a room's gate is open only while this process holds the lease (see
 //! [`super::lease`]); it opens only after the room was promoted from the whole replicated journal.
 
-use std::path::{Path, PathBuf};
+mod follow;
+mod takeover;
+
+pub use takeover::release;
+
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::jetstream::{self, consumer, kv, stream};
-use futures_util::StreamExt;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::journal::{Mirror, Mirrored, Replica};
-use super::lease::{self, Entry, Gate, Holding, LeaseError, Renewal, Role, Verdict, Watcher};
+use super::journal::{Mirror, Replica};
+use super::lease::{self, Gate, Holding, LeaseError, Renewal, Role, Verdict, Watcher};
 use super::{NatsError, subjects};
 use crate::controller::Handle;
 use crate::exit::{Exit, Status};
-use crate::journal::{self, Journal, JournalError, Line, Recorded};
+use crate::journal::{JournalError, Recorded};
 use crate::show::Show;
 use crate::term;
 
@@ -161,32 +165,6 @@ impl Link {
         Ok(link)
     }
 
-    /// A standby starts following only once a primary renews the lease: the stream may still
-    /// hold an older run (a primary that has just taken the lease purges it before it renews).
-    async fn await_primary(&mut self) -> Result<(), StandbyError> {
-        let event = &self.options.event;
-        let first = lease::read(&self.store, event).await?.map(|e| e.revision);
-        let since = Instant::now();
-        let mut told = false;
-        loop {
-            tokio::time::sleep(lease::WATCH_EVERY).await;
-            let now = lease::read(&self.store, event).await?;
-            if let Some(entry) = &now
-                && Some(entry.revision) != first
-                && !entry.lease.holder.is_empty()
-            {
-                self.primary = Some((entry.lease.holder.clone(), entry.lease.epoch));
-                return Ok(());
-            }
-            if !told && since.elapsed() >= self.options.lease {
-                told = true;
-                term::say(format_args!(
-                    "podium: standby of {event}: no primary renews the lease; waiting for one"
-                ));
-            }
-        }
-    }
-
     /// Whether this process starts as the primary.
     pub fn is_primary(&self) -> bool {
         matches!(self.part, Part::Primary(_))
@@ -244,88 +222,6 @@ impl Link {
                 }
             }
             tokio::time::sleep(lease::WATCH_EVERY).await;
-        }
-    }
-
-    /// Follows every room's journal from the stream's start, into new mirrors, until each has
-    /// its header.
-    async fn start_following(&mut self) -> Result<(), StandbyError> {
-        if self.generation > 0 {
-            for room in &mut self.rooms {
-                let path = after_generation(room.mirror.path(), self.generation);
-                room.mirror = Mirror::new(&path);
-            }
-        }
-        self.generation += 1;
-        let consumer = self
-            .stream
-            .create_consumer(consumer::push::OrderedConfig {
-                deliver_subject: self.client.new_inbox(),
-                filter_subject: subjects::journals_of(&self.options.event),
-                deliver_policy: consumer::DeliverPolicy::All,
-                ..Default::default()
-            })
-            .await
-            .map_err(|e| NatsError::JetStream(format!("following the journals: {e}")))?;
-        let messages = consumer
-            .messages()
-            .await
-            .map_err(|e| NatsError::JetStream(format!("following the journals: {e}")))?;
-        self.messages = Some(messages);
-        let mut told = false;
-        while !self.rooms.iter().all(|r| r.mirror.started()) {
-            if !told {
-                told = true;
-                term::say(format_args!(
-                    "podium: standby of {}: waiting for the primary's journal on NATS",
-                    self.options.event
-                ));
-            }
-            self.next_line().await?;
-        }
-        Ok(())
-    }
-
-    /// Takes the next journal line from the stream into its room's mirror; says which room
-    /// changed in a way a replay shows.
-    async fn next_line(&mut self) -> Result<Option<usize>, StandbyError> {
-        let Some(messages) = self.messages.as_mut() else {
-            return Ok(None);
-        };
-        let message = match messages.next().await {
-            Some(Ok(message)) => message,
-            Some(Err(e)) => {
-                tracing::warn!("following the journals on NATS: {e}");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                return Ok(None);
-            }
-            None => {
-                return Err(NatsError::JetStream("the journal consumer ended".into()).into());
-            }
-        };
-        let message = &message.message;
-        let Some((_, room)) = subjects::parse_journal(message.subject.as_str()) else {
-            return Ok(None);
-        };
-        let Some(index) = self.rooms.iter().position(|r| r.id == room) else {
-            return Ok(None);
-        };
-        let Some(number) = message
-            .headers
-            .as_ref()
-            .and_then(super::journal::line_number)
-        else {
-            return Ok(None);
-        };
-        let text = String::from_utf8_lossy(&message.payload);
-        let mirror = &mut self.rooms[index].mirror;
-        match mirror.accept(number, text.trim_end()) {
-            Ok(Mirrored::Header | Mirrored::Line { command: true }) => Ok(Some(index)),
-            Ok(_) => Ok(None),
-            Err(source) => Err(StandbyError::Mirror {
-                path: mirror.path().to_owned(),
-                source,
-            }),
         }
     }
 
@@ -614,76 +510,6 @@ impl Link {
             Err(e) => tracing::error!("cannot publish to NATS: {e}"),
         }
     }
-
-    /// Catches up with every room's last line in the stream, then starts each room as the
-    /// primary from its mirror, replayed, journaling (and replicating) after it.
-    async fn promote(&mut self, holding: &Holding, handles: &[Handle]) -> Result<(), StandbyError> {
-        let catch_up = Instant::now() + Duration::from_secs(5);
-        for index in 0..self.rooms.len() {
-            let last = super::journal::last_line(&self.stream, &self.rooms[index].subject)
-                .await
-                .unwrap_or_else(|e| {
-                    tracing::warn!("taking over with the lines received so far: {e}");
-                    None
-                });
-            while last.is_some_and(|last| self.rooms[index].mirror.lines() <= last)
-                && Instant::now() < catch_up
-            {
-                let _ = tokio::time::timeout_at(catch_up, self.next_line()).await;
-            }
-        }
-        self.messages = None;
-        for (room, handle) in self.rooms.iter().zip(handles) {
-            room.mirror.sync().map_err(|source| StandbyError::Mirror {
-                path: room.mirror.path().to_owned(),
-                source,
-            })?;
-            let recorded = room.recorded()?;
-            let engine = recorded.replay(&room.show);
-            let mut journal =
-                Journal::reopen(&recorded).map_err(|source| StandbyError::Journal {
-                    room: room.id.clone(),
-                    source,
-                })?;
-            let clock = handle.clock();
-            let now = clock.now();
-            journal.queue(&[Line::Resume {
-                at_ms: now.0,
-                wall: journal::wall(clock.unix_ms(now)),
-            }]);
-            let lines = room.mirror.lines();
-            let replica = Replica::start(
-                self.client.clone(),
-                room.subject.clone(),
-                sender_id(
-                    &room.subject,
-                    recorded.header.unix_at_zero_ms,
-                    holding.lease.epoch,
-                ),
-                lines,
-                handle.journal_notice_sender(),
-            );
-            journal.replicate(replica, lines as usize);
-            let _ = handle.promote(engine, journal).await;
-        }
-        tracing::info!("epoch {}: every room promoted", holding.lease.epoch);
-        Ok(())
-    }
-}
-
-impl RoomLink {
-    fn recorded(&self) -> Result<Recorded, StandbyError> {
-        let fail = |source| StandbyError::Journal {
-            room: self.id.clone(),
-            source,
-        };
-        let recorded = journal::read(self.mirror.path()).map_err(fail)?;
-        recorded
-            .header
-            .check_same_show(&recorded.path, &self.show, &self.hash)
-            .map_err(fail)?;
-        Ok(recorded)
-    }
 }
 
 /// Opens every room's gate for the holder of `holding`.
@@ -704,78 +530,4 @@ fn sender_id(subject: &str, unix_at_zero_ms: f64, epoch: u64) -> String {
 
 fn now_ms() -> i64 {
     crate::clock::unix_now_ms() as i64
-}
-
-/// `x.jsonl` → `x-2.jsonl`: the copy of the journal of the primary followed after the first.
-fn after_generation(path: &Path, generation: u32) -> PathBuf {
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    path.with_file_name(format!("{stem}-{}.jsonl", generation + 1))
-}
-
-/// `podium takeover`: releases the lease of `event` (or of the only event with one), so that a
-/// standby takes over; the primary steps down at its next renewal. Returns what to tell.
-pub async fn release(url: &str, event: Option<&str>) -> Result<String, StandbyError> {
-    let client = super::connect(url, "podium takeover", true).await?;
-    let js = jetstream::new(client);
-    let store = lease::bucket(&js).await?;
-    let event = match event {
-        Some(event) => event.to_owned(),
-        None => {
-            let mut keys = store
-                .keys()
-                .await
-                .map_err(|e| LeaseError::Read {
-                    event: "(any)".into(),
-                    why: e.to_string(),
-                })?
-                .filter_map(|k| async move { k.ok() })
-                .collect::<Vec<String>>()
-                .await;
-            match keys.len() {
-                1 => keys.remove(0),
-                0 => {
-                    return Err(StandbyError::Takeover(
-                        "no event holds a lease on this NATS server: nothing to take over".into(),
-                    ));
-                }
-                _ => {
-                    keys.sort();
-                    return Err(StandbyError::Takeover(format!(
-                        "several events hold leases here ({}): name one with --event",
-                        keys.join(", ")
-                    )));
-                }
-            }
-        }
-    };
-    let Some(Entry { lease, revision }) = lease::read(&store, &event).await? else {
-        return Err(StandbyError::Takeover(format!(
-            "nobody holds the lease of {event}: a standby takes it by itself"
-        )));
-    };
-    let released = lease::Lease {
-        holder: String::new(),
-        epoch: lease.epoch,
-        renewed_ms: now_ms(),
-        lease_ms: lease.lease_ms,
-    };
-    match lease::take(&store, &event, Some(revision), released).await? {
-        Some(_) => Ok(format!(
-            "released the lease of {event} held by {} (epoch {}): the primary stops at its next \
-             renewal, a standby takes over within {:?}",
-            term::printable(if lease.holder.is_empty() {
-                "nobody"
-            } else {
-                &lease.holder
-            }),
-            lease.epoch,
-            lease::DEFAULT_LEASE
-        )),
-        None => Err(StandbyError::Takeover(format!(
-            "the lease of {event} changed meanwhile; try again"
-        ))),
-    }
 }

@@ -565,3 +565,64 @@ async fn an_events_rooms_and_its_overview_work_through_a_relay() {
 fn ws_base(base: &str) -> String {
     base.replacen("http", "ws", 1)
 }
+
+/// `podium run SHORT --nats URL` with a token of its own (not [`TOKEN`]); killed on drop.
+async fn origin_with_token(nats: &str, token: &str, journal: &std::path::Path) -> Process {
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_podium"))
+        .args(["run", SHORT, "--nats", nats, "--speed", "60", "--no-notify"])
+        .args(["--bind", "127.0.0.1:0", "--token", token, "--journal"])
+        .arg(journal)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("podium starts");
+    let mut stdout = tokio::io::BufReader::new(child.stdout.take().expect("piped")).lines();
+    let base = loop {
+        let line = tokio::time::timeout(Duration::from_secs(30), stdout.next_line())
+            .await
+            .expect("podium prints its URLs")
+            .expect("stdout readable")
+            .expect("podium did not exit");
+        if let Some(url) = line.strip_prefix("speaker view: ") {
+            break url.trim_end_matches('/').to_owned();
+        }
+    };
+    Process {
+        child,
+        base,
+        stdout,
+        journal_dir: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_relay_follows_the_tokens_of_a_new_run_of_its_event() {
+    let nats = NatsServer::start();
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut first = origin(&nats).await;
+    let relay = Relay::start(&nats.url()).await;
+    let (status, _) = post(&relay.base, TOKEN, r#"{"cmd":"blackout","on":false}"#).await;
+    assert_eq!(status, 200);
+    first.signal(nix::sys::signal::Signal::SIGKILL);
+    let _ = first.child.wait().await;
+    // A new run of the same show (its lease lapsed), with a new token.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let other = "another-moderator-token";
+    let _second = origin_with_token(&nats.url(), other, &dir.path().join("second.jsonl")).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (status, answer) = post(&relay.base, other, r#"{"cmd":"blackout","on":false}"#).await;
+        if status == 200 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the relay still refuses the new run's token: {status} {answer}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (status, _) = post(&relay.base, TOKEN, r#"{"cmd":"blackout","on":false}"#).await;
+    assert_eq!(status, 401, "the old run's token is refused");
+}

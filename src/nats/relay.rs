@@ -374,7 +374,10 @@ impl EventFeed {
                     .map(|i| (i.name, unhex(&i.token_sha256).unwrap_or([0; 32])))
                     .unwrap_or_default();
                 let remote: Arc<dyn Remote> = feed.clone();
-                (feed.room.clone(), name, remote, Token::from_digest(token))
+                let token = Token::from_digest(token);
+                // A new run of the event (new tokens) updates these in place: `RoomFeed::take`.
+                feed.values().served = Some((token.clone(), organiser.clone()));
+                (feed.room.clone(), name, remote, token)
             })
             .collect();
         Rooms::relayed(rooms, self.info.single, organiser)
@@ -410,6 +413,8 @@ struct Values {
     agenda: Option<String>,
     /// The segment's title and the phase of the last state, for the list of rooms.
     line: (String, String),
+    /// The tokens the server checks for this room (its own, the organiser's), once it serves it.
+    served: Option<(Token, Option<Token>)>,
     orders: HashMap<What, Order>,
 }
 
@@ -502,6 +507,14 @@ impl RoomFeed {
                 }
                 let mut values = self.values();
                 let first = values.info.is_none();
+                if let Some((token, organiser)) = &values.served {
+                    token.set_digest(unhex(&info.token_sha256).unwrap_or([0; 32]));
+                    if let (Some(organiser), Some(digest)) =
+                        (organiser, info.organiser_sha256.as_deref().and_then(unhex))
+                    {
+                        organiser.set_digest(digest);
+                    }
+                }
                 values.info = Some(info);
                 first
             }

@@ -135,9 +135,10 @@ impl Config {
 
 /// The moderator's secret. Compared in constant time; never logged (`Debug` hides it). A relay
 /// knows only its SHA-256 digest ([`Token::from_digest`]): it checks a presented token against
-/// that, and the origin checks it again when the command arrives.
+/// that, and the origin checks it again when the command arrives. A relay's digest is shared by
+/// its clones and replaced when the origin's run changes ([`Token::set_digest`]).
 #[derive(Clone)]
-pub struct Token(Arc<str>, Option<[u8; 32]>);
+pub struct Token(Arc<str>, Option<Arc<std::sync::RwLock<[u8; 32]>>>);
 
 impl Token {
     pub fn new(secret: impl Into<Arc<str>>) -> Token {
@@ -146,14 +147,26 @@ impl Token {
 
     /// A token known by its digest only (`podium relay`); [`Token::expose`] is empty.
     pub fn from_digest(digest: [u8; 32]) -> Token {
-        Token(Arc::from(""), Some(digest))
+        Token(
+            Arc::from(""),
+            Some(Arc::new(std::sync::RwLock::new(digest))),
+        )
     }
 
     /// SHA-256 of the secret: what the origin publishes for its relays.
     pub fn digest(&self) -> [u8; 32] {
-        match self.1 {
-            Some(digest) => digest,
+        match &self.1 {
+            // A poisoned lock still holds a digest: a panic elsewhere must not open the door.
+            Some(cell) => *cell.read().unwrap_or_else(|p| p.into_inner()),
             None => sha2::Sha256::digest(self.0.as_bytes()).into(),
+        }
+    }
+
+    /// Replaces the digest of a token known by its digest (this token and its clones); a token
+    /// with its secret is left as it is.
+    pub fn set_digest(&self, digest: [u8; 32]) {
+        if let Some(cell) = &self.1 {
+            *cell.write().unwrap_or_else(|p| p.into_inner()) = digest;
         }
     }
 
@@ -176,11 +189,11 @@ impl Token {
     }
 
     pub(crate) fn matches(&self, presented: &str) -> bool {
-        match self.1 {
+        match &self.1 {
             None => self.0.as_bytes().ct_eq(presented.as_bytes()).into(),
-            Some(digest) => {
+            Some(_) => {
                 let presented: [u8; 32] = sha2::Sha256::digest(presented.as_bytes()).into();
-                digest.ct_eq(&presented).into()
+                self.digest().ct_eq(&presented).into()
             }
         }
     }

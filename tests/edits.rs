@@ -955,3 +955,35 @@ async fn osc_out_sends_the_edited_title() {
         .await;
     wait_for("Welcome").await;
 }
+
+/// The public agenda page follows an edit at once (it refetched only when the segment or the
+/// phase changed).
+#[tokio::test]
+async fn the_agenda_page_follows_an_edit() {
+    use common::browser::{Browser, Scratch, browser_available};
+    if !browser_available() {
+        return;
+    }
+    let scratch = Scratch::new("agenda-edit");
+    let journal = scratch.join("run.jsonl");
+    let server = Process::start(&["run", common::SHORT, "--journal", &journal]).await;
+    server.command(r#"{"cmd":"start"}"#).await;
+    let browser = Browser::start(&scratch).await;
+    browser.goto(&format!("{}/agenda", server.base)).await;
+    browser
+        .wait_true(
+            "the agenda",
+            "return document.body.textContent.includes('Keynote')",
+        )
+        .await;
+    server
+        .command(r#"{"cmd":"edit","op":"set","segment":1,"title":"Keynote, retitled live"}"#)
+        .await;
+    browser
+        .wait_true(
+            "the edited title on the agenda",
+            "return document.body.textContent.includes('Keynote, retitled live')",
+        )
+        .await;
+    browser.close().await;
+}

@@ -24,7 +24,7 @@ document.documentElement.lang = chosen ?? 'en';
 
 let state = null;
 let agenda = null;
-let agendaKey = ''; // index|phase the agenda was fetched for (actual times change only then)
+let agendaKey = ''; // index|phase|start|revision the agenda was fetched for (times and edits change it)
 let renderTimer = 0;
 
 const connection = new Connection(
@@ -57,7 +57,7 @@ function validZone(name) {
 }
 
 async function refreshAgenda() {
-  const key = `${state.index}|${state.phase}|${state.show_started_at_ms}`;
+  const key = `${state.index}|${state.phase}|${state.show_started_at_ms}|${state.revision}`;
   if (key === agendaKey) return;
   agendaKey = key;
   try {

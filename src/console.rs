@@ -344,7 +344,7 @@ fn print_file(screen: &mut Screen, view: &crate::session_file::FileView) -> std:
     if let Some(offer) = &view.offer {
         screen.print(
             &format!(
-                "The session file changed: apply to the segments not started (from {} on)? a apply · d dismiss",
+                "Session file changed: apply to segments {} on? a apply · d dismiss",
                 offer.from + 1
             )
             .bold()

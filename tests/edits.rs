@@ -3,6 +3,7 @@
 //! once; the journal replays edits after a `kill -9` and the report shows the edited plan.
 
 use serde_json::Value;
+use unicode_width::UnicodeWidthStr as _;
 
 use crate::common::{self, Process, TOKEN, TestServer, post_command};
 
@@ -705,7 +706,8 @@ async fn the_terminal_offers_the_files_changes() {
         session.replace("\"Keynote\"", "\"Keynote (moved up)\""),
     )
     .unwrap();
-    tmux.wait_for("The session file changed");
+    let prompt = tmux.wait_for("Session file changed");
+    assert!(prompt.width() <= 80, "{prompt}");
     let change = tmux.wait_for("segment 2 (\"Keynote\")");
     assert!(change.contains("title \"Keynote (moved up)\""), "{change}");
     tmux.keys(&["a"]);

@@ -194,6 +194,7 @@ async fn osc_refuses_garbage_and_the_show_goes_on() {
         packet("/podium/adjust", vec![OscType::Float(f32::INFINITY)]),
         packet("/podium/message", vec!["x".repeat(281).into()]),
         packet("/podium/pause", vec![]), // not running: the engine refuses it
+        packet("/podium/goto", vec![OscType::Int(42)]), // counted from 1, as OSC's goto counts
         Vec::new(),
     ];
     for bytes in &garbage {
@@ -212,6 +213,7 @@ async fn osc_refuses_garbage_and_the_show_goes_on() {
         "adjust takes seconds",
         "message too long",
         "/podium/pause refused",
+        "/podium/goto refused: there is no segment 42: the show has segments 1 to ",
     ] {
         let line = logged(&stderr, why).await;
         assert!(line.contains("OSC from 127.0.0.1:"), "{line}");

@@ -330,10 +330,35 @@ async fn apply(rooms: &Rooms, from: SocketAddr, msg: &OscMessage, log: &mut Log)
             &format!("no such room; the rooms are {}", ids.join(", ")),
         );
     };
+    let goto = match command {
+        Command::Goto(index) => Some(index),
+        _ => None,
+    };
     match room.control.command(command).await {
         Ok(Ok(_)) => tracing::debug!("OSC from {from}: {}", crate::term::printable(&msg.addr)),
-        Ok(Err(refused)) => log.refuse(from, &msg.addr, &refused.0),
+        Ok(Err(refused)) => match goto {
+            Some(index) => log.refuse(from, &msg.addr, &goto_refusal(index, &refused.0)),
+            None => log.refuse(from, &msg.addr, &refused.0),
+        },
         Err(_) => {} // the run is ending
+    }
+}
+
+/// The engine counts segments from 0 (as the HTTP API's `goto` does); OSC's `goto` counts from 1
+/// (docs/osc.md), so its refusal for a segment out of range is told in OSC's numbers: `goto 42`
+/// on a show of 6 is "no segment 42 … 1 to 6", not "no segment 41 … 0 to 5".
+fn goto_refusal(index: usize, why: &str) -> String {
+    let last = why
+        .strip_prefix("there is no segment ")
+        .and_then(|rest| rest.rsplit_once(" to "))
+        .and_then(|(_, last)| last.parse::<usize>().ok());
+    match last {
+        Some(last) => format!(
+            "there is no segment {}: the show has segments 1 to {}",
+            index.saturating_add(1),
+            last.saturating_add(1)
+        ),
+        None => why.to_owned(),
     }
 }
 

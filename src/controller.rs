@@ -415,6 +415,8 @@ impl Controller {
         let now = self.clock.now();
         let wall = journal::wall(self.clock.unix_ms(now));
         self.write(&[Line::End { at_ms: now.0, wall }]);
+        // A standby hears that the run ended (and does not take it over).
+        self.replicated().await;
         if let Some(journal) = &self.journal
             && journal.pending() + journal.dropped() > 0
         {

@@ -608,3 +608,24 @@ async fn a_nats_outage_longer_than_the_lease_is_no_takeover() {
         "{refused}"
     );
 }
+
+/// A primary that ends the run (SIGTERM, as Ctrl-C or `q`) leaves nothing to take over: its
+/// journal's `end` line reached the standby, which stays a standby.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_its_primary_ended_is_not_taken_over() {
+    let nats = NatsServer::start();
+    let mut first = primary(&nats, &[]).await;
+    let second = standby(&nats).await;
+    let (status, answer) = post(&first.base, r#"{"cmd":"start"}"#).await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(first.terminate().await.success());
+    // Two leases later, still nobody's to command.
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    let (status, refused) = post(&second.base, PROBE).await;
+    assert_eq!(status, 409, "the standby took over an ended run: {refused}");
+    let ours = journal_lines(&second);
+    assert!(
+        ours.last().is_some_and(|l| l.contains("\"type\":\"end\"")),
+        "{ours:?}"
+    );
+}

@@ -422,6 +422,7 @@ impl Link {
     ) -> Result<Option<Part>, StandbyError> {
         let event = self.options.event.clone();
         let mut told: Option<(String, u64)> = None;
+        let mut ended_told = false;
         let mut tick = tokio::time::interval(lease::WATCH_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -466,6 +467,17 @@ impl Link {
                                     term::printable(if primary.is_empty() { "nobody" } else { &primary })
                                 ));
                                 told = Some((primary, epoch));
+                            }
+                        }
+                        // A run its primary ended (quit, Ctrl-C: an `end` line in every
+                        // room) is over, not orphaned: nothing to take over.
+                        Verdict::Take { .. } if self.rooms.iter().all(RoomLink::ended) => {
+                            if !ended_told {
+                                ended_told = true;
+                                term::say(format_args!(
+                                    "podium: the primary ended the run of {event}: not taking \
+                                     over (start a new run, or --resume, to go on)"
+                                ));
                             }
                         }
                         Verdict::Take { revision, lease } => {

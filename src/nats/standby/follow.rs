@@ -186,6 +186,11 @@ impl Link {
 }
 
 impl RoomLink {
+    /// Whether the primary's journal of this room ends with the run's end.
+    pub(super) fn ended(&self) -> bool {
+        self.recorded().is_ok_and(|r| r.finished())
+    }
+
     pub(super) fn recorded(&self) -> Result<Recorded, StandbyError> {
         let fail = |source| StandbyError::Journal {
             room: self.id.clone(),

@@ -48,7 +48,8 @@ struct Speaker {
     status: String,
     status_text: String,
     status_visible: bool,
-    /// `document.title`: the digits first (issue 14), read in the same moment as `digits`.
+    /// `document.title`: the digits first (issue 14). Set in the task after the digits' redraw
+    /// (it costs the browser milliseconds), so it may be a moment behind `digits`: poll for it.
     tab_title: String,
     /// The digits lie inside the clock box and the viewport (nothing clipped).
     digits_fit: bool,
@@ -213,7 +214,10 @@ async fn speaker_page_follows_the_countdown_and_notices_the_server_stop() {
     // Ready: the full length, connected, status pill hidden.
     let seen = browser
         .speaker_until("the ready page at 2:00", |s| {
-            s.phase.as_deref() == Some("ready") && s.digits == "2:00" && s.status == "connected"
+            s.phase.as_deref() == Some("ready")
+                && s.digits == "2:00"
+                && s.status == "connected"
+                && s.tab_title == "2:00 · Opening — Podium"
         })
         .await;
     assert!(
@@ -229,7 +233,11 @@ async fn speaker_page_follows_the_countdown_and_notices_the_server_stop() {
     assert_eq!(state["phase"], "running", "{state}");
 
     // Running (about 1 s real): counting down from 2:00 on a near-black screen.
-    let seen = browser.speaker_in("running", |_| true).await;
+    let seen = browser
+        .speaker_in("running", |s| {
+            s.tab_title == format!("{} · Opening — Podium", s.digits)
+        })
+        .await;
     let secs = shown_seconds(&seen.digits).expect("m:ss digits");
     assert!(
         (60..=120).contains(&secs),
@@ -265,7 +273,9 @@ async fn speaker_page_follows_the_countdown_and_notices_the_server_stop() {
 
     // Overtime (about 1 s real): red, counting up with a "+".
     let seen = browser
-        .speaker_in("overtime", |s| s.digits.starts_with('+'))
+        .speaker_in("overtime", |s| {
+            s.digits.starts_with('+') && s.tab_title == format!("{} · Opening — Podium", s.digits)
+        })
         .await;
     let secs = shown_seconds(&seen.digits).expect("+m:ss digits");
     assert!(

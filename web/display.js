@@ -174,15 +174,34 @@ export function formatSlack(ms) {
   return `ends ${clock(seconds)} ${ms > 0 ? 'early' : 'late'}`;
 }
 
+/**
+ * Wall-clock formatters by locale, zone and seconds: building an `Intl.DateTimeFormat` costs about
+ * a millisecond, too much for the speaker page's once-a-second redraw (it delays the digits).
+ * Bounded: a page asks for a handful.
+ */
+const wallClockFormats = new Map();
+const WALL_CLOCK_FORMATS_MAX = 64;
+
+function wallClockFormat(locale, timeZone, withSeconds) {
+  const key = `${locale}|${timeZone ?? ''}|${withSeconds}`;
+  let format = wallClockFormats.get(key);
+  if (format === undefined) {
+    const options = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+    if (withSeconds) options.second = '2-digit';
+    try {
+      format = new Intl.DateTimeFormat(locale, { ...options, timeZone });
+    } catch {
+      format = new Intl.DateTimeFormat(locale, options); // an unknown zone: the browser's own
+    }
+    if (wallClockFormats.size >= WALL_CLOCK_FORMATS_MAX) wallClockFormats.clear();
+    wallClockFormats.set(key, format);
+  }
+  return format;
+}
+
 /** Unix ms as a 24-hour wall-clock time in `timeZone` (browser's own when absent or unknown). */
 export function formatWallClock(unixMs, timeZone, withSeconds = false, locale = 'en-GB') {
-  const options = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
-  if (withSeconds) options.second = '2-digit';
-  try {
-    return new Intl.DateTimeFormat(locale, { ...options, timeZone }).format(unixMs);
-  } catch {
-    return new Intl.DateTimeFormat(locale, options).format(unixMs);
-  }
+  return wallClockFormat(locale, timeZone, withSeconds).format(unixMs);
 }
 
 /**

@@ -115,12 +115,31 @@ function render() {
   view.message.dataset.length =
     length > LONGER_MESSAGE ? 'longer' : length > LONG_MESSAGE ? 'long' : 'short';
   view.rehearsal.hidden = !state.rehearsal;
-  document.title = tabTitle(state, digits); // the time in the tab strip, with the digits
+  setTabTitle(tabTitle(state, digits)); // the time in the tab strip, with the digits
   context.update(state, now);
   popOut?.update({ digits, phase, words, message: state.message ?? '', screen: document.body.dataset.screen });
 
   const wait = nextRedrawIn(state, now);
   if (Number.isFinite(wait)) renderTimer = setTimeout(render, wait);
+}
+
+let titleTimer = 0;
+
+/**
+ * The tab's title, for a speaker whose page is behind their slides. Setting it costs the browser
+ * up to several ms (measured: 0.1–9 ms at each second), so on a visible page it is set in the task
+ * after the digits' redraw, which it would otherwise delay; a hidden page (no digits to paint, and
+ * its timers throttled) sets it at once.
+ */
+function setTabTitle(text) {
+  clearTimeout(titleTimer);
+  if (document.hidden) {
+    if (document.title !== text) document.title = text;
+    return;
+  }
+  titleTimer = setTimeout(() => {
+    if (document.title !== text) document.title = text;
+  }, 0);
 }
 
 function nextLine({ title, speaker }) {

@@ -51,6 +51,22 @@ fn the_first_block_is_run_then_test() {
 }
 
 /// Issue 10: the examples call `podium …` and nothing said where that comes from.
+/// Every heading of the README (outside code) is said once: two helpers once each added the
+/// same "Messages, presets and starting on time" section, 30 lines twice.
+#[test]
+fn no_readme_section_is_written_twice() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md readable");
+    let mut in_code = false;
+    let mut seen = std::collections::HashSet::new();
+    for line in readme.lines() {
+        if line.trim_start().starts_with("```") {
+            in_code = !in_code;
+        } else if !in_code && line.starts_with('#') {
+            assert!(seen.insert(line), "the README has {line:?} twice");
+        }
+    }
+}
+
 #[test]
 fn the_readme_says_how_to_get_podium_before_calling_it() {
     let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md readable");

@@ -13,6 +13,7 @@ use tokio::time::Instant;
 
 use crate::common::nats::NatsServer;
 use crate::common::{Client, Process, SHORT, TOKEN};
+use crate::nats_relay::Relay;
 
 /// The short show's event id on NATS (a session is named by its file) and its one room.
 const EVENT: &str = "short";
@@ -124,7 +125,8 @@ async fn a_killed_primary_is_replaced_by_the_standby_with_every_acknowledged_com
     let (status, refused) = post(&second.base, PROBE).await;
     assert_eq!(status, 409, "a standby refuses commands: {refused}");
     // A relay and its viewer, who should notice nothing.
-    let (_relay, relay_base) = relay(&nats).await;
+    let relay = Relay::start(&nats.url()).await;
+    let relay_base = relay.base.clone();
     let mut far = Client::connect(&format!("{}/ws", relay_base.replacen("http", "ws", 1))).await;
     far.next_of("state").await;
 
@@ -188,34 +190,6 @@ async fn a_killed_primary_is_replaced_by_the_standby_with_every_acknowledged_com
     let (status, answer) = post(&relay_base, r#"{"cmd":"message","text":"via the relay"}"#).await;
     assert_eq!(status, 200, "{answer}");
     far.state_where(|s| s["message"] == "via the relay").await;
-}
-
-/// `podium relay` on this NATS: the process and where it serves.
-async fn relay(nats: &NatsServer) -> (tokio::process::Child, String) {
-    use tokio::io::AsyncBufReadExt;
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_podium"))
-        .args(["relay", "--nats", &nats.url(), "--bind", "127.0.0.1:0"])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("podium relay starts");
-    let mut stdout = tokio::io::BufReader::new(child.stdout.take().expect("piped")).lines();
-    let base = loop {
-        let line = tokio::time::timeout(Duration::from_secs(30), stdout.next_line())
-            .await
-            .expect("the relay says where it serves")
-            .expect("stdout readable")
-            .expect("the relay did not exit");
-        if let Some(rest) = line.strip_prefix("podium relay: serving event ")
-            && let Some(url) = rest.split(" on ").nth(1)
-        {
-            break url.trim_end_matches('/').to_owned();
-        }
-    };
-    tokio::spawn(async move { while let Ok(Some(_)) = stdout.next_line().await {} });
-    (child, base)
 }
 
 /// No split brain: a primary stopped (SIGSTOP) past its lease is replaced; once running again it

@@ -269,6 +269,17 @@ impl RoomPublisher {
     }
 }
 
+/// The next request on `requests`, or `None` once the origin stops or the subscription ends.
+async fn next_request(
+    requests: &mut async_nats::Subscriber,
+    stop: &CancellationToken,
+) -> Option<async_nats::Message> {
+    tokio::select! {
+        _ = stop.cancelled() => None,
+        message = requests.next() => message,
+    }
+}
+
 /// Answers `podium.<event>.time`: a ping (`{"type":"ping","id":…,"client_ms":…}`) gets the pong
 /// a socket would, on the run's clock.
 async fn answer_time(
@@ -277,14 +288,7 @@ async fn answer_time(
     clock: Clock,
     stop: CancellationToken,
 ) {
-    loop {
-        let message = tokio::select! {
-            _ = stop.cancelled() => break,
-            message = requests.next() => match message {
-                Some(message) => message,
-                None => break,
-            },
-        };
+    while let Some(message) = next_request(&mut requests, &stop).await {
         let Some(reply) = message.reply else { continue };
         if message.payload.len() > 1024 {
             continue;
@@ -308,14 +312,7 @@ async fn answer_commands(
     rooms: Rooms,
     stop: CancellationToken,
 ) {
-    loop {
-        let message = tokio::select! {
-            _ = stop.cancelled() => break,
-            message = requests.next() => match message {
-                Some(message) => message,
-                None => break,
-            },
-        };
+    while let Some(message) = next_request(&mut requests, &stop).await {
         let Some(reply) = message.reply else { continue };
         let answer = if message.payload.len() > MAX_MESSAGE {
             CommandReply {

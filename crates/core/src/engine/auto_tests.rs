@@ -2,49 +2,20 @@
 //! carried out at their instant however late the tick, recorded as the commands they equal; and
 //! the alarm for a show not started a minute after its planned start (issue 14).
 
-use std::path::PathBuf;
-use std::time::Duration;
-
 use crate::engine::{AutoStart, Command, Engine, Event, Phase, Schedule, ShowTime};
-use crate::show::{Kind, Messages, OnEnd, Segment, Show};
+use crate::show::Show;
+use crate::show::fixtures::{show_of, talk as seg};
 
 const M: i64 = 60_000;
 
-fn seg(title: &str, minutes: u64) -> Segment {
-    Segment {
-        title: title.into(),
-        speaker: None,
-        kind: Kind::Talk,
-        duration: Duration::from_secs(minutes * 60),
-        max: None,
-        min: None,
-        at: None,
-        warn: Duration::from_secs(60),
-        notes: None,
-        on_end: OnEnd::Overtime,
-        auto_start: false,
-    }
-}
-
 /// Welcome 10', Talk 20', Live link 15' (its own auto-start in the tests), Q&A 10'.
 fn show() -> Show {
-    Show {
-        path: PathBuf::from("test.toml"),
-        title: "test".into(),
-        start: None,
-        timezone: chrono_tz::UTC,
-        end: None,
-        segments: vec![
-            seg("Welcome", 10),
-            seg("Talk", 20),
-            seg("Live link", 15),
-            seg("Q&A", 10),
-        ],
-        messages: Messages::default(),
-        auto_start: false,
-        speaker_page: Default::default(),
-        language: None,
-    }
+    show_of(vec![
+        seg("Welcome", 10),
+        seg("Talk", 20),
+        seg("Live link", 15),
+        seg("Q&A", 10),
+    ])
 }
 
 fn t(ms: i64) -> ShowTime {

@@ -1,50 +1,23 @@
 //! Edits of the run-of-show with explicit instants: what each may change where, how the running
 //! segment's deadline moves (from its start, never from now), undo, and replay.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use super::super::*;
-use crate::show::{Kind, OnEnd, Segment, Show};
+use crate::show::fixtures::{show_of, talk as seg};
+use crate::show::{Kind, OnEnd, Show};
 
 const S: i64 = 1000;
 const M: i64 = 60 * S;
 
-fn seg(title: &str, minutes: u64) -> Segment {
-    Segment {
-        title: title.into(),
-        speaker: None,
-        kind: Kind::Talk,
-        duration: Duration::from_secs(minutes * 60),
-        max: None,
-        min: None,
-        at: None,
-        warn: Duration::from_secs(60),
-        notes: None,
-        on_end: OnEnd::Overtime,
-        auto_start: false,
-    }
-}
-
 /// Intro 8', Talk A 20', Talk B 15', Q&A 30'.
 fn show() -> Show {
-    Show {
-        path: PathBuf::from("test.toml"),
-        title: "test".into(),
-        start: None,
-        timezone: chrono_tz::UTC,
-        end: None,
-        segments: vec![
-            seg("Intro", 8),
-            seg("Talk A", 20),
-            seg("Talk B", 15),
-            seg("Q&A", 30),
-        ],
-        messages: Default::default(),
-        auto_start: false,
-        speaker_page: Default::default(),
-        language: None,
-    }
+    show_of(vec![
+        seg("Intro", 8),
+        seg("Talk A", 20),
+        seg("Talk B", 15),
+        seg("Q&A", 30),
+    ])
 }
 
 fn t(ms: i64) -> ShowTime {

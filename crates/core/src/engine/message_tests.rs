@@ -1,47 +1,28 @@
 //! Messages with explicit instants: presets, flash and chime, and clearing when the segment
 //! changes (issue 14).
 
-use std::path::PathBuf;
-use std::time::Duration;
-
 use crate::engine::{Command, Engine, Message, Phase, ShowTime, Text};
-use crate::show::{Kind, MessageClears, Messages, OnEnd, Preset, Segment, Show};
+use crate::show::fixtures::{show_of, talk};
+use crate::show::{MessageClears, Messages, OnEnd, Preset, Segment, Show};
 
 const M: i64 = 60_000;
 
 fn seg(title: &str, minutes: u64, on_end: OnEnd) -> Segment {
     Segment {
-        title: title.into(),
-        speaker: None,
-        kind: Kind::Talk,
-        duration: Duration::from_secs(minutes * 60),
-        max: None,
-        min: None,
-        at: None,
-        warn: Duration::from_secs(60),
-        notes: None,
         on_end,
-        auto_start: false,
+        ..talk(title, minutes)
     }
 }
 
 /// Talk A 10' (hands over at zero), Talk B 10' (stops at zero), Talk C 10'.
 fn show(messages: Messages) -> Show {
     Show {
-        path: PathBuf::from("test.toml"),
-        title: "test".into(),
-        start: None,
-        timezone: chrono_tz::UTC,
-        end: None,
-        segments: vec![
+        messages,
+        ..show_of(vec![
             seg("Talk A", 10, OnEnd::Next),
             seg("Talk B", 10, OnEnd::Stop),
             seg("Talk C", 10, OnEnd::Overtime),
-        ],
-        messages,
-        auto_start: false,
-        speaker_page: Default::default(),
-        language: None,
+        ])
     }
 }
 

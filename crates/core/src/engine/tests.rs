@@ -1,9 +1,9 @@
 //! Engine scripts: `[(t, command)] → expected` with explicit instants, no runtime.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use super::*;
+use crate::show::fixtures::{show_of, talk};
 use crate::show::{Kind, OnEnd, Segment, Show};
 
 const S: i64 = 1000;
@@ -11,39 +11,20 @@ const M: i64 = 60 * S;
 
 fn seg(title: &str, minutes: u64, max: Option<u64>, warn_s: u64) -> Segment {
     Segment {
-        title: title.into(),
-        speaker: None,
-        kind: Kind::Talk,
-        duration: Duration::from_secs(minutes * 60),
         max: max.map(|m| Duration::from_secs(m * 60)),
-        min: None,
-        at: None,
         warn: Duration::from_secs(warn_s),
-        notes: None,
-        on_end: OnEnd::Overtime,
-        auto_start: false,
+        ..talk(title, minutes)
     }
 }
 
 /// Intro 8', talk 20' (max 25'), talk 15', Q&A 30'.
 fn show() -> Show {
-    Show {
-        path: PathBuf::from("test.toml"),
-        title: "test".into(),
-        start: None,
-        timezone: chrono_tz::UTC,
-        end: None,
-        segments: vec![
-            seg("Intro", 8, None, 60),
-            seg("Talk A", 20, Some(25), 120),
-            seg("Talk B", 15, None, 120),
-            seg("Q&A", 30, None, 300),
-        ],
-        messages: Default::default(),
-        auto_start: false,
-        speaker_page: Default::default(),
-        language: None,
-    }
+    show_of(vec![
+        seg("Intro", 8, None, 60),
+        seg("Talk A", 20, Some(25), 120),
+        seg("Talk B", 15, None, 120),
+        seg("Q&A", 30, None, 300),
+    ])
 }
 
 fn t(ms: i64) -> ShowTime {

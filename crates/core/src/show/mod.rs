@@ -321,3 +321,46 @@ pub fn format_hms(d: Duration) -> String {
         format!("{}:{:02}", s / 60, s % 60)
     }
 }
+
+/// Shows and segments for the engine's tests, written once: a talk of whole minutes with a
+/// one-minute warning and nothing else set, and a show of such segments from `test.toml`.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    use super::{Kind, Messages, OnEnd, Segment, Show};
+
+    /// A talk of `minutes`, warned a minute before its end, counting into overtime.
+    pub(crate) fn talk(title: &str, minutes: u64) -> Segment {
+        Segment {
+            title: title.into(),
+            speaker: None,
+            kind: Kind::Talk,
+            duration: Duration::from_secs(minutes * 60),
+            max: None,
+            min: None,
+            at: None,
+            warn: Duration::from_secs(60),
+            notes: None,
+            on_end: OnEnd::Overtime,
+            auto_start: false,
+        }
+    }
+
+    /// A show of `segments` in UTC, with no start, no end and the default messages.
+    pub(crate) fn show_of(segments: Vec<Segment>) -> Show {
+        Show {
+            path: PathBuf::from("test.toml"),
+            title: "test".into(),
+            start: None,
+            timezone: chrono_tz::UTC,
+            end: None,
+            segments,
+            messages: Messages::default(),
+            auto_start: false,
+            speaker_page: Default::default(),
+            language: None,
+        }
+    }
+}

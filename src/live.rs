@@ -419,8 +419,10 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
         term::say(format_args!("{label} {scheme}://{host}/{note}"));
     }
     if config.single {
+        // Not aligned under "speaker view:": one row at 80 columns (79 with a 5-digit port and a
+        // 32-digit token), so the link is copied whole.
         term::say(format_args!(
-            "moderator:    {scheme}://{own}/control#token={}",
+            "moderator: {scheme}://{own}/control#token={}",
             rooms[0].token.expose()
         ));
     } else {
@@ -437,10 +439,12 @@ pub async fn run(config: RunConfig) -> Result<(), RunError> {
             ));
         }
         if let Some(organiser) = &organiser {
+            // The link alone on its row (80 columns with port 8080), its note below.
             term::say(format_args!(
-                "organiser:    {scheme}://{own}/overview/#token={} (controls and sees every room)",
+                "organiser: {scheme}://{own}/overview/#token={}",
                 organiser.expose()
             ));
+            term::say("  (the organiser's overview: sees and controls every room)");
         }
     }
     if addr.ip().is_unspecified() {

@@ -93,6 +93,29 @@ async fn the_status_line_fits_80_columns_and_never_floods() {
     );
 }
 
+/// The moderator's link (its own random token, an ephemeral port) is one row at 80 columns, so
+/// a double-click or a terminal's link detection takes it whole: it was 82 columns wide
+/// (`moderator:    ` aligned under `speaker view: `) and its last two characters wrapped.
+#[tokio::test]
+async fn the_moderators_link_is_one_row_at_80_columns() {
+    let tmux = Tmux::start(80, 24, |dir| {
+        let file = dir.join("show.toml");
+        std::fs::write(&file, LONG_SHOW).expect("session written");
+        format!(
+            "exec {} run {} --bind 127.0.0.1:0 --no-notify --journal {}",
+            env!("CARGO_BIN_EXE_podium"),
+            file.display(),
+            dir.join("run.jsonl").display()
+        )
+    });
+    // The screen is captured with wrapped rows joined: a row wider than 80 columns wrapped.
+    let row = tmux.wait_for("#token=");
+    assert!(row.starts_with("moderator: http://127.0.0.1:"), "{row:?}");
+    let token = row.rsplit("#token=").next().unwrap_or_default();
+    assert_eq!(token.len(), 32, "the whole token on the row: {row:?}");
+    assert!(row.width() <= 80, "{} columns: {row:?}", row.width());
+}
+
 /// The status line follows a resize: narrowed to 60 columns, it fits 60.
 #[tokio::test]
 async fn the_status_line_follows_a_resize() {

@@ -152,10 +152,22 @@ impl SessionFile {
     }
 }
 
-/// The file's bytes, refused past [`MAX_FILE_BYTES`] (a runaway file is not read into memory).
+/// The file's bytes, refused past [`MAX_FILE_BYTES`] (a runaway file is not read into memory)
+/// and refused unless it is a regular file. It is opened without blocking: a named pipe (FIFO)
+/// put in the file's place would otherwise block the open until someone writes to it, holding
+/// a runtime thread and the [`Link`]'s lock, and with them every page that asks about the file.
 fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
-    let file = std::fs::File::open(path)?;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other(
+            "it is not a regular file (a directory, a pipe or a device): not a session file",
+        ));
+    }
     let mut bytes = Vec::new();
     file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
@@ -981,5 +993,33 @@ mod tests {
             panic!("invalid")
         };
         assert!(why.contains("cannot read"), "{why}");
+    }
+
+    /// A named pipe put in the session file's place (no one writing to it) is refused at once:
+    /// opening it used to block until a writer came, freezing the watcher, the file's lock and
+    /// with them the run's pages. A directory is refused the same way.
+    #[test]
+    fn a_pipe_or_a_directory_in_the_files_place_is_refused_without_waiting() {
+        let dir = tempfile::tempdir().unwrap();
+        let pipe = dir.path().join("show.toml");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&pipe)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        for path in [pipe, dir.path().to_owned()] {
+            let file = SessionFile::new(&path, String::new(), 1);
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let _ = tx.send(file.changed());
+            });
+            let answer = rx
+                .recv_timeout(Duration::from_secs(5))
+                .unwrap_or_else(|_| panic!("{}: no answer in 5 s", path.display()));
+            let OnDisk::Invalid(why) = answer else {
+                panic!("{}: {answer:?}", path.display())
+            };
+            assert!(why.contains("not a regular file"), "{why}");
+        }
     }
 }

@@ -1230,6 +1230,60 @@ fn issue_15_a_schedule_is_told_by_its_content_and_its_size_is_bounded() {
     assert!(err.contains("larger than 32 MiB"), "{err}");
 }
 
+/// A workbook is bounded like any input: a sheet that spans more cells than any agenda (here two
+/// cells of a 6 KB file, at A1 and XFD1048576, for which calamine asked 512 GiB and the import
+/// aborted) is refused with its span, and a file over 32 MiB is not read.
+#[test]
+fn a_workbook_spanning_a_whole_sheet_is_refused_not_allocated() {
+    use rust_xlsxwriter::Workbook;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stray.xlsx");
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    for (col, text) in ["Title", "Duration"].into_iter().enumerate() {
+        sheet.write_string(0, col as u16, text).unwrap();
+    }
+    sheet.write_string(1, 0, "Welcome").unwrap();
+    sheet.write_string(1, 1, "5m").unwrap();
+    sheet.write_string(1_048_575, 16_383, "stray").unwrap();
+    book.save(&path).unwrap();
+    let err = import_file(&path, &Options::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with(&format!(
+            "{}: sheet \"Sheet1\" spans A1:XFD1048576",
+            path.display()
+        )),
+        "{err}"
+    );
+    let huge = dir.path().join("huge.xlsx");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(33 * 1024 * 1024)
+        .unwrap();
+    let err = import_file(&huge, &Options::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("larger than 32 MiB"), "{err}");
+}
+
+/// The refused lines are listed up to a bound (a schedule of 150,000 clashing events printed
+/// 24 MB of them), then counted.
+#[test]
+fn the_refused_lines_listed_are_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.csv");
+    let rows: String = (0..500).map(|i| format!("Talk {i},an hour\n")).collect();
+    std::fs::write(&path, format!("title,duration\n{rows}")).unwrap();
+    let err = import_file(&path, &Options::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("500 lines cannot be imported"), "{err}");
+    assert!(err.ends_with("… and 450 more lines not listed"), "{err}");
+    assert_eq!(err.lines().count(), 52, "{err}");
+}
+
 #[test]
 fn issue_15_the_binary_writes_one_file_per_room_and_day_into_out_dir() {
     let podium = |args: &[&str]| {

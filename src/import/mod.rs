@@ -99,11 +99,20 @@ fn problems_text(path: &Path, problems: &[Problem]) -> String {
         if problems.len() == 1 { "" } else { "s" },
         if problems.len() == 1 { "it" } else { "them" },
     );
-    for p in problems {
+    for p in problems.iter().take(MAX_LISTED) {
         text.push_str(&format!("\n  {}:{}: {}", path.display(), p.line, p.message));
+    }
+    if problems.len() > MAX_LISTED {
+        text.push_str(&format!(
+            "\n  … and {} more lines not listed",
+            problems.len() - MAX_LISTED
+        ));
     }
     text
 }
+
+/// The most refused lines listed: a schedule of 150,000 clashing events gave 24 MB of them.
+const MAX_LISTED: usize = 50;
 
 /// The longest segment an import accepts, as the loader does.
 const MAX_LENGTH: Duration = Duration::from_secs(24 * 3600);
@@ -364,13 +373,17 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>, ImportError> {
     if bytes.len() as u64 > MAX_INPUT {
         return Err(ImportError::Input {
             path: path.to_owned(),
-            message: format!(
-                "the file is larger than {} MiB, more than any agenda or schedule: is it the right file?",
-                MAX_INPUT / (1024 * 1024)
-            ),
+            message: too_large(),
         });
     }
     Ok(bytes)
+}
+
+fn too_large() -> String {
+    format!(
+        "the file is larger than {} MiB, more than any agenda or schedule: is it the right file?",
+        MAX_INPUT / (1024 * 1024)
+    )
 }
 
 /// Imports every (day, room) of a conference schedule; `path` is only used in messages.
@@ -479,6 +492,13 @@ pub fn import_csv(path: &Path, text: &str, options: &Options) -> Result<Imported
 /// Imports a sheet of an `.xlsx`, `.ods` (or `.xls`, `.xlsb`) workbook: the first, or
 /// `options.sheet`. Problems name the sheet's row, and the cell (`Programme!C4`).
 pub fn import_workbook(path: &Path, options: &Options) -> Result<Imported, ImportError> {
+    // Like any input (`read_bounded`); the cells are bounded too (`sheet`).
+    if std::fs::metadata(path).is_ok_and(|m| m.len() > MAX_INPUT) {
+        return Err(ImportError::Input {
+            path: path.to_owned(),
+            message: too_large(),
+        });
+    }
     let (parsed, warnings) = sheet::parse(path, options.sheet.as_deref()).map_err(|e| match e {
         sheet::SheetError::Rows(problems) => ImportError::Rows {
             path: path.to_owned(),

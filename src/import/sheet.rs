@@ -66,6 +66,7 @@ pub(crate) fn parse(
     let Some(name) = name else {
         return Err(SheetError::Input("the workbook has no sheet".into()));
     };
+    check_extent(&mut book, &name)?;
     let range = book
         .worksheet_range(&name)
         .map_err(|e| SheetError::Input(format!("cannot read sheet {name:?}: {e}")))?;
@@ -138,6 +139,61 @@ pub(crate) fn parse(
 }
 
 /// `Programme`, or `'Day 1'` when the name needs quotes (as spreadsheets write references).
+/// The most cells a sheet may hold, or span from its first to its last row and column. calamine
+/// makes a sheet one grid of every cell it spans, so two cells at `A1` and `XFD1048576` (a file
+/// of 1.5 KB) asked for 512 GiB and the import died, and a few MB of compressed rows took
+/// gigabytes. An agenda of a thousand rows of twenty columns is 20,000.
+const MAX_CELLS: u64 = 1_000_000;
+
+/// Refuses an `.xlsx` sheet that holds or spans more than [`MAX_CELLS`], its cells streamed
+/// (stopping at the first cell past the bound) before calamine builds its grid.
+fn check_extent<RS: std::io::Read + std::io::Seek>(
+    book: &mut calamine::Sheets<RS>,
+    name: &str,
+) -> Result<(), SheetError> {
+    let calamine::Sheets::Xlsx(xlsx) = book else {
+        return Ok(());
+    };
+    let unreadable =
+        |e: calamine::XlsxError| SheetError::Input(format!("cannot read sheet {name:?}: {e}"));
+    let mut cells = match xlsx.worksheet_cells_reader(name) {
+        Ok(cells) => cells,
+        // A chart sheet: calamine reads it as empty.
+        Err(calamine::XlsxError::NotAWorksheet(_)) => return Ok(()),
+        Err(e) => return Err(unreadable(e)),
+    };
+    let (mut held, mut top, mut bottom, mut left, mut right) = (0u64, u32::MAX, 0, u32::MAX, 0);
+    while let Some(cell) = cells.next_cell().map_err(unreadable)? {
+        if matches!(cell.get_value(), calamine::DataRef::Empty) {
+            continue;
+        }
+        let (row, col) = cell.get_position();
+        (top, bottom) = (top.min(row), bottom.max(row));
+        (left, right) = (left.min(col), right.max(col));
+        held += 1;
+        // A file may give two cells the same place: what it holds is counted too.
+        let span = u64::from(bottom - top + 1) * u64::from(right - left + 1);
+        if held > MAX_CELLS || span > MAX_CELLS {
+            let at =
+                |row: u32, col: u32| format!("{}{}", letters(col as usize), u64::from(row) + 1);
+            let what = if span > MAX_CELLS {
+                format!(
+                    "spans {}:{} ({span} cells; a cell far right or below counts, even alone)",
+                    at(top, left),
+                    at(bottom, right)
+                )
+            } else {
+                format!("holds more than {MAX_CELLS} cells")
+            };
+            return Err(SheetError::Input(format!(
+                "sheet {name:?} {what}, more than the {MAX_CELLS} podium reads: is it the \
+                 agenda? Delete what is not, or copy the agenda into a sheet of its own"
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn sheet_reference(name: &str) -> String {
     if name.chars().all(|c| c.is_alphanumeric() || c == '_') {
         name.to_owned()

@@ -626,3 +626,39 @@ async fn a_relay_follows_the_tokens_of_a_new_run_of_its_event() {
     let (status, _) = post(&relay.base, TOKEN, r#"{"cmd":"blackout","on":false}"#).await;
     assert_eq!(status, 401, "the old run's token is refused");
 }
+
+/// A relay whose NATS is down says so on its terminal, and says when NATS is back: it retries for
+/// ever (its viewers wait), so before it said nothing and a wrong `--nats` or a NATS that is down
+/// looked like an event that never starts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_says_when_nats_is_unreachable_and_when_it_is_back() {
+    let mut nats = NatsServer::start();
+    let url = nats.url();
+    nats.kill();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_podium"))
+        .args(["relay", "--nats", &url, "--bind", "127.0.0.1:0"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("podium relay starts");
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().expect("piped")).lines();
+    let mut printed = Vec::new();
+    let mut line_with = async |what: &str| loop {
+        let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+            .await
+            .unwrap_or_else(|_| panic!("no line with {what:?} within 10 s: {printed:#?}"))
+            .expect("stdout readable")
+            .expect("the relay did not exit");
+        printed.push(line.clone());
+        if line.contains(what) {
+            return line;
+        }
+    };
+    let down = line_with("is not reachable").await;
+    assert!(down.contains(&url), "{down}");
+    nats.restart();
+    let back = line_with(" connected").await;
+    assert!(back.contains(&url), "{back}");
+}

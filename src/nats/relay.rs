@@ -135,6 +135,43 @@ pub async fn run(config: RelayConfig, shutdown: CancellationToken) -> Result<(),
     serve(listener, config, shutdown).await
 }
 
+/// How often the relay looks at its link to NATS, to tell its operator when it changes.
+const LINK_LOOK_EVERY: Duration = Duration::from_millis(500);
+/// The first look, once a first connection had its time (a distant NATS behind TLS).
+const LINK_FIRST_LOOK: Duration = Duration::from_secs(2);
+
+/// Tells the relay's operator, on the terminal, when NATS is unreachable and when it is back:
+/// a relay retries for ever (its viewers wait), so without this a wrong `--nats` or a NATS that
+/// is down looks like an event that never starts. One line per change, none while it holds.
+async fn tell_the_link(client: async_nats::Client, url: String, stop: CancellationToken) {
+    use async_nats::connection::State;
+    let mut told: Option<bool> = None;
+    let mut look = tokio::time::interval_at(
+        tokio::time::Instant::now() + LINK_FIRST_LOOK,
+        LINK_LOOK_EVERY,
+    );
+    look.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = look.tick() => {}
+        }
+        let connected = matches!(client.connection_state(), State::Connected);
+        if told == Some(connected) || (told.is_none() && connected) {
+            told = Some(connected);
+            continue;
+        }
+        told = Some(connected);
+        crate::term::say(if connected {
+            format!("podium relay: NATS at {url} connected")
+        } else {
+            format!(
+                "podium relay: NATS at {url} is not reachable; retrying (viewers keep their last state)"
+            )
+        });
+    }
+}
+
 /// Serves on `listener`: waits for an event's rooms to arrive over NATS, then serves them until
 /// `shutdown`.
 pub async fn serve(
@@ -166,6 +203,11 @@ pub async fn serve(
         "podium relay: waiting for an event on {} (serving on {local} once it arrives)",
         without_credentials(&config.nats)
     ));
+    tasks.push(tokio::spawn(tell_the_link(
+        client.clone(),
+        without_credentials(&config.nats),
+        shutdown.clone(),
+    )));
     let Some(event) = feeds.ready(&shutdown).await else {
         return Ok(());
     };

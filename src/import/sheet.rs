@@ -28,6 +28,12 @@ pub(crate) fn parse(
     path: &Path,
     choice: Option<&str>,
 ) -> Result<(Parsed, Vec<Problem>), SheetError> {
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("ods"))
+    {
+        check_ods_extent(path)?;
+    }
     let mut book = calamine::open_workbook_auto(path)
         .map_err(|e| SheetError::Input(format!("cannot read it as a workbook: {e}")))?;
     let names = book.sheet_names();
@@ -170,28 +176,125 @@ fn check_extent<RS: std::io::Read + std::io::Seek>(
         let (row, col) = cell.get_position();
         (top, bottom) = (top.min(row), bottom.max(row));
         (left, right) = (left.min(col), right.max(col));
-        held += 1;
         // A file may give two cells the same place: what it holds is counted too.
-        let span = u64::from(bottom - top + 1) * u64::from(right - left + 1);
-        if held > MAX_CELLS || span > MAX_CELLS {
-            let at =
-                |row: u32, col: u32| format!("{}{}", letters(col as usize), u64::from(row) + 1);
-            let what = if span > MAX_CELLS {
-                format!(
-                    "spans {}:{} ({span} cells; a cell far right or below counts, even alone)",
-                    at(top, left),
-                    at(bottom, right)
-                )
-            } else {
-                format!("holds more than {MAX_CELLS} cells")
-            };
-            return Err(SheetError::Input(format!(
-                "sheet {name:?} {what}, more than the {MAX_CELLS} podium reads: is it the \
-                 agenda? Delete what is not, or copy the agenda into a sheet of its own"
-            )));
+        held += 1;
+        if let Some(refusal) = too_many(name, held, (top, left), (bottom, right)) {
+            return Err(refusal);
         }
     }
     Ok(())
+}
+
+/// The refusal of a sheet that holds `held` cells from `first` to `last` (rows and columns from
+/// 0), when that is more than [`MAX_CELLS`].
+fn too_many(name: &str, held: u64, first: (u32, u32), last: (u32, u32)) -> Option<SheetError> {
+    let span = (u64::from(last.0) + 1).saturating_sub(u64::from(first.0))
+        * (u64::from(last.1) + 1).saturating_sub(u64::from(first.1));
+    if held <= MAX_CELLS && span <= MAX_CELLS {
+        return None;
+    }
+    let at = |(row, col): (u32, u32)| format!("{}{}", letters(col as usize), u64::from(row) + 1);
+    let what = if span > MAX_CELLS {
+        format!(
+            "spans {}:{} ({span} cells; a cell far right or below counts, even alone)",
+            at(first),
+            at(last)
+        )
+    } else {
+        format!("holds over {MAX_CELLS} cells")
+    };
+    Some(SheetError::Input(format!(
+        "sheet {name:?} {what}; podium reads a sheet of at most {MAX_CELLS} cells: is it the \
+         agenda? Delete what is not, or copy the agenda into a sheet of its own"
+    )))
+}
+
+/// Refuses an `.ods` workbook with a sheet that holds or spans more than [`MAX_CELLS`], its
+/// `content.xml` streamed before calamine expands it: rows and cells say how often they repeat
+/// (`table:number-rows-repeated`), so that 834 bytes asked calamine for 50,000,000 cells (44 s,
+/// 9 GB). What cannot be read here is left to calamine to refuse.
+fn check_ods_extent(path: &Path) -> Result<(), SheetError> {
+    use quick_xml::events::{BytesStart, Event};
+    let Ok(file) = std::fs::File::open(path) else {
+        return Ok(());
+    };
+    let Ok(mut zip) = zip::ZipArchive::new(std::io::BufReader::new(file)) else {
+        return Ok(());
+    };
+    let Ok(content) = zip.by_name("content.xml") else {
+        return Ok(());
+    };
+    let mut xml = quick_xml::Reader::from_reader(std::io::BufReader::new(content));
+    let repeats = |e: &BytesStart, key: &str| -> Option<u32> {
+        match e.try_get_attribute(key) {
+            Ok(Some(a)) => a.value.trim().parse().ok(),
+            Ok(None) => Some(1),
+            Err(_) => None,
+        }
+    };
+    let has = |e: &BytesStart, key: &str| matches!(e.try_get_attribute(key), Ok(Some(_)));
+    // The sheet; its rows so far; the first and last valued cells' places; cells held.
+    let mut name = String::new();
+    let (mut row, mut col, mut row_repeats, mut held) = (0u32, 0u32, 1u32, 0u64);
+    let (mut first, mut last): (Option<(u32, u32)>, (u32, u32)) = (None, (0, 0));
+    let mut buf = Vec::new();
+    loop {
+        let (event, open) = match xml.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) => (e, true),
+            Ok(Event::Empty(e)) => (e, false),
+            Ok(Event::End(e)) if e.name().as_ref() == "table:table-row" => {
+                row = row.saturating_add(row_repeats);
+                buf.clear();
+                continue;
+            }
+            Ok(Event::Eof) | Err(_) => return Ok(()),
+            Ok(_) => {
+                buf.clear();
+                continue;
+            }
+        };
+        match event.name().as_ref() {
+            "table:table" => {
+                name = match event.try_get_attribute("table:name") {
+                    Ok(Some(a)) => a.value.into_owned(),
+                    _ => String::new(),
+                };
+                (row, held, first) = (0, 0, None);
+            }
+            "table:table-row" => {
+                let Some(n) = repeats(&event, "table:number-rows-repeated") else {
+                    return Ok(());
+                };
+                (col, row_repeats) = (0, n);
+                if !open {
+                    row = row.saturating_add(n);
+                }
+            }
+            "table:table-cell" | "table:covered-table-cell" => {
+                let Some(n) = repeats(&event, "table:number-columns-repeated") else {
+                    return Ok(());
+                };
+                let valued =
+                    open || has(&event, "office:value-type") || has(&event, "table:formula");
+                if valued && n > 0 {
+                    let end = (
+                        row.saturating_add(row_repeats.saturating_sub(1)),
+                        col.saturating_add(n - 1),
+                    );
+                    let start = first.get_or_insert((row, col));
+                    *start = (start.0.min(row), start.1.min(col));
+                    last = (last.0.max(end.0), last.1.max(end.1));
+                    held = held.saturating_add(u64::from(row_repeats) * u64::from(n));
+                    if let Some(refusal) = too_many(&name, held, *start, last) {
+                        return Err(refusal);
+                    }
+                }
+                col = col.saturating_add(n);
+            }
+            _ => {}
+        }
+        buf.clear();
+    }
 }
 
 fn sheet_reference(name: &str) -> String {

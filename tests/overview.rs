@@ -269,6 +269,16 @@ async fn start_event(
     rooms: &[(String, String, String, f64)],
     shutdown: &CancellationToken,
 ) -> std::net::SocketAddr {
+    let config = podium::server::Config::new(podium::server::Token::new("unused-in-an-event"));
+    start_event_with(rooms, shutdown, config).await
+}
+
+/// [`start_event`] with the server's `config` (its limits, say).
+async fn start_event_with(
+    rooms: &[(String, String, String, f64)],
+    shutdown: &CancellationToken,
+    config: podium::server::Config,
+) -> std::net::SocketAddr {
     use podium::server::{self, RoomEntry, Rooms, Token};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -295,7 +305,7 @@ async fn start_event(
     tokio::spawn(server::serve_rooms(
         listener,
         Rooms::event(entries, Token::new(ORGANISER)),
-        server::Config::new(Token::new("unused-in-an-event")),
+        config,
         shutdown.clone(),
     ));
     addr
@@ -591,3 +601,101 @@ return {
   digitsHeight: parseFloat(getComputedStyle(digits).fontSize),
 };
 "#;
+
+/// An organiser's overview that stops reading is given up on (send timeout) and reset, like a
+/// stalled viewer of a room (limits.rs): the kernel drops the room frames it still queued for it
+/// at once instead of trickling them into its 4 KiB window for minutes, and its connection slot is
+/// free again. Before, the overview's socket closed gracefully and the test read the stale frames
+/// for 10 s without seeing the end.
+// Real time: a stalled reader needs real socket buffers and timeouts (no paused clock).
+#[tokio::test]
+async fn a_stalled_overview_is_reset() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let toml = std::fs::read_to_string("tests/sessions/short.toml").expect("short.toml");
+    let shutdown = CancellationToken::new();
+    let _stop = shutdown.clone().drop_guard();
+    let mut config = podium::server::Config::new(podium::server::Token::new("unused-in-an-event"));
+    config.limits = podium::server::Limits {
+        send_timeout: Duration::from_secs(3),
+        max_connections: 3,
+        ..podium::server::Limits::default()
+    };
+    let addr = start_event_with(
+        &[("a".into(), "Room a".into(), toml, 1.0)],
+        &shutdown,
+        config,
+    )
+    .await;
+
+    let mut stalled = crate::common::raw_upgrade_at(addr, "/overview/ws", Some(4096)).await;
+    // The token, in a client's (masked) text frame.
+    let auth = serde_json::json!({"type": "auth", "token": ORGANISER}).to_string();
+    let mask = [0x12u8, 0x34, 0x56, 0x78];
+    let mut frame = vec![
+        0x81,
+        0x80 | u8::try_from(auth.len()).expect("a short frame"),
+    ];
+    frame.extend_from_slice(&mask);
+    frame.extend(auth.bytes().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+    stalled.write_all(&frame).await.expect("auth sent");
+
+    let slot_free = async || {
+        let Ok(mut probe) = tokio::net::TcpStream::connect(addr).await else {
+            return false;
+        };
+        let _ = probe
+            .write_all(
+                b"GET /r/a/api/state HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+            )
+            .await;
+        let mut answer = String::new();
+        let _ =
+            tokio::time::timeout(Duration::from_secs(5), probe.read_to_string(&mut answer)).await;
+        answer.starts_with("HTTP/1.1 200")
+    };
+    let http = reqwest::Client::new();
+    let filler = "x".repeat(270);
+    let started = std::time::Instant::now();
+    let mut i = 0;
+    // Every command is a room frame for the overview, which never reads them.
+    loop {
+        for _ in 0..50 {
+            i += 1;
+            let answer = http
+                .post(format!("http://{addr}/r/a/api/command"))
+                .bearer_auth(ORGANISER)
+                .body(
+                    serde_json::json!({"cmd": "message", "text": format!("{i} {filler}")})
+                        .to_string(),
+                )
+                .send()
+                .await
+                .expect("a command");
+            assert_eq!(answer.status().as_u16(), 200);
+        }
+        if slot_free().await {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(90),
+            "the stalled overview was never dropped ({i} commands)"
+        );
+    }
+    // Reset, not closed in order: the reader hears ECONNRESET, not the end of a stream that the
+    // kernel would first have to trickle out to it.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut read = 0;
+    let ended = loop {
+        match tokio::time::timeout_at(deadline, stalled.read(&mut buf)).await {
+            Err(_) => break "still sending after 10 s".to_owned(),
+            Ok(Ok(0)) => break "an orderly end of stream".to_owned(),
+            Ok(Ok(n)) => read += n,
+            Ok(Err(e)) => break format!("{:?}", e.kind()),
+        }
+    };
+    assert_eq!(
+        ended, "ConnectionReset",
+        "the stalled overview's socket is reset ({read} bytes read first)"
+    );
+}

@@ -22,6 +22,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Extension;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
 use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -30,11 +31,13 @@ use axum::routing::get;
 use axum::{Json, Router};
 use futures_util::StreamExt;
 use futures_util::future::select_all;
+use futures_util::stream::{SplitSink, SplitStream};
 use tokio::sync::watch;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::listen::Abandon;
 use super::origin::Policy;
 use super::presence::Presence;
 use super::source::{Source, States};
@@ -168,6 +171,7 @@ async fn socket(
     State(overview): State<Overview>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
+    abandon: Option<Extension<Abandon>>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
     if let Some(origin) = headers.get(header::ORIGIN) {
@@ -196,17 +200,35 @@ async fn socket(
         .max_frame_size(limits.max_message)
         .on_upgrade(move |socket| async move {
             let _alive = tracker.token();
-            serve(socket, overview, peer).await;
+            let (mut tx, mut rx) = socket.split();
+            if let Ending::GaveUp = serve(&mut tx, &mut rx, overview, peer).await
+                && let Some(Extension(abandon)) = abandon
+            {
+                // Reset when it closes: the kernel drops what it still queued for this reader.
+                abandon.abandon();
+            }
         })
 }
 
+/// How an organiser's socket ended.
+enum Ending {
+    /// It left, was refused, or the server is shutting down.
+    Closed,
+    /// It stopped reading (a send timed out or failed, no pong): given up on.
+    GaveUp,
+}
+
 /// One organiser's socket, until it leaves, its token is refused, or the server shuts down.
-async fn serve(socket: WebSocket, overview: Overview, peer: SocketAddr) {
+async fn serve(
+    tx: &mut SplitSink<WebSocket, Message>,
+    rx: &mut SplitStream<WebSocket>,
+    overview: Overview,
+    peer: SocketAddr,
+) -> Ending {
     let send_timeout = overview.limits.send_timeout;
-    let (mut tx, mut rx) = socket.split();
-    if let Err(why) = admit(&overview, peer, &mut rx).await {
+    if let Err(why) = admit(&overview, peer, rx).await {
         let _ = ws::send(
-            &mut tx,
+            tx,
             Message::Text(protocol::error_json(&why).into()),
             send_timeout,
         )
@@ -215,23 +237,23 @@ async fn serve(socket: WebSocket, overview: Overview, peer: SocketAddr) {
             code: close_code::POLICY,
             reason: "the organiser token is required".into(),
         };
-        let _ = ws::send(&mut tx, Message::Close(Some(close)), send_timeout).await;
-        return;
+        let _ = ws::send(tx, Message::Close(Some(close)), send_timeout).await;
+        return Ending::Closed;
     }
     let rooms = &overview.rooms;
     let Some(first) = rooms.first() else {
-        return;
+        return Ending::Closed;
     };
     let mut states: Vec<States> = rooms.iter().map(|r| r.room.control.subscribe()).collect();
     let mut screens: Vec<usize> = rooms.iter().map(|r| r.room.presence.count()).collect();
     let mut liveness = Liveness::new(send_timeout, ALIVE_EVERY, Instant::now());
     for (i, room) in rooms.iter().enumerate() {
         let frame = room.frame(screens[i], &states[i].latest());
-        if ws::send(&mut tx, Message::Text(frame.into()), send_timeout)
+        if ws::send(tx, Message::Text(frame.into()), send_timeout)
             .await
             .is_err()
         {
-            return;
+            return Ending::GaveUp;
         }
     }
     liveness.sent_text(Instant::now());
@@ -241,19 +263,19 @@ async fn serve(socket: WebSocket, overview: Overview, peer: SocketAddr) {
         tokio::select! {
             biased;
             _ = overview.shutdown.cancelled() => {
-                ws::say_goodbye(&mut tx, send_timeout).await;
-                break;
+                ws::say_goodbye(tx, send_timeout).await;
+                return Ending::Closed;
             }
             (i, changed) = changed_room(&mut states) => {
                 if changed.is_err() {
                     // A room's controller is gone: the event is ending.
-                    ws::say_goodbye(&mut tx, send_timeout).await;
-                    break;
+                    ws::say_goodbye(tx, send_timeout).await;
+                    return Ending::Closed;
                 }
                 screens[i] = rooms[i].room.presence.count();
                 let frame = rooms[i].frame(screens[i], &states[i].latest());
-                if ws::send(&mut tx, Message::Text(frame.into()), send_timeout).await.is_err() {
-                    break;
+                if ws::send(tx, Message::Text(frame.into()), send_timeout).await.is_err() {
+                    return Ending::GaveUp;
                 }
                 liveness.sent_text(Instant::now());
             }
@@ -266,8 +288,8 @@ async fn serve(socket: WebSocket, overview: Overview, peer: SocketAddr) {
                     screens[i] = now;
                     // The state as last published: the same bytes, not a new serialization.
                     let frame = room.frame(now, &states[i].current());
-                    if ws::send(&mut tx, Message::Text(frame.into()), send_timeout).await.is_err() {
-                        return;
+                    if ws::send(tx, Message::Text(frame.into()), send_timeout).await.is_err() {
+                        return Ending::GaveUp;
                     }
                     liveness.sent_text(Instant::now());
                 }
@@ -275,14 +297,14 @@ async fn serve(socket: WebSocket, overview: Overview, peer: SocketAddr) {
             _ = tokio::time::sleep_until(liveness.wake_at()) => {
                 let sent = match liveness.due(Instant::now()) {
                     Due::Nothing => Ok(()),
-                    Due::Ping(payload) => ws::send(&mut tx, Message::Ping(payload), send_timeout).await,
+                    Due::Ping(payload) => ws::send(tx, Message::Ping(payload), send_timeout).await,
                     Due::Alive => {
-                        ws::send(&mut tx, Message::Text(protocol::ALIVE.into()), send_timeout).await
+                        ws::send(tx, Message::Text(protocol::ALIVE.into()), send_timeout).await
                     }
                     Due::Drop => Err(()),
                 };
                 if sent.is_err() {
-                    break;
+                    return Ending::GaveUp;
                 }
             }
             incoming = rx.next() => {
@@ -305,14 +327,14 @@ async fn serve(socket: WebSocket, overview: Overview, peer: SocketAddr) {
                     }
                     Some(Ok(Message::Binary(_))) => protocol::error_json("binary frames are not supported"),
                     Some(Ok(Message::Ping(_))) => continue,
-                    Some(Ok(Message::Close(_))) | None => break,
+                    Some(Ok(Message::Close(_))) | None => return Ending::Closed,
                     Some(Err(e)) => {
-                        ws::close_for(&mut tx, &e.to_string(), send_timeout).await;
-                        break;
+                        ws::close_for(tx, &e.to_string(), send_timeout).await;
+                        return Ending::Closed;
                     }
                 };
-                if ws::send(&mut tx, Message::Text(reply.into()), send_timeout).await.is_err() {
-                    break;
+                if ws::send(tx, Message::Text(reply.into()), send_timeout).await.is_err() {
+                    return Ending::GaveUp;
                 }
                 liveness.sent_text(Instant::now());
             }

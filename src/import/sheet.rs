@@ -28,10 +28,13 @@ pub(crate) fn parse(
     path: &Path,
     choice: Option<&str>,
 ) -> Result<(Parsed, Vec<Problem>), SheetError> {
-    if path
+    let ext = path
         .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("ods"))
-    {
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    if let Some("xlsx" | "xlsm" | "xlsb" | "ods") = ext.as_deref() {
+        check_unzipped(path)?;
+    }
+    if ext.as_deref() == Some("ods") {
         check_ods_extent(path)?;
     }
     let mut book = calamine::open_workbook_auto(path)
@@ -207,6 +210,43 @@ fn too_many(name: &str, held: u64, first: (u32, u32), last: (u32, u32)) -> Optio
         "sheet {name:?} {what}; podium reads a sheet of at most {MAX_CELLS} cells: is it the \
          agenda? Delete what is not, or copy the agenda into a sheet of its own"
     )))
+}
+
+/// The most a workbook's parts that calamine reads (`.xml`, `.bin`) may unzip to. An agenda's
+/// unzip to a few hundred KB; 800 KB of zipped shared strings unzipped to 340 MB and took 1.1 GB.
+const MAX_UNZIPPED: u64 = 64 * 1024 * 1024;
+
+/// Refuses a zipped workbook whose parts say they unzip to more than [`MAX_UNZIPPED`] (the zip
+/// reader holds each part to the size it says). What cannot be read here is left to calamine.
+fn check_unzipped(path: &Path) -> Result<(), SheetError> {
+    let Ok(file) = std::fs::File::open(path) else {
+        return Ok(());
+    };
+    let Ok(mut zip) = zip::ZipArchive::new(std::io::BufReader::new(file)) else {
+        return Ok(());
+    };
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let Ok(part) = zip.by_index_raw(i) else {
+            return Ok(());
+        };
+        let name = part
+            .name()
+            .map(|n| n.to_ascii_lowercase())
+            .unwrap_or_default();
+        if name.ends_with(".xml") || name.ends_with(".bin") {
+            total = total.saturating_add(part.size());
+        }
+    }
+    if total > MAX_UNZIPPED {
+        return Err(SheetError::Input(format!(
+            "the workbook unzips to {} MiB, more than the {} MiB podium reads: is it the agenda? \
+             Copy the agenda into a workbook of its own",
+            total / (1024 * 1024),
+            MAX_UNZIPPED / (1024 * 1024)
+        )));
+    }
+    Ok(())
 }
 
 /// Refuses an `.ods` workbook with a sheet that holds or spans more than [`MAX_CELLS`], its

@@ -97,6 +97,38 @@ fn plan_shows_every_zone_asked_for() {
     assert_eq!(bad.status.code(), Some(2));
 }
 
+/// The organiser's timetable in two zones fits 80 columns (the title line apart, which is prose):
+/// it was 95 columns wide, so every row wrapped in the terminal most people have. Without a start
+/// the table fits too (it was 85).
+#[test]
+fn plan_in_two_zones_fits_80_columns() {
+    use unicode_width::UnicodeWidthStr;
+    for args in [
+        &[
+            "plan",
+            "sessions/000_ilo_roundtable_irregular_migration.toml",
+            "--tz",
+            "America/Toronto",
+        ][..],
+        &["plan", "sessions/002_iml_session_four.toml"][..],
+    ] {
+        let out = podium(args);
+        assert!(out.status.success(), "{args:?}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        for line in text.lines().skip(1) {
+            assert!(
+                line.width() <= 80,
+                "{} columns: {line:?}\n{text}",
+                line.width()
+            );
+        }
+        assert!(
+            text.contains("Expert panel") || text.contains("ILO standards"),
+            "{text}"
+        );
+    }
+}
+
 #[test]
 fn plan_without_a_start_counts_from_zero_and_takes_one_on_the_command_line() {
     let out = podium(&["plan", "sessions/002_iml_session_four.toml"]);

@@ -168,10 +168,20 @@ impl<'a> Timetable<'a> {
     }
 
     /// The text table, with each segment's notes under it if `notes` (the organiser's copy). The
-    /// show's own text goes through [`printable`]: it is bound for a terminal.
+    /// show's own text goes through [`printable`]: it is bound for a terminal. It fits
+    /// [`TEXT_WIDTH`] columns with the show's zone and one more: the segment column gives way to
+    /// the zones' columns, down to [`MIN_NAME`] characters (three zones and more are wider).
     pub fn render_text(&self, zones: &[Tz], notes: bool) -> String {
         let mut all = vec![self.show.timezone];
         all.extend(zones.iter().copied().filter(|z| *z != self.show.timezone));
+        let times = if self.start.is_some() {
+            ZONE_CELL * all.len()
+        } else {
+            FROM_START_CELL
+        };
+        let name_width = TEXT_WIDTH
+            .saturating_sub(FIXED_COLUMNS + times)
+            .clamp(MIN_NAME, MAX_NAME);
         let mut out = String::new();
         let _ = writeln!(out, "{}", printable(&self.show.title));
         match self.start {
@@ -195,7 +205,7 @@ impl<'a> Timetable<'a> {
         }
         let _ = writeln!(out);
         let mut header = format!(
-            "{:>3}  {:<44} {:>8} {:>6}",
+            "{:>3}  {:<name_width$} {:>8} {:>6}",
             "#", "segment", "length", "flex"
         );
         if self.start.is_some() {
@@ -217,9 +227,9 @@ impl<'a> Timetable<'a> {
                 flex => format!("-{}", format_hms(flex)),
             };
             let mut line = format!(
-                "{:>3}  {:<44} {:>8} {flex:>6}",
+                "{:>3}  {:<name_width$} {:>8} {flex:>6}",
                 row.index + 1,
-                truncate(&name, 44),
+                truncate(&name, name_width),
                 format_hms(row.duration)
             );
             match (row.start, row.end) {
@@ -316,6 +326,17 @@ fn short_zone(tz: Tz) -> String {
     let name = tz.name();
     name.rsplit('/').next().unwrap_or(name).replace('_', " ")
 }
+
+/// The width the text table is made to fit: the terminal most people have.
+pub const TEXT_WIDTH: usize = 80;
+/// The segment column's widest (the whole table at [`TEXT_WIDTH`] with one zone) and narrowest.
+const MAX_NAME: usize = 44;
+const MIN_NAME: usize = 20;
+/// `  #  ` before the segment column, ` length flex` after it.
+const FIXED_COLUMNS: usize = 5 + 1 + 8 + 1 + 6;
+/// Each zone's `  15:00–15:05+1` cell; `  +1:20:00–+1:30:00` without a start.
+const ZONE_CELL: usize = 2 + 13;
+const FROM_START_CELL: usize = 2 + 17;
 
 fn truncate(s: &str, max: usize) -> String {
     if s.chars().count() <= max {

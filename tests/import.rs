@@ -1363,6 +1363,39 @@ fn a_workbook_that_unzips_to_hundreds_of_megabytes_is_refused() {
     );
 }
 
+/// An XML element with a million attributes (a file of 12 MB) kept `podium import` busy for over
+/// half an hour (roxmltree compares each attribute with the element's others); it is refused at
+/// once, at its line and column.
+#[test]
+fn an_xml_element_with_a_million_attributes_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("schedule.xml");
+    let attributes: Vec<String> = (0..1_000_000).map(|i| format!("x{i}=\"1\"")).collect();
+    std::fs::write(
+        &path,
+        format!("<schedule>\n  <a {}/></schedule>", attributes.join(" ")),
+    )
+    .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let file = path.clone();
+    std::thread::spawn(move || {
+        let _ = tx.send(import_file(&file, &Options::default()).map(|_| ()));
+    });
+    let err = rx
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("an answer within 20 s")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        format!(
+            "{}:2:3: an element with more than 1000 attributes: this is far larger than any \
+             conference",
+            path.display()
+        )
+    );
+}
+
 /// The refused lines are listed up to a bound (a schedule of 150,000 clashing events printed
 /// 24 MB of them), then counted.
 #[test]

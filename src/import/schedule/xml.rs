@@ -8,25 +8,31 @@ use super::{Day, Event, Lines, Room, Schedule, ScheduleError};
 /// The most XML nodes read; the input's size is bounded too ([`crate::import::MAX_INPUT`]).
 const MAX_NODES: u32 = 2_000_000;
 
-pub(super) fn document(text: &str) -> Result<roxmltree::Document<'_>, roxmltree::Error> {
+/// The most attributes an element may have. roxmltree checks each attribute against the
+/// element's others, so that 100,000 attributes on one element took 20 s and a million (a file
+/// of 12 MB) over half an hour. A schedule's elements have a handful.
+const MAX_ATTRIBUTES: usize = 1000;
+
+/// The document, or why not at its line and column (a DTD, too many nodes or attributes, not
+/// well-formed).
+pub(super) fn document(text: &str) -> Result<roxmltree::Document<'_>, ScheduleError> {
+    if let Some(at) = crowded_element(text) {
+        let line_start = text[..at].rfind('\n').map_or(0, |nl| nl + 1);
+        return Err(ScheduleError::Syntax {
+            line: Lines::new(text).line(at),
+            col: text[line_start..at].chars().count() + 1,
+            message: format!(
+                "an element with more than {MAX_ATTRIBUTES} attributes: this is far larger than \
+                 any conference"
+            ),
+        });
+    }
     let options = roxmltree::ParsingOptions {
         allow_dtd: false,
         nodes_limit: MAX_NODES,
         ..roxmltree::ParsingOptions::default()
     };
-    roxmltree::Document::parse_with_options(text, options)
-}
-
-fn child<'a, 'i>(node: roxmltree::Node<'a, 'i>, name: &str) -> Option<roxmltree::Node<'a, 'i>> {
-    node.children().find(|c| c.has_tag_name(name))
-}
-
-fn text_of(node: roxmltree::Node, name: &str) -> Option<String> {
-    child(node, name).map(|c| c.text().unwrap_or_default().to_owned())
-}
-
-pub(super) fn parse(text: &str) -> Result<Schedule, ScheduleError> {
-    let doc = document(text).map_err(|e| {
+    roxmltree::Document::parse_with_options(text, options).map_err(|e| {
         let pos = e.pos();
         let message = e.to_string().replace(&format!(" at {pos}"), "");
         let remedy = match e {
@@ -41,7 +47,62 @@ pub(super) fn parse(text: &str) -> Result<Schedule, ScheduleError> {
             col: pos.col as usize,
             message: format!("{message}: {remedy}"),
         }
-    })?;
+    })
+}
+
+/// Where the first element with more than [`MAX_ATTRIBUTES`] attributes begins, by one linear
+/// scan before parsing: an attribute is an `=` outside quotes within a tag; comments, CDATA and
+/// processing instructions are skipped.
+fn crowded_element(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(found) = bytes.get(from..)?.iter().position(|&b| b == b'<') {
+        let start = from + found;
+        let rest = &text[start..];
+        let past = |end: &str| rest.find(end).map(|e| start + e + end.len());
+        let next = if rest.starts_with("<!--") {
+            past("-->")
+        } else if rest.starts_with("<![CDATA[") {
+            past("]]>")
+        } else if rest.starts_with("<?") {
+            past("?>")
+        } else {
+            let (mut quote, mut attributes, mut end) = (None, 0, None);
+            for (i, &b) in bytes[start + 1..].iter().enumerate() {
+                match (quote, b) {
+                    (Some(q), b) if b == q => quote = None,
+                    (Some(_), _) => {}
+                    (None, b'"' | b'\'') => quote = Some(b),
+                    (None, b'=') => {
+                        attributes += 1;
+                        if attributes > MAX_ATTRIBUTES {
+                            return Some(start);
+                        }
+                    }
+                    (None, b'>') => {
+                        end = Some(start + i + 2);
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            end
+        };
+        from = next?;
+    }
+    None
+}
+
+fn child<'a, 'i>(node: roxmltree::Node<'a, 'i>, name: &str) -> Option<roxmltree::Node<'a, 'i>> {
+    node.children().find(|c| c.has_tag_name(name))
+}
+
+fn text_of(node: roxmltree::Node, name: &str) -> Option<String> {
+    child(node, name).map(|c| c.text().unwrap_or_default().to_owned())
+}
+
+pub(super) fn parse(text: &str) -> Result<Schedule, ScheduleError> {
+    let doc = document(text)?;
     let lines = Lines::new(text);
     let line_of = |node: roxmltree::Node| lines.line(node.range().start);
     let root = doc.root_element();

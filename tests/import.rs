@@ -1396,6 +1396,31 @@ fn an_xml_element_with_a_million_attributes_is_refused_at_once() {
     );
 }
 
+/// A session holds at most 1000 segments: a CSV of 1,500,000 rows (21 MB, within the input's
+/// bound) was written out as one session, after 18 s and 4 GB.
+#[test]
+fn an_import_of_more_segments_than_a_day_holds_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("many.csv");
+    let rows: String = (0..1001).map(|i| format!("Talk {i},5\n")).collect();
+    std::fs::write(&path, format!("title,duration\n{rows}")).unwrap();
+    let err = import_file(&path, &Options::default())
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        format!(
+            "{}: 1001 segments, more than the 1000 podium imports into one session (one room's \
+             day): is it the right file?",
+            path.display()
+        )
+    );
+    let rows: String = (0..1000).map(|i| format!("Talk {i},5\n")).collect();
+    std::fs::write(&path, format!("title,duration\n{rows}")).unwrap();
+    import_file(&path, &Options::default()).unwrap_or_else(|e| panic!("{e}"));
+}
+
 /// The refused lines are listed up to a bound (a schedule of 150,000 clashing events printed
 /// 24 MB of them), then counted.
 #[test]

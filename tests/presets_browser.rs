@@ -183,6 +183,17 @@ async fn the_control_page_sends_presets_in_one_tap_on_a_desktop_and_a_phone() {
         "a preset button past the edge: {seen:?}"
     );
     assert!(seen.heights.iter().all(|h| *h >= 44.0), "{seen:?}");
+    // A command to type is never broken across lines ("-" then "-bind 0.0.0.0:PORT").
+    let command_lines: Vec<usize> = browser
+        .eval(
+            "return [...document.querySelectorAll('.hint code')] \
+             .filter((c) => c.offsetParent !== null).map((c) => c.getClientRects().length);",
+        )
+        .await;
+    assert!(
+        !command_lines.is_empty() && command_lines.iter().all(|n| *n == 1),
+        "line boxes of each command shown: {command_lines:?}"
+    );
     browser
         .client
         .execute(

@@ -83,6 +83,13 @@ const MEASURE: &str = r#"
         start_alert: !document.getElementById('start-alert').hidden,
         file_alert: !document.getElementById('file-alert').hidden,
         edit_form: !document.getElementById('edit-form').hidden,
+        // The run of show: its table within its card, each segment's ✎ on the screen.
+        show_overflow: (() => {
+            const section = document.getElementById('show-section');
+            return section.scrollWidth - section.clientWidth;
+        })(),
+        edit_right: Math.max(0, ...[...document.querySelectorAll('#show-section td.edit button')]
+            .map((b) => b.getBoundingClientRect().right)),
         primary,
         wide,
     };
@@ -98,6 +105,8 @@ struct Seen {
     start_alert: bool,
     file_alert: bool,
     edit_form: bool,
+    show_overflow: f64,
+    edit_right: f64,
     primary: std::collections::BTreeMap<String, Rect>,
     wide: Vec<String>,
 }
@@ -132,6 +141,18 @@ fn problems(shot: &str, seen: &Seen) -> Vec<String> {
         problems.push(format!(
             "{shot}: the page is {} px wide on a 390 px phone: {:?}",
             seen.scroll_width, seen.wide
+        ));
+    }
+    if seen.show_overflow > 1.0 {
+        problems.push(format!(
+            "{shot}: the run of show scrolls {} px sideways in its card",
+            seen.show_overflow
+        ));
+    }
+    if seen.edit_right > 390.0 {
+        problems.push(format!(
+            "{shot}: the segments' edit buttons end at {} px, off a 390 px phone",
+            seen.edit_right
         ));
     }
     for (name, r) in &seen.primary {
@@ -192,6 +213,12 @@ async fn the_control_page_fits_a_phone_with_presets_share_banners_and_edits() {
         .await;
     let seen = measure_when(&browser, "the edit form", |s| s.edit_form).await;
     all.extend(problems("qa-phone-edit", &seen));
+    browser
+        .eval::<serde_json::Value>(
+            "document.getElementById('show').scrollIntoView({block: 'start'}); return null;",
+        )
+        .await;
+    browser.capture("qa-phone-run-of-show.png", 390).await;
 
     assert!(all.is_empty(), "{all:#?}");
     browser.close().await;

@@ -311,13 +311,15 @@ async fn start_event_with(
     addr
 }
 
-/// A show of one segment after an opening, planned to start `start` (UTC) with a slot end.
+/// A show of one segment after an opening, planned to start `start` (UTC) with a slot end 45
+/// minutes later, as a full date-time: run after 23:15, an `end` of "HH:MM" was past midnight,
+/// so before the start, and the show was refused.
 fn show_toml(start: chrono::DateTime<chrono::Utc>, title: &str, segment: &str) -> String {
     format!(
         "title = {title:?}\nstart = \"{}\"\ntimezone = \"UTC\"\nend = \"{}\"\n\n{segment}\n\
          [[segment]]\ntitle = \"Closing remarks\"\nspeaker = \"Chair\"\nduration = \"5m\"\n",
         start.format("%Y-%m-%dT%H:%M:%S"),
-        (start + chrono::Duration::minutes(45)).format("%H:%M"),
+        (start + chrono::Duration::minutes(45)).format("%Y-%m-%dT%H:%M:%S"),
     )
 }
 

@@ -634,27 +634,6 @@ struct DigitsBox {
 }
 
 impl Browser {
-    /// Runs a Chrome DevTools command in the current tab (chromedriver's CDP pass-through).
-    async fn cdp(&self, cmd: &str, params: serde_json::Value) {
-        let url = format!("{}/goog/cdp/execute", self.session_url());
-        let answer = reqwest::Client::new()
-            .post(&url)
-            .json(&json!({ "cmd": cmd, "params": params }))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("chromedriver runs {cmd}: {e}"));
-        assert!(answer.status().is_success(), "{cmd}: {}", answer.status());
-    }
-
-    /// Makes the viewport exactly `width`×`height` CSS pixels (a phone-sized one acts as mobile).
-    async fn viewport(&self, (width, height): (u32, u32)) {
-        self.cdp(
-            "Emulation.setDeviceMetricsOverride",
-            json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600}),
-        )
-        .await;
-    }
-
     async fn layout(&self, view: &str) -> Layout {
         let value = self
             .client

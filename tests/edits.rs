@@ -458,17 +458,6 @@ async fn the_session_file_edited_on_disk_is_offered_and_applied() {
     assert_eq!(status, 200);
 }
 
-/// Runs a Chrome DevTools command in the browser's tab (chromedriver's CDP pass-through).
-async fn cdp(browser: &common::browser::Browser, cmd: &str, params: Value) {
-    let answer = reqwest::Client::new()
-        .post(format!("{}/goog/cdp/execute", browser.session_url()))
-        .json(&serde_json::json!({ "cmd": cmd, "params": params }))
-        .send()
-        .await
-        .expect("chromedriver answers");
-    assert!(answer.status().is_success(), "{cmd}: {}", answer.status());
-}
-
 async fn click(browser: &common::browser::Browser, css: &str) {
     browser
         .client
@@ -497,12 +486,7 @@ async fn the_control_page_edits_the_run_of_show() {
     let server = Process::start(&["run", &session, "--journal", &journal]).await;
     server.command(r#"{"cmd":"start"}"#).await;
     let browser = Browser::start(&scratch).await;
-    cdp(
-        &browser,
-        "Emulation.setDeviceMetricsOverride",
-        serde_json::json!({"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": true}),
-    )
-    .await;
+    browser.viewport((390, 844)).await;
     browser
         .goto(&format!("{}/control#token={TOKEN}", server.base))
         .await;
@@ -665,12 +649,7 @@ async fn the_control_page_edits_the_run_of_show() {
             "return document.getElementById('file-alert').hidden && [...document.querySelectorAll('#show-rows tr')][6]?.textContent.includes('see you in June')",
         )
         .await;
-    cdp(
-        &browser,
-        "Emulation.setDeviceMetricsOverride",
-        serde_json::json!({"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": false}),
-    )
-    .await;
+    browser.viewport((1280, 900)).await;
     click(&browser, "button[data-edit='3']").await;
     browser
         .eval::<Value>(

@@ -568,33 +568,20 @@ fn ws_base(base: &str) -> String {
 
 /// `podium run SHORT --nats URL` with a token of its own (not [`TOKEN`]); killed on drop.
 async fn origin_with_token(nats: &str, token: &str, journal: &std::path::Path) -> Process {
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_podium"))
-        .args(["run", SHORT, "--nats", nats, "--speed", "60", "--no-notify"])
-        .args(["--bind", "127.0.0.1:0", "--token", token, "--journal"])
-        .arg(journal)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("podium starts");
-    let mut stdout = tokio::io::BufReader::new(child.stdout.take().expect("piped")).lines();
-    let base = loop {
-        let line = tokio::time::timeout(Duration::from_secs(30), stdout.next_line())
-            .await
-            .expect("podium prints its URLs")
-            .expect("stdout readable")
-            .expect("podium did not exit");
-        if let Some(url) = line.strip_prefix("speaker view: ") {
-            break url.trim_end_matches('/').to_owned();
-        }
-    };
-    Process {
-        child,
-        base,
-        stdout,
-        journal_dir: None,
-    }
+    let journal = journal.display().to_string();
+    Process::start(&[
+        "run",
+        SHORT,
+        "--nats",
+        nats,
+        "--speed",
+        "60",
+        "--token",
+        token,
+        "--journal",
+        &journal,
+    ])
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -14,6 +14,7 @@ use tokio::time::Instant;
 use crate::common::nats::NatsServer;
 use crate::common::{Client, Process, SHORT, TOKEN};
 use crate::nats_relay::Relay;
+use crate::rooms::EventProcess;
 
 /// The short show's event id on NATS (a session is named by its file) and its one room.
 const EVENT: &str = "short";
@@ -399,75 +400,18 @@ async fn podium_takeover_hands_the_show_to_the_standby() {
     }
 }
 
-/// An event's run under `--nats` (the real binary, its rooms' and organiser's tokens as printed).
-struct EventRun {
-    child: tokio::process::Child,
-    base: String,
-    tokens: std::collections::BTreeMap<String, String>,
-    organiser: String,
-    _journals: tempfile::TempDir,
-}
+/// The seed's event file, absolute: each run has a working directory of its own.
+const EVENT_FILE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/sessions/004_labour_mobility_event.toml"
+);
 
-const EVENT_FILE: &str = "sessions/004_labour_mobility_event.toml";
-
-async fn run_event(nats: &NatsServer, extra: &[&str]) -> EventRun {
-    use tokio::io::AsyncBufReadExt;
-    let journals = tempfile::tempdir().expect("a directory");
-    let run = journals.path().join("run");
+/// An event's run under `--nats` in `dir` (its journals in `dir/runs`), as the rooms tests run one.
+async fn run_event(dir: &tempfile::TempDir, nats: &NatsServer, extra: &[&str]) -> EventProcess {
     let url = nats.url();
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_podium"))
-        .args([
-            "run",
-            EVENT_FILE,
-            "--nats",
-            &url,
-            "--speed",
-            "10",
-            "--no-notify",
-        ])
-        .args(["--bind", "127.0.0.1:0", "--journal"])
-        .arg(&run)
-        .args(extra)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("podium starts");
-    let mut lines = tokio::io::BufReader::new(child.stdout.take().expect("piped")).lines();
-    let mut tokens = std::collections::BTreeMap::new();
-    let (mut base, mut organiser) = (String::new(), String::new());
-    let token_of = |line: &str| {
-        line.rsplit("#token=")
-            .next()
-            .map(|t| t.split(' ').next().unwrap_or(t).to_owned())
-    };
-    loop {
-        let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
-            .await
-            .expect("podium prints its URLs")
-            .expect("stdout readable")
-            .expect("podium did not exit");
-        if let Some(url) = line.strip_prefix("speaker view: ") {
-            base = url.trim_end_matches('/').to_owned();
-        } else if let Some(rest) = line.strip_prefix("room ") {
-            let id = rest.split(':').next().expect("an id").to_owned();
-            tokens.insert(id, token_of(&line).expect("a token"));
-        } else if line.starts_with("organiser:") {
-            organiser = token_of(&line).expect("a token");
-        } else if line.starts_with("no terminal on stdin") {
-            break;
-        }
-    }
-    // Keep reading stdout so the process never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    EventRun {
-        child,
-        base,
-        tokens,
-        organiser,
-        _journals: journals,
-    }
+    let mut args = vec!["run", EVENT_FILE, "--nats", url.as_str(), "--speed", "10"];
+    args.extend_from_slice(extra);
+    EventProcess::start(dir.path(), &args).await
 }
 
 async fn post_as(base: &str, room: &str, token: &str, body: &str) -> (u16, Value) {
@@ -488,8 +432,12 @@ async fn post_as(base: &str, room: &str, token: &str, body: &str) -> (u16, Value
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_standby_of_an_event_takes_over_every_room_with_the_same_tokens() {
     let nats = NatsServer::start();
-    let mut first = run_event(&nats, &[]).await;
-    let second = run_event(&nats, &["--standby"]).await;
+    let (first_dir, second_dir) = (
+        tempfile::tempdir().expect("a directory"),
+        tempfile::tempdir().expect("a directory"),
+    );
+    let mut first = run_event(&first_dir, &nats, &[]).await;
+    let second = run_event(&second_dir, &nats, &["--standby"]).await;
     assert_eq!(second.tokens, first.tokens, "each room keeps its token");
     assert_eq!(
         second.organiser, first.organiser,

@@ -463,7 +463,7 @@ async fn browser_overview_shows_six_rooms_in_six_phases() {
         ((1920, 1080), "overview-1920x1080.png"),
         ((1280, 720), "overview-1280x720.png"),
     ] {
-        viewport(&browser, size).await;
+        browser.viewport(size).await;
         browser
             .goto(&format!("{base}/overview#token={ORGANISER}"))
             .await;
@@ -565,20 +565,6 @@ async fn browser_overview_shows_six_rooms_in_six_phases() {
         )
         .await;
     drop(viewers);
-}
-
-/// Sets the viewport to exactly `width`×`height` (chromedriver's CDP pass-through).
-async fn viewport(browser: &crate::common::browser::Browser, (width, height): (u32, u32)) {
-    let answer = reqwest::Client::new()
-        .post(format!("{}/goog/cdp/execute", browser.session_url()))
-        .json(&serde_json::json!({
-            "cmd": "Emulation.setDeviceMetricsOverride",
-            "params": {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": false},
-        }))
-        .send()
-        .await
-        .expect("chromedriver answers");
-    assert!(answer.status().is_success(), "{}", answer.status());
 }
 
 /// What the test checks of the page's layout: elements cut off by their card, whether the page

@@ -10,7 +10,6 @@ use crate::common;
 use common::browser::{Browser, Scratch, browser_available, free_port};
 use common::{Process, TOKEN};
 use serde::Deserialize;
-use serde_json::json;
 use std::time::{Duration, Instant};
 
 const DEADLINE: Duration = Duration::from_secs(60);
@@ -36,21 +35,6 @@ fn session(title_suffix: &str) -> String {
         ));
     }
     text
-}
-
-/// Makes the viewport exactly `width`×`height` CSS pixels, as a phone.
-async fn viewport(browser: &Browser, (width, height): (u32, u32)) {
-    let url = format!("{}/goog/cdp/execute", browser.session_url());
-    let answer = reqwest::Client::new()
-        .post(&url)
-        .json(&json!({
-            "cmd": "Emulation.setDeviceMetricsOverride",
-            "params": {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": true},
-        }))
-        .send()
-        .await
-        .expect("chromedriver answers");
-    assert!(answer.status().is_success(), "{}", answer.status());
 }
 
 const MEASURE: &str = r#"
@@ -174,7 +158,7 @@ async fn the_control_page_fits_a_phone_with_presets_share_banners_and_edits() {
     let bind = format!("0.0.0.0:{}", free_port());
     let server = Process::start(&["run", &file, "--bind", &bind]).await;
     let browser = Browser::start(&scratch).await;
-    viewport(&browser, (390, 844)).await;
+    browser.viewport((390, 844)).await;
     browser
         .goto(&format!("{}/control#token={TOKEN}", server.base))
         .await;

@@ -11,29 +11,6 @@ use common::browser::{Browser, Scratch, browser_available};
 use common::{Process, TOKEN};
 use fantoccini::Locator;
 use serde::Deserialize;
-use serde_json::json;
-
-/// Runs a Chrome DevTools command in the current tab (chromedriver's CDP pass-through).
-async fn cdp(browser: &Browser, cmd: &str, params: serde_json::Value) {
-    let url = format!("{}/goog/cdp/execute", browser.session_url());
-    let answer = reqwest::Client::new()
-        .post(&url)
-        .json(&json!({ "cmd": cmd, "params": params }))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("chromedriver runs {cmd}: {e}"));
-    assert!(answer.status().is_success(), "{cmd}: {}", answer.status());
-}
-
-/// Makes the viewport exactly `width`×`height` CSS pixels (a phone-sized one acts as mobile).
-async fn viewport(browser: &Browser, (width, height): (u32, u32)) {
-    cdp(
-        browser,
-        "Emulation.setDeviceMetricsOverride",
-        json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600}),
-    )
-    .await;
-}
 
 /// The preset buttons as the control page shows them, read in one script.
 #[derive(Debug, Deserialize)]
@@ -167,7 +144,7 @@ async fn the_control_page_sends_presets_in_one_tap_on_a_desktop_and_a_phone() {
         .await;
 
     // On a phone: every button within the width, big enough for a thumb, nothing sideways.
-    viewport(&browser, (390, 844)).await;
+    browser.viewport((390, 844)).await;
     browser
         .wait_true(
             "the phone viewport",

@@ -220,7 +220,7 @@ async fn the_root_lists_the_rooms_with_what_is_on_now() {
 /// The real binary running an event, headless, in its own working directory (journals go to
 /// its `runs/`); killed on drop.
 pub(crate) struct EventProcess {
-    child: tokio::process::Child,
+    pub(crate) child: tokio::process::Child,
     pub(crate) base: String,
     pub(crate) tokens: std::collections::HashMap<String, String>,
     pub(crate) organiser: String,

@@ -40,28 +40,6 @@ duration = "5m"
 /// The viewer's zone, emulated: half an hour off UTC, so a wrong zone cannot pass by luck.
 const VIEWER_ZONE: &str = "Asia/Kolkata";
 
-/// Runs a Chrome DevTools command in the current tab (chromedriver's CDP pass-through).
-async fn cdp(browser: &Browser, cmd: &str, params: serde_json::Value) {
-    let url = format!("{}/goog/cdp/execute", browser.session_url());
-    let answer = reqwest::Client::new()
-        .post(&url)
-        .json(&json!({ "cmd": cmd, "params": params }))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("chromedriver runs {cmd}: {e}"));
-    assert!(answer.status().is_success(), "{cmd}: {}", answer.status());
-}
-
-/// Makes the viewport exactly `width`×`height` CSS pixels (a phone-sized one acts as mobile).
-async fn viewport(browser: &Browser, (width, height): (u32, u32)) {
-    cdp(
-        browser,
-        "Emulation.setDeviceMetricsOverride",
-        json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600}),
-    )
-    .await;
-}
-
 fn scratch_session(scratch: &Scratch, name: &str, text: &str) -> String {
     let path = scratch.join(name);
     std::fs::write(&path, text).expect("the scratch dir is writable");
@@ -211,12 +189,12 @@ async fn the_speaker_page_shows_the_segments_progress_and_end_at_every_size() {
     let server = Process::start(&["run", &session, "--speed", "20", "--journal", &journal]).await;
     let browser = Browser::start(&scratch).await;
     // The viewer's zone, before the page (and its local clock) starts.
-    cdp(
-        &browser,
-        "Emulation.setTimezoneOverride",
-        json!({ "timezoneId": VIEWER_ZONE }),
-    )
-    .await;
+    browser
+        .cdp(
+            "Emulation.setTimezoneOverride",
+            json!({ "timezoneId": VIEWER_ZONE }),
+        )
+        .await;
     browser
         .goto(&format!("{}/?name=neha%20misra", server.base))
         .await;
@@ -251,7 +229,7 @@ async fn the_speaker_page_shows_the_segments_progress_and_end_at_every_size() {
 
     let mut problems = Vec::new();
     for size in [(390, 844), (844, 390), (1366, 768), (1920, 1080)] {
-        viewport(&browser, size).await;
+        browser.viewport(size).await;
         let (w, h) = (f64::from(size.0), f64::from(size.1));
         let seen = context_until(&browser, |c| c.viewport == (w, h)).await;
         let shot = format!("speaker-extras-{}x{}.png", size.0, size.1);
@@ -309,7 +287,7 @@ async fn the_speaker_page_shows_the_segments_progress_and_end_at_every_size() {
     assert!(problems.is_empty(), "{problems:#?}");
 
     // The chair's link: the next segment is theirs.
-    viewport(&browser, (1366, 768)).await;
+    browser.viewport((1366, 768)).await;
     browser.goto(&format!("{}/?name=Chair", server.base)).await;
     let chair = context_until(&browser, |c| c.connected && c.mine == "next").await;
     assert!(chair.next_before.contains('▶'), "{chair:#?}");
@@ -646,7 +624,7 @@ async fn the_control_page_shares_speaker_links_with_qr_codes() {
         .map(|l| l["url"].as_str().expect("url").to_owned())
         .collect();
     let browser = Browser::start(&scratch).await;
-    viewport(&browser, (1366, 768)).await;
+    browser.viewport((1366, 768)).await;
     browser
         .goto(&format!("{}/control#token={TOKEN}", server.base))
         .await;
@@ -699,7 +677,7 @@ async fn the_control_page_shares_speaker_links_with_qr_codes() {
         "{edited:#?}"
     );
 
-    viewport(&browser, (390, 844)).await;
+    browser.viewport((390, 844)).await;
     let phone = share_panel_until(&browser, |s| s.shown).await;
     browser
         .eval::<serde_json::Value>(

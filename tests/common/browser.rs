@@ -294,6 +294,26 @@ impl Browser {
         format!("http://{}/session/{}", self.driver.addr, self.session)
     }
 
+    /// Runs a Chrome DevTools command in the current tab (chromedriver's CDP pass-through).
+    pub async fn cdp(&self, cmd: &str, params: serde_json::Value) {
+        let answer = reqwest::Client::new()
+            .post(format!("{}/goog/cdp/execute", self.session_url()))
+            .json(&serde_json::json!({ "cmd": cmd, "params": params }))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("chromedriver runs {cmd}: {e}"));
+        assert!(answer.status().is_success(), "{cmd}: {}", answer.status());
+    }
+
+    /// Makes the viewport exactly `width`×`height` CSS pixels (a phone-sized one acts as mobile).
+    pub async fn viewport(&self, (width, height): (u32, u32)) {
+        self.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            serde_json::json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600}),
+        )
+        .await;
+    }
+
     pub async fn goto(&self, url: &str) {
         self.client
             .goto(url)

@@ -259,7 +259,8 @@ pub struct Process {
 }
 
 impl Process {
-    /// `podium ARGS --bind 127.0.0.1:0 --token TOKEN --no-notify`.
+    /// `podium ARGS --bind 127.0.0.1:0 --token TOKEN --no-notify` (ARGS' own `--bind`, `--token`,
+    /// `--journal` instead, when given).
     pub async fn start(args: &[&str]) -> Process {
         let mut all = args.to_vec();
         all.push("--no-notify");
@@ -282,7 +283,7 @@ impl Process {
             } else {
                 &["--bind", "127.0.0.1:0"][..]
             })
-            .args(if args.contains(&"--resume") {
+            .args(if args.contains(&"--resume") || args.contains(&"--token") {
                 &[][..]
             } else {
                 &["--token", TOKEN][..]
@@ -296,7 +297,8 @@ impl Process {
             .expect("podium starts");
         let mut stdout = tokio::io::BufReader::new(child.stdout.take().expect("piped")).lines();
         let base = loop {
-            let line = tokio::time::timeout(Duration::from_secs(10), stdout.next_line())
+            // Generous: with --nats the server waits for its journals' stream first.
+            let line = tokio::time::timeout(Duration::from_secs(30), stdout.next_line())
                 .await
                 .expect("podium prints its URLs")
                 .expect("stdout readable")

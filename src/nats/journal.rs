@@ -282,6 +282,8 @@ pub struct Mirror {
     file: Option<File>,
     /// The number of the next line expected.
     next: u64,
+    /// The last line taken is the run's `end` (its primary ended it).
+    ended: bool,
 }
 
 /// What a line received did to a [`Mirror`].
@@ -302,6 +304,7 @@ impl Mirror {
             path: path.to_owned(),
             file: None,
             next: 0,
+            ended: false,
         }
     }
 
@@ -317,6 +320,12 @@ impl Mirror {
     /// Whether the run's header has arrived.
     pub fn started(&self) -> bool {
         self.file.is_some()
+    }
+
+    /// Whether the run's last line so far is its `end` (as [`crate::journal::Recorded::finished`]
+    /// would say of the file, without reading it).
+    pub fn ended(&self) -> bool {
+        self.ended
     }
 
     /// Takes line `number` of the journal. A gap (lines the primary had to drop) is written
@@ -335,6 +344,7 @@ impl Mirror {
             writeln!(file, "{text}")?;
             self.file = Some(file);
             self.next = 1;
+            self.ended = false;
             return Ok(Mirrored::Header);
         }
         let Some(file) = self.file.as_mut() else {
@@ -353,6 +363,8 @@ impl Mirror {
         }
         writeln!(file, "{text}")?;
         self.next = number + 1;
+        // A line's type is its first key (journal::Line is tagged by `type`).
+        self.ended = text.starts_with(r#"{"type":"end""#);
         Ok(Mirrored::Line {
             command: text.contains("\"type\":\"command\""),
         })

@@ -157,11 +157,12 @@ async fn tell_the_link(client: async_nats::Client, url: String, stop: Cancellati
             _ = look.tick() => {}
         }
         let connected = matches!(client.connection_state(), State::Connected);
-        if told == Some(connected) || (told.is_none() && connected) {
-            told = Some(connected);
-            continue;
+        // A change is said; so is a first look that finds NATS away (not one that finds it there).
+        match told.replace(connected) {
+            Some(before) if before == connected => continue,
+            None if connected => continue,
+            _ => {}
         }
-        told = Some(connected);
         crate::term::say(if connected {
             format!("podium relay: NATS at {url} connected")
         } else {

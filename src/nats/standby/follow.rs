@@ -186,9 +186,10 @@ impl Link {
 }
 
 impl RoomLink {
-    /// Whether the primary's journal of this room ends with the run's end.
+    /// Whether the primary's journal of this room ends with the run's end (asked every watch of
+    /// the lease: the mirror knows it from the lines it took, without reading its file).
     pub(super) fn ended(&self) -> bool {
-        self.recorded().is_ok_and(|r| r.finished())
+        self.mirror.ended()
     }
 
     pub(super) fn recorded(&self) -> Result<Recorded, StandbyError> {

@@ -5,6 +5,7 @@
 import { Connection } from './connection.js';
 import {
   agendaRows,
+  dateTimeFormat,
   formatOffset,
   formatRemaining,
   formatWallClock,
@@ -139,14 +140,11 @@ function render() {
   if (Number.isFinite(wait)) renderTimer = setTimeout(render, wait);
 }
 
+const DAY = { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' };
+
 /** A day in the page's language and zone: "Thursday 10 June 2021", "jeudi 10 juin 2021". */
 function formatDate(unixMs) {
-  const options = { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' };
-  try {
-    return new Intl.DateTimeFormat(tr.locale, { ...options, timeZone }).format(unixMs);
-  } catch {
-    return new Intl.DateTimeFormat(tr.locale, options).format(unixMs);
-  }
+  return dateTimeFormat(tr.locale, DAY, timeZone).format(unixMs);
 }
 
 connection.start();

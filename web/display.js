@@ -179,29 +179,36 @@ export function formatSlack(ms) {
  * a millisecond, too much for the speaker page's once-a-second redraw (it delays the digits).
  * Bounded: a page asks for a handful.
  */
-const wallClockFormats = new Map();
-const WALL_CLOCK_FORMATS_MAX = 64;
+const dateTimeFormats = new Map();
+const DATE_TIME_FORMATS_MAX = 64;
 
-function wallClockFormat(locale, timeZone, withSeconds) {
-  const key = `${locale}|${timeZone ?? ''}|${withSeconds}`;
-  let format = wallClockFormats.get(key);
+/**
+ * An `Intl.DateTimeFormat` of `options` in `locale` and `timeZone` (the browser's own zone when
+ * absent or unknown), kept: building one costs about a millisecond, too much for a page's
+ * once-a-second redraw (it delays the digits). Bounded: a page asks for a handful.
+ */
+export function dateTimeFormat(locale, options, timeZone) {
+  const key = `${locale}|${timeZone ?? ''}|${JSON.stringify(options)}`;
+  let format = dateTimeFormats.get(key);
   if (format === undefined) {
-    const options = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
-    if (withSeconds) options.second = '2-digit';
     try {
       format = new Intl.DateTimeFormat(locale, { ...options, timeZone });
     } catch {
       format = new Intl.DateTimeFormat(locale, options); // an unknown zone: the browser's own
     }
-    if (wallClockFormats.size >= WALL_CLOCK_FORMATS_MAX) wallClockFormats.clear();
-    wallClockFormats.set(key, format);
+    if (dateTimeFormats.size >= DATE_TIME_FORMATS_MAX) dateTimeFormats.clear();
+    dateTimeFormats.set(key, format);
   }
   return format;
 }
 
+const HOURS_MINUTES = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+const HOURS_MINUTES_SECONDS = { ...HOURS_MINUTES, second: '2-digit' };
+
 /** Unix ms as a 24-hour wall-clock time in `timeZone` (browser's own when absent or unknown). */
 export function formatWallClock(unixMs, timeZone, withSeconds = false, locale = 'en-GB') {
-  return wallClockFormat(locale, timeZone, withSeconds).format(unixMs);
+  const options = withSeconds ? HOURS_MINUTES_SECONDS : HOURS_MINUTES;
+  return dateTimeFormat(locale, options, timeZone).format(unixMs);
 }
 
 /**
